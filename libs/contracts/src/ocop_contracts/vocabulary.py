@@ -1,0 +1,49 @@
+"""Closed vocabularies used in event payloads. Values are English codes; labels live in docs/UI."""
+
+from enum import StrEnum
+
+
+class LegalForm(StrEnum):
+    """Producer (chủ thể) legal forms eligible under QĐ 26/2026 Art. 2.3."""
+
+    COOPERATIVE = "cooperative"  # hợp tác xã
+    COOPERATIVE_GROUP = "cooperative_group"  # tổ hợp tác
+    ENTERPRISE = "enterprise"  # doanh nghiệp nhỏ và vừa
+    FARM = "farm"  # trang trại
+    HOUSEHOLD = "household"  # hộ sản xuất có đăng ký kinh doanh
+    ASSOCIATION = "association"  # hội, hiệp hội (tourism only)
+    OPERATING_CENTRE = "operating_centre"  # trung tâm vận hành (tourism only)
+
+
+class RatingLevel(StrEnum):
+    PROVINCE = "province"
+    CENTRAL = "central"
+
+
+class TargetMetric(StrEnum):
+    """What a province target counts (every kind used by the seed plans)."""
+
+    CERTIFIED_PRODUCTS = "certified_products"  # new products at >= min_stars
+    UPGRADED_PRODUCTS = "upgraded_products"  # e.g. 3★ -> 4★
+    NATIONAL_PROPOSALS = "national_proposals"  # >= 90 points sent to the central council
+    FIVE_STAR_PRODUCTS = "five_star_products"
+    TRACEABLE_PRODUCTS = "traceable_products"
+    VALUE_CHAIN_PRODUCTS = "value_chain_products"
+    IMPROVED_PRODUCTS = "improved_products"
+    STANDARDISED_PRODUCTS = "standardised_products"
+    NEW_PRODUCERS = "new_producers"
+    CONSOLIDATED_PRODUCERS = "consolidated_producers"
+    EVALUATION_ROUNDS = "evaluation_rounds"
+    FAIRS = "fairs"
+    SALES_POINTS = "sales_points"
+    MEDIA_ITEMS = "media_items"
+    TV_REPORTS = "tv_reports"
+    PEOPLE_TRAINED = "people_trained"
+    TOURISM_VILLAGES = "tourism_villages"
+    OTHER_ACTIVITY = "other_activity"
+
+
+class TargetUnit(StrEnum):
+    COUNT = "count"
+    PERCENT = "percent"  # of `base`
+    PER_MONTH = "per_month"  # a rate over the target's period

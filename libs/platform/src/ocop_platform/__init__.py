@@ -1,0 +1,1 @@
+"""Plumbing shared by the four OCOP services: one library, not four copies."""

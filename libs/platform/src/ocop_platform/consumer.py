@@ -1,0 +1,188 @@
+"""At-least-once consumption with bounded retries and a dead-letter topic.
+
+Each subscription lists the event types it handles (one routing table per service). For every
+message: decode and validate → on failure, dead-letter it with the reason; run the handler → on a
+store or broker outage, nack so Kafka redelivers (nothing is dead-lettered for an outage); on a
+domain rule it breaks, dead-letter it at once; on any other error retry a bounded number of
+times, then dead-letter. The offset is committed only after
+that, so a crash redelivers and the handlers (idempotent by design) absorb the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaRouter
+from faststream.kafka.annotations import KafkaMessage
+from ocop_contracts import Event, UnknownEventType, UnreadableEvent, parse_event, type_name
+from ocop_contracts.topics import dead_letter_topic
+from pymongo.errors import ConnectionFailure
+
+from ocop_platform.errors import DomainError
+from ocop_platform.logging import correlation_scope
+
+Handler = Callable[[Any], Awaitable[None]]
+log = logging.getLogger(__name__)
+
+# An outage is not the message's fault: redeliver it later instead of dead-lettering it.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionFailure,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    TimeoutError,
+)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One topic and the handler of each event type this service reacts to on it."""
+
+    topic: str
+    handlers: Mapping[type[Event], Handler]
+    # Canonical topics grow additively, so an unknown type is skipped; on an ingest topic it is
+    # a province system's mistake and goes to the dead-letter topic.
+    unknown_types: Literal["skip", "dead_letter"] = "skip"
+    accepted: Mapping[str, type[Event]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "accepted", {type_name(cls): cls for cls in self.handlers})
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    reason: str
+    attempts: int
+
+
+class DeadLetterPublisher:
+    """Writes the original bytes to ``<topic>.dlq`` with the reason in headers."""
+
+    def __init__(self, broker: KafkaBroker, consumer_name: str) -> None:
+        self._broker = broker
+        self._consumer_name = consumer_name
+
+    async def send(self, letter: DeadLetter) -> None:
+        headers = {
+            "x-dlq-reason": letter.reason[:2000],
+            "x-dlq-consumer": self._consumer_name,
+            "x-original-topic": letter.topic,
+            "x-original-partition": str(letter.partition),
+            "x-original-offset": str(letter.offset),
+            "x-dlq-attempts": str(letter.attempts),
+        }
+        await self._broker.publish(
+            letter.value, dead_letter_topic(letter.topic), key=letter.key, headers=headers
+        )
+        log.warning(
+            "dead-lettered message",
+            extra={"topic": letter.topic, "offset": letter.offset, "reason": letter.reason},
+        )
+
+
+class Dispatcher:
+    """Routes one Kafka message to its handler, with the retry and dead-letter policy above."""
+
+    def __init__(
+        self,
+        dead_letters: DeadLetterPublisher,
+        *,
+        max_attempts: int = 3,
+        backoff_seconds: float = 0.2,
+    ) -> None:
+        self._dead_letters = dead_letters
+        self._max_attempts = max_attempts
+        self._backoff_seconds = backoff_seconds
+        self.handled = 0
+        self.dead_lettered = 0
+
+    async def dispatch(self, subscription: Subscription, msg: KafkaMessage) -> None:
+        record = msg.raw_message
+        raw: bytes = record.value if isinstance(record.value, bytes) else bytes(msg.body)
+        try:
+            event = parse_event(raw, subscription.accepted)
+        except UnknownEventType as exc:
+            if subscription.unknown_types == "skip":
+                log.debug("skipping unknown event type", extra={"type": exc.type_name})
+                return
+            await self._dead_letter(record, raw, exc.reason, attempts=0)
+            return
+        except UnreadableEvent as exc:
+            await self._dead_letter(record, raw, exc.reason, attempts=0)
+            return
+        handler = subscription.handlers[type(event)]
+        with correlation_scope(str(event.correlation_id)):
+            await self._handle_with_retries(handler, event, record, raw)
+
+    async def _handle_with_retries(
+        self, handler: Handler, event: Event, record: Any, raw: bytes
+    ) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await handler(event)
+            except TRANSIENT_ERRORS:
+                await asyncio.sleep(self._backoff_seconds)
+                raise  # nack: redelivered once the outage is over
+            except DomainError as exc:
+                # A rule the message breaks will break again: no point retrying.
+                where = f" ({exc.field})" if exc.field else ""
+                reason = f"{event.type} rejected{where}: {exc.message}"
+                await self._dead_letter(record, raw, reason, attempts=attempt)
+                return
+            except Exception as exc:
+                if attempt == self._max_attempts:
+                    reason = f"{event.type} handler failed {attempt}×: {type(exc).__name__}: {exc}"
+                    log.exception("handler gave up", extra={"event_id": str(event.event_id)})
+                    await self._dead_letter(record, raw, reason, attempts=attempt)
+                    return
+                await asyncio.sleep(self._backoff_seconds * 2 ** (attempt - 1))
+            else:
+                self.handled += 1
+                return
+
+    async def _dead_letter(self, record: Any, raw: bytes, reason: str, attempts: int) -> None:
+        self.dead_lettered += 1
+        letter = DeadLetter(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=raw,
+            reason=reason,
+            attempts=attempts,
+        )
+        await self._dead_letters.send(letter)
+
+
+def consumer_router(
+    subscriptions: Sequence[Subscription], dispatcher: Dispatcher, group_id: str
+) -> KafkaRouter:
+    """The one KafkaRouter of a service: a subscriber per topic, committed after handling."""
+    router = KafkaRouter()
+    for subscription in subscriptions:
+        router.subscriber(
+            subscription.topic,
+            group_id=group_id,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset="earliest",
+            title=f"{group_id}:{subscription.topic}",
+            description=", ".join(sorted(subscription.accepted)),
+        )(_bind(dispatcher, subscription))
+    return router
+
+
+def _bind(dispatcher: Dispatcher, subscription: Subscription) -> Callable[..., Awaitable[None]]:
+    async def consume(msg: KafkaMessage) -> None:
+        await dispatcher.dispatch(subscription, msg)
+
+    return consume

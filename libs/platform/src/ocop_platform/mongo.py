@@ -1,0 +1,14 @@
+"""The document store client (PyMongo's async API; Motor is end-of-life)."""
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+Document = dict[str, Any]
+Database = AsyncDatabase[Document]
+
+
+def create_client(url: str) -> AsyncMongoClient[Document]:
+    # tz_aware: datetimes come back as UTC-aware, like the ones the contracts carry.
+    return AsyncMongoClient(url, tz_aware=True, uuidRepresentation="standard", connect=False)

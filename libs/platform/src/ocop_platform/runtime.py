@@ -1,0 +1,160 @@
+"""What every service is made of at run time, and the FastAPI app that hosts it.
+
+A service's ``main.py`` (its composition root) builds an ``Infrastructure`` from settings, wires
+its own use cases on top, and calls ``service_app``. Nothing connects until the app starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Response
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from ocop_contracts.topics import dead_letter_topic
+from pymongo import AsyncMongoClient
+
+from ocop_platform.consumer import DeadLetterPublisher, Dispatcher, Subscription, consumer_router
+from ocop_platform.errors import install_error_handlers
+from ocop_platform.kafka import KafkaRecordSink, create_broker
+from ocop_platform.mongo import Database, Document, create_client
+from ocop_platform.outbox import OutboxRelay
+from ocop_platform.settings import ServiceSettings
+from ocop_platform.topics import ensure_topics
+
+Startup = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Infrastructure:
+    settings: ServiceSettings
+    client: AsyncMongoClient[Document]
+    db: Database
+    broker: KafkaBroker
+    relay: OutboxRelay
+    dispatcher: Dispatcher
+    owned_topics: tuple[str, ...] = ()
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def build_infrastructure(
+    settings: ServiceSettings,
+    *,
+    outbox_collections: Sequence[str],
+    owned_topics: Sequence[str] = (),
+) -> Infrastructure:
+    client = create_client(settings.mongo_url)
+    db = client[settings.mongo_db]
+    broker = create_broker(settings)
+    relay = OutboxRelay(
+        db,
+        outbox_collections,
+        KafkaRecordSink(broker),
+        poll_seconds=settings.relay_poll_seconds,
+        batch_size=settings.relay_batch_size,
+    )
+    dispatcher = Dispatcher(
+        DeadLetterPublisher(broker, settings.consumer_group),
+        max_attempts=settings.consumer_max_attempts,
+        backoff_seconds=settings.consumer_retry_backoff_seconds,
+    )
+    return Infrastructure(settings, client, db, broker, relay, dispatcher, tuple(owned_topics))
+
+
+def asyncapi_document(broker: KafkaBroker, title: str) -> dict[str, Any]:
+    spec = AsyncAPI(broker, title=title, version="1.0.0", schema_version="3.0.0")
+    document: dict[str, Any] = spec.to_specification().to_jsonable()
+    return document
+
+
+def service_app(
+    infra: Infrastructure,
+    *,
+    title: str,
+    description: str,
+    api_routers: Sequence[APIRouter],
+    subscriptions: Sequence[Subscription],
+    on_startup: Startup | None = None,
+) -> FastAPI:
+    settings = infra.settings
+    infra.broker.include_router(
+        consumer_router(subscriptions, infra.dispatcher, settings.consumer_group)
+    )
+    consumed = [s.topic for s in subscriptions]
+    topics = {*infra.owned_topics, *consumed, *(dead_letter_topic(t) for t in consumed)}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if on_startup is not None:
+            await on_startup()
+        await ensure_topics(settings.kafka_bootstrap, topics)
+        await infra.broker.start()
+        relay = asyncio.create_task(infra.relay.run_forever(), name="outbox-relay")
+        try:
+            yield
+        finally:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
+            await infra.broker.stop()
+            await infra.client.close()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.infra = infra
+    install_error_handlers(app)
+    app.include_router(_operations_router(infra, title))
+    for router in api_routers:
+        app.include_router(router)
+    return app
+
+
+def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health/live", summary="The process is up")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/ready", summary="The store and the broker answer")
+    async def ready(response: Response) -> dict[str, Any]:
+        checks = {"mongo": await _mongo_ok(infra), "kafka": await infra.broker.ping(timeout=2.0)}
+        if not all(checks.values()):
+            response.status_code = 503
+        return {"status": "ok" if all(checks.values()) else "unavailable", "checks": checks}
+
+    @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's topics")
+    async def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(infra.broker, title)
+
+    @router.get("/metrics/pipeline", summary="Outbox and consumer counters of this process")
+    async def pipeline() -> dict[str, int]:
+        return {
+            "outbox_published": infra.relay.published,
+            "events_handled": infra.dispatcher.handled,
+            "dead_lettered": infra.dispatcher.dead_lettered,
+        }
+
+    return router
+
+
+async def _mongo_ok(infra: Infrastructure) -> bool:
+    try:
+        await infra.db.command("ping")
+    except Exception:
+        return False
+    return True
+
+
+def run_service(create_app: Callable[[], FastAPI], settings: ServiceSettings) -> None:
+    """Serve the app with uvicorn on the configured host/port, JSON logs on stderr."""
+    import uvicorn
+
+    from ocop_platform.logging import configure_logging
+
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    uvicorn.run(create_app(), host=settings.http_host, port=settings.http_port, log_config=None)

@@ -1,0 +1,3 @@
+from ocop_evaluation.main import run
+
+run()

@@ -1,0 +1,3 @@
+from ocop_promotion.main import run
+
+run()

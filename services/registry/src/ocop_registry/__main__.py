@@ -1,0 +1,3 @@
+from ocop_registry.main import run
+
+run()

@@ -1,0 +1,3 @@
+from ocop_reporting.main import run
+
+run()
