@@ -65,6 +65,7 @@ class ProgressReport(BaseModel):
     province_code: str
     year: int
     as_of: str
+    ratings_counted: int = Field(description="Rating events of this province and year received.")
     targets: list[ProgressPublic]
 
 
@@ -88,6 +89,7 @@ async def _report(service: ReportingService, province_code: str, year: int) -> P
         province_code=province_code,
         year=year,
         as_of=today.isoformat(),
+        ratings_counted=await service.ratings_counted(province_code, year),
         targets=[_public(p) for p in rows],
     )
 

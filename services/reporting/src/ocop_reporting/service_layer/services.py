@@ -27,6 +27,7 @@ class ReportingRepository(Protocol):
     async def save_target(self, event: TargetUpdated, source_event_id: str | None) -> bool: ...
     async def targets(self, province_code: str, year: int) -> list[Target]: ...
     async def derived_actual(self, target: Target) -> int: ...
+    async def rating_count(self, province_code: str, year: int) -> int: ...
 
 
 class ReportingService:
@@ -61,6 +62,10 @@ class ReportingService:
                 self._events_written()
                 return event
         raise Conflict("the target keeps changing concurrently; retry", field="target_id")
+
+    async def ratings_counted(self, province_code: str, year: int) -> int:
+        """How many rating events of the province and year the read model holds."""
+        return await self._repo.rating_count(province_code, year)
 
     async def progress(self, province_code: str, year: int, today: date) -> list[Progress]:
         result = []
