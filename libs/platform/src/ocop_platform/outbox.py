@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ocop_contracts import Event, topic_of, utc_now
-
 from ocop_platform.mongo import Database, Document
 
 OUTBOX_FIELD = "outbox"
@@ -57,7 +56,8 @@ def push_outbox(update: Document, events: Sequence[Event]) -> Document:
     """Add ``$push`` of the events to a MongoDB update document (returns a new document)."""
     if not events:
         return update
-    return {**update, "$push": {OUTBOX_FIELD: {"$each": outbox_entries(events)}}}
+    pushes = {**update.get("$push", {}), OUTBOX_FIELD: {"$each": outbox_entries(events)}}
+    return {**update, "$push": pushes}
 
 
 def _record(entry: Document) -> OutboxRecord:
@@ -128,9 +128,10 @@ class OutboxRelay:
         records = [_record(entry) for doc in docs for entry in doc[OUTBOX_FIELD]]
         await self._sink.send_batch(records)
         for doc in docs:
-            ids = [entry["event_id"] for entry in doc[OUTBOX_FIELD]]
+            # $pullAll of the exact entries read: entries added meanwhile stay. (FerretDB v1
+            # ignores a $pull with a condition, so match whole documents instead.)
             await collection.update_one(
-                {"_id": doc["_id"]}, {"$pull": {OUTBOX_FIELD: {"event_id": {"$in": ids}}}}
+                {"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: doc[OUTBOX_FIELD]}}
             )
         return len(records)
 
