@@ -5,6 +5,7 @@ import unicodedata
 from collections import Counter
 
 import pytest
+
 from ocop_contracts.reference import (
     UnknownClassificationError,
     classification_header,

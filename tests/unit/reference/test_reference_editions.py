@@ -7,6 +7,7 @@ import unicodedata
 from types import MappingProxyType
 
 import pytest
+
 from ocop_contracts.reference import (
     REFERENCE_EDITIONS,
     ReferenceDataError,

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+
 from ocop_contracts.reference import (
     Province,
     UnknownUnitError,

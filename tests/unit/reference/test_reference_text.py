@@ -5,6 +5,7 @@ import unicodedata
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from ocop_contracts.reference import fold_vi, name_key, normalize_vi
 
 NFC = "Tôm khô Cà Mau"

@@ -59,6 +59,14 @@ def parse_event(raw: bytes, accepted: Mapping[str, type[Event]] = EVENT_TYPES) -
     cls = accepted.get(header.type)
     if cls is None:
         raise UnknownEventType(header.type)
+    known = cls.model_fields["schema_version"].default
+    if header.schema_version > known:
+        # A breaking change is a new schema version: reading it with an older model would
+        # silently misread it. Dead-letter it until this consumer is upgraded.
+        raise UnreadableEvent(
+            f"{header.type} schema_version {header.schema_version} is newer than {known}, "
+            "the newest this consumer reads"
+        )
     try:
         return cls.model_validate_json(raw)
     except ValidationError as exc:

@@ -16,8 +16,9 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from ocop_contracts import utc_now
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ocop_contracts import utc_now
 
 ALGORITHM = "HS256"
 ISSUER = "ocop-platform"

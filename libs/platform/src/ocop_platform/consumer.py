@@ -20,14 +20,14 @@ from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
-from ocop_contracts import Event, UnknownEventType, UnreadableEvent, parse_event, type_name
-from ocop_contracts.topics import dead_letter_topic
 from pymongo.errors import ConnectionFailure
 
+from ocop_contracts import Event, UnknownEventType, UnreadableEvent, parse_event, type_name
+from ocop_contracts.topics import dead_letter_topic
 from ocop_platform.errors import DomainError
 from ocop_platform.logging import correlation_scope
 
-Handler = Callable[[Any], Awaitable[None]]
+Handler = Callable[[Any], Awaitable[object]]
 log = logging.getLogger(__name__)
 
 # An outage is not the message's fault: redeliver it later instead of dead-lettering it.
@@ -108,6 +108,7 @@ class Dispatcher:
 
     async def dispatch(self, subscription: Subscription, msg: KafkaMessage) -> None:
         record = msg.raw_message
+        assert not isinstance(record, tuple), "subscribers here consume one message at a time"
         raw: bytes = record.value if isinstance(record.value, bytes) else bytes(msg.body)
         try:
             event = parse_event(raw, subscription.accepted)
@@ -151,7 +152,6 @@ class Dispatcher:
                 return
 
     async def _dead_letter(self, record: Any, raw: bytes, reason: str, attempts: int) -> None:
-        self.dead_lettered += 1
         letter = DeadLetter(
             topic=record.topic,
             partition=record.partition,
@@ -162,6 +162,7 @@ class Dispatcher:
             attempts=attempts,
         )
         await self._dead_letters.send(letter)
+        self.dead_lettered += 1  # only once it is out: a failed send is nacked and redelivered
 
 
 def consumer_router(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ def create_broker(settings: ServiceSettings, **options: Any) -> KafkaBroker:
         linger_ms=5,
         graceful_timeout=10.0,
         description=f"OCOP {settings.service_name} service",
+        log_level=logging.DEBUG,  # per-message "Received/Processed" lines: debug, not info
         **options,
     )
 

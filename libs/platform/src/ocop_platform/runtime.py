@@ -10,14 +10,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
 
 from fastapi import APIRouter, FastAPI, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
-from ocop_contracts.topics import dead_letter_topic
 from pymongo import AsyncMongoClient
 
+from ocop_contracts import TOPIC_OF, type_name
+from ocop_contracts.topics import dead_letter_topic
 from ocop_platform.consumer import DeadLetterPublisher, Dispatcher, Subscription, consumer_router
 from ocop_platform.errors import install_error_handlers
 from ocop_platform.kafka import KafkaRecordSink, create_broker
@@ -84,6 +85,7 @@ def service_app(
     infra.broker.include_router(
         consumer_router(subscriptions, infra.dispatcher, settings.consumer_group)
     )
+    _document_publishers(infra.broker, infra.owned_topics)
     consumed = [s.topic for s in subscriptions]
     topics = {*infra.owned_topics, *consumed, *(dead_letter_topic(t) for t in consumed)}
 
@@ -111,6 +113,20 @@ def service_app(
     for router in api_routers:
         app.include_router(router)
     return app
+
+
+def _document_publishers(broker: KafkaBroker, owned_topics: Sequence[str]) -> None:
+    """Declare what this service publishes, so its AsyncAPI document shows the payloads.
+
+    The outbox relay does the publishing; these publishers only describe the topics.
+    """
+    for topic in owned_topics:
+        events = [cls for cls, t in TOPIC_OF.items() if t == topic]
+        if not events:
+            continue
+        schema: Any = events[0] if len(events) == 1 else Union[tuple(events)]  # noqa: UP007
+        names = ", ".join(type_name(cls) for cls in events)
+        broker.publisher(topic, title=f"{topic}:publish", description=names, schema=schema)
 
 
 def _operations_router(infra: Infrastructure, title: str) -> APIRouter:

@@ -1,8 +1,8 @@
 """Events owned by the reporting service (topic ocop.reporting.v1)."""
 
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from ocop_contracts.envelope import CommuneCode, Event
 from ocop_contracts.vocabulary import TargetMetric, TargetUnit
@@ -24,19 +24,38 @@ class TargetUpdated(Event):
     year_from: int = Field(ge=2018, le=2100)
     year_to: int = Field(ge=2018, le=2100)
     minimum: float | None = Field(default=None, ge=0)
-    maximum: float | None = Field(default=None, ge=0)
-    base: float | None = Field(default=None, gt=0, description="Denominator of a percent target.")
+    maximum: float | None = Field(default=None, ge=0, validate_default=True)
+    base: float | None = Field(
+        default=None, gt=0, validate_default=True, description="Denominator of a percent target."
+    )
     min_stars: int | None = Field(default=None, ge=3, le=5)
     commune_code: CommuneCode | None = None
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if self.year_to < self.year_from:
+    # Field validators (not one model validator) so every error names the offending field,
+    # in a 422 and in a dead letter's reason alike. Fields validate in declaration order.
+    @field_validator("year_to")
+    @classmethod
+    def _period_not_inverted(cls, year_to: int, info: ValidationInfo) -> int:
+        year_from = info.data.get("year_from")
+        if year_from is not None and year_to < year_from:
             raise ValueError("year_to is before year_from")
-        if self.minimum is None and self.maximum is None:
+        return year_to
+
+    @field_validator("maximum")
+    @classmethod
+    def _range_present_and_not_inverted(
+        cls, maximum: float | None, info: ValidationInfo
+    ) -> float | None:
+        minimum = info.data.get("minimum")
+        if minimum is None and maximum is None and "minimum" in info.data:
             raise ValueError("a target needs a minimum, a maximum or both")
-        if self.minimum is not None and self.maximum is not None and self.maximum < self.minimum:
+        if minimum is not None and maximum is not None and maximum < minimum:
             raise ValueError("inverted range: maximum is below minimum")
-        if self.unit is TargetUnit.PERCENT and self.base is None:
+        return maximum
+
+    @field_validator("base")
+    @classmethod
+    def _percent_has_base(cls, base: float | None, info: ValidationInfo) -> float | None:
+        if info.data.get("unit") is TargetUnit.PERCENT and base is None:
             raise ValueError("a percent target needs a base")
-        return self
+        return base

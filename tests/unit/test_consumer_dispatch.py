@@ -1,0 +1,373 @@
+"""The consumer's routing, retry and dead-letter policy (DESIGN §3–§4), without Kafka."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+import pytest
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pymongo.errors import AutoReconnect, ConnectionFailure
+
+from ocop_contracts import (
+    EntityRegistered,
+    Event,
+    LegalForm,
+    ProductRated,
+    ProductRegistered,
+    RatingLevel,
+    TargetUpdated,
+    topics,
+)
+from ocop_platform.consumer import DeadLetter, DeadLetterPublisher, Dispatcher, Subscription
+from ocop_platform.errors import DomainError
+from ocop_platform.logging import current_correlation_id
+
+MAX_ATTEMPTS = 3
+
+
+def rated() -> ProductRated:
+    return ProductRated(
+        producer="evaluation",
+        aggregate_id="prd-1",
+        aggregate_version=2,
+        province_code="82",
+        product_id="prd-1",
+        score=71.0,
+        stars=4,
+        previous_stars=3,
+        level=RatingLevel.PROVINCE,
+        rule_set_id="qd26-2026",
+        rated_on=date(2026, 8, 1),
+        scoring_set_code="1.1.1",
+    )
+
+
+def entity() -> EntityRegistered:
+    return EntityRegistered(
+        producer="registry",
+        aggregate_id="ent-1",
+        aggregate_version=1,
+        province_code="82",
+        entity_id="ent-1",
+        name="HTX Tôm khô",
+        legal_form=LegalForm.COOPERATIVE,
+    )
+
+
+# --- stand-ins ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: Any
+
+
+@dataclass
+class FakeMessage:
+    raw_message: FakeRecord
+    body: bytes
+
+
+def message(value: bytes, topic: str = topics.EVALUATION, offset: int = 41) -> KafkaMessage:
+    record = FakeRecord(topic=topic, partition=2, offset=offset, key=b"prd-1", value=value)
+    return cast(KafkaMessage, FakeMessage(raw_message=record, body=value))
+
+
+class RecordingDeadLetters(DeadLetterPublisher):
+    def __init__(self) -> None:  # no broker: letters are only recorded
+        self.sent: list[DeadLetter] = []
+
+    async def send(self, letter: DeadLetter) -> None:
+        self.sent.append(letter)
+
+
+class Handler:
+    """Records every event it is given; raises the queued errors first, one per call."""
+
+    def __init__(self, *errors: BaseException) -> None:
+        self.calls: list[Event] = []
+        self.correlation_ids: list[str | None] = []
+        self._errors = list(errors)
+
+    async def __call__(self, event: Event) -> None:
+        self.calls.append(event)
+        self.correlation_ids.append(current_correlation_id())
+        if self._errors:
+            raise self._errors.pop(0)
+
+
+class Setup:
+    def __init__(self) -> None:
+        self.dead_letters = RecordingDeadLetters()
+        self.dispatcher = Dispatcher(
+            self.dead_letters, max_attempts=MAX_ATTEMPTS, backoff_seconds=0.0
+        )
+
+    def dispatch(self, subscription: Subscription, msg: KafkaMessage) -> Awaitable[None]:
+        return self.dispatcher.dispatch(subscription, msg)
+
+
+def on_evaluation(handler: Callable[[Any], Awaitable[None]], **options: Any) -> Subscription:
+    return Subscription(topics.EVALUATION, {ProductRated: handler}, **options)
+
+
+# --- unreadable and unknown messages -------------------------------------------------------------
+
+
+async def test_dead_letters_a_message_that_is_not_json() -> None:
+    setup, handler = Setup(), Handler()
+    raw = b"\x00 definitely not json"
+
+    await setup.dispatch(on_evaluation(handler), message(raw))
+
+    (letter,) = setup.dead_letters.sent
+    assert letter.reason.startswith("not an event envelope:")
+    assert letter.attempts == 0
+    assert handler.calls == []
+
+
+async def test_a_dead_letter_carries_the_original_bytes_and_position() -> None:
+    setup = Setup()
+    raw = b'{"type": 42}'
+
+    await setup.dispatch(on_evaluation(Handler()), message(raw, offset=977))
+
+    (letter,) = setup.dead_letters.sent
+    assert (letter.topic, letter.partition, letter.offset, letter.key, letter.value) == (
+        topics.EVALUATION,
+        2,
+        977,
+        b"prd-1",
+        raw,
+    )
+    assert setup.dispatcher.dead_lettered == 1
+
+
+async def test_dead_letters_an_event_that_breaks_its_schema_naming_the_field() -> None:
+    setup, handler = Setup(), Handler()
+    document = rated().model_dump(mode="json") | {"stars": 9}
+
+    await setup.dispatch(on_evaluation(handler), message(json.dumps(document).encode()))
+
+    (letter,) = setup.dead_letters.sent
+    assert letter.reason.startswith("invalid ProductRated:")
+    assert "stars" in letter.reason
+    assert handler.calls == []
+
+
+async def test_skips_an_unknown_type_on_a_skip_subscription() -> None:
+    setup, handler = Setup(), Handler()
+    document = rated().model_dump(mode="json") | {"type": "ProductTeleported"}
+
+    await setup.dispatch(on_evaluation(handler), message(json.dumps(document).encode()))
+
+    assert setup.dead_letters.sent == []
+    assert handler.calls == []
+    assert (setup.dispatcher.handled, setup.dispatcher.dead_lettered) == (0, 0)
+
+
+async def test_skips_a_known_type_the_subscription_has_no_handler_for() -> None:
+    setup, handler = Setup(), Handler()
+    subscription = Subscription(topics.REGISTRY, {ProductRegistered: handler})
+
+    await setup.dispatch(subscription, message(entity().to_json_bytes(), topic=topics.REGISTRY))
+
+    assert setup.dead_letters.sent == []
+    assert handler.calls == []
+
+
+async def test_dead_letters_an_unknown_type_on_a_dead_letter_subscription() -> None:
+    setup, handler = Setup(), Handler()
+    subscription = Subscription(
+        topics.INGEST_REPORTING, {TargetUpdated: handler}, unknown_types="dead_letter"
+    )
+
+    await setup.dispatch(
+        subscription, message(rated().to_json_bytes(), topic=topics.INGEST_REPORTING)
+    )
+
+    (letter,) = setup.dead_letters.sent
+    assert letter.reason == "unknown event type 'ProductRated'"
+    assert letter.attempts == 0
+    assert letter.topic == topics.INGEST_REPORTING
+    assert handler.calls == []
+
+
+def test_a_subscription_accepts_exactly_the_types_it_handles() -> None:
+    subscription = Subscription(
+        topics.REPORTING, {TargetUpdated: Handler(), ProductRated: Handler()}
+    )
+    assert dict(subscription.accepted) == {
+        "TargetUpdated": TargetUpdated,
+        "ProductRated": ProductRated,
+    }
+
+
+class FailingDeadLetters(RecordingDeadLetters):
+    async def send(self, letter: DeadLetter) -> None:
+        raise ConnectionFailure("broker down")
+
+
+async def test_a_dead_letter_that_could_not_be_sent_is_not_counted() -> None:
+    dispatcher = Dispatcher(FailingDeadLetters(), max_attempts=MAX_ATTEMPTS, backoff_seconds=0.0)
+
+    with pytest.raises(ConnectionFailure):
+        await dispatcher.dispatch(on_evaluation(Handler()), message(b"not json"))
+
+    assert dispatcher.dead_lettered == 0
+
+
+# --- handling -----------------------------------------------------------------------------------
+
+
+async def test_hands_a_readable_event_to_its_handler_and_counts_it() -> None:
+    setup, handler = Setup(), Handler()
+    event = rated()
+
+    await setup.dispatch(on_evaluation(handler), message(event.to_json_bytes()))
+
+    assert handler.calls == [event]
+    assert setup.dispatcher.handled == 1
+    assert setup.dead_letters.sent == []
+
+
+async def test_runs_the_handler_inside_the_events_correlation_scope() -> None:
+    setup, handler = Setup(), Handler()
+    event = rated()
+
+    await setup.dispatch(on_evaluation(handler), message(event.to_json_bytes()))
+
+    assert handler.correlation_ids == [str(event.correlation_id)]
+    assert current_correlation_id() is None
+
+
+async def test_reads_the_message_body_when_the_record_value_is_not_bytes() -> None:
+    setup, handler = Setup(), Handler()
+    event = rated()
+    record = FakeRecord(topics.EVALUATION, 0, 1, b"prd-1", value=None)
+    msg = cast(KafkaMessage, FakeMessage(raw_message=record, body=event.to_json_bytes()))
+
+    await setup.dispatch(on_evaluation(handler), msg)
+
+    assert handler.calls == [event]
+
+
+async def test_retries_a_failing_handler_and_counts_the_success() -> None:
+    setup, handler = Setup(), Handler(RuntimeError("flaky"))
+
+    await setup.dispatch(on_evaluation(handler), message(rated().to_json_bytes()))
+
+    assert len(handler.calls) == 2
+    assert setup.dispatcher.handled == 1
+    assert setup.dead_letters.sent == []
+
+
+async def test_dead_letters_after_max_attempts_of_a_generic_error() -> None:
+    setup = Setup()
+    handler = Handler(*(RuntimeError("boom") for _ in range(MAX_ATTEMPTS)))
+
+    await setup.dispatch(on_evaluation(handler), message(rated().to_json_bytes()))
+
+    assert len(handler.calls) == MAX_ATTEMPTS
+    (letter,) = setup.dead_letters.sent
+    assert letter.attempts == MAX_ATTEMPTS
+    assert "RuntimeError: boom" in letter.reason
+    assert setup.dispatcher.handled == 0
+
+
+async def test_dead_letters_a_domain_error_at_once_with_its_field() -> None:
+    setup = Setup()
+    handler = Handler(DomainError("unknown province code 99", field="province_code"))
+
+    await setup.dispatch(on_evaluation(handler), message(rated().to_json_bytes()))
+
+    assert len(handler.calls) == 1
+    (letter,) = setup.dead_letters.sent
+    assert letter.attempts == 1
+    assert letter.reason == "ProductRated rejected (province_code): unknown province code 99"
+
+
+@pytest.mark.parametrize(
+    "outage", [ConnectionFailure("store down"), AutoReconnect("primary stepped down")]
+)
+async def test_re_raises_a_store_outage_without_dead_lettering(outage: Exception) -> None:
+    setup, handler = Setup(), Handler(outage)
+
+    with pytest.raises(ConnectionFailure):
+        await setup.dispatch(on_evaluation(handler), message(rated().to_json_bytes()))
+
+    assert len(handler.calls) == 1
+    assert setup.dead_letters.sent == []
+    assert (setup.dispatcher.handled, setup.dispatcher.dead_lettered) == (0, 0)
+
+
+# --- DeadLetterPublisher ------------------------------------------------------------------------
+
+
+class RecordingBroker:
+    def __init__(self) -> None:
+        self.published: list[tuple[bytes, str, dict[str, Any]]] = []
+
+    async def publish(self, value: bytes, topic: str, **options: Any) -> None:
+        self.published.append((value, topic, options))
+
+
+def letter(reason: str = "invalid ProductRated: stars") -> DeadLetter:
+    return DeadLetter(
+        topic=topics.INGEST_REPORTING,
+        partition=1,
+        offset=7,
+        key=b"tgt-1",
+        value=b"original bytes",
+        reason=reason,
+        attempts=2,
+    )
+
+
+async def test_dead_letter_publisher_writes_the_original_bytes_to_the_dlq_topic() -> None:
+    broker = RecordingBroker()
+    publisher = DeadLetterPublisher(cast(KafkaBroker, broker), "ocop.reporting")
+
+    await publisher.send(letter())
+
+    ((value, topic, options),) = broker.published
+    assert (value, topic, options["key"]) == (
+        b"original bytes",
+        f"{topics.INGEST_REPORTING}.dlq",
+        b"tgt-1",
+    )
+
+
+async def test_dead_letter_publisher_puts_the_reason_and_origin_in_headers() -> None:
+    broker = RecordingBroker()
+    publisher = DeadLetterPublisher(cast(KafkaBroker, broker), "ocop.reporting")
+
+    await publisher.send(letter())
+
+    headers = broker.published[0][2]["headers"]
+    assert headers == {
+        "x-dlq-reason": "invalid ProductRated: stars",
+        "x-dlq-consumer": "ocop.reporting",
+        "x-original-topic": topics.INGEST_REPORTING,
+        "x-original-partition": "1",
+        "x-original-offset": "7",
+        "x-dlq-attempts": "2",
+    }
+
+
+async def test_dead_letter_publisher_truncates_a_long_reason() -> None:
+    broker = RecordingBroker()
+    publisher = DeadLetterPublisher(cast(KafkaBroker, broker), "ocop.reporting")
+
+    await publisher.send(letter(reason="x" * 5000))
+
+    assert len(broker.published[0][2]["headers"]["x-dlq-reason"]) == 2000
