@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import httpx
 import pytest
+
 from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
 from ocop_platform.auth import ALL_PROVINCES, Role, mint_token

@@ -13,7 +13,10 @@ T = TypeVar("T")
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, what: str = "condition"
+    probe: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = 30.0,  # noqa: ASYNC109 - a polling deadline, not one await's
+    what: str = "condition",
 ) -> T:
     """Poll until ``probe`` returns something other than None (events flow asynchronously)."""
     deadline = time.monotonic() + timeout

@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from ocop_contracts import topics
 from ocop_contracts.topics import dead_letter_topic
 from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
-
 from tests.e2e.support import eventually, expect
 
 pytestmark = pytest.mark.e2e

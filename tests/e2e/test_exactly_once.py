@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+
 from ocop_contracts import ProductRated, RatingLevel, topics
 from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
-
 from tests.e2e.support import eventually, expect
 
 pytestmark = pytest.mark.e2e

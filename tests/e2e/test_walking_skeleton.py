@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+
 from ocop_contracts import ProductRegistered, parse_event, topics
 from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
-
 from tests.e2e.support import eventually, expect
 
 pytestmark = pytest.mark.e2e

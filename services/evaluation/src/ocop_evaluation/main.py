@@ -1,14 +1,14 @@
 """Composition root of the evaluation service. Nothing connects until the app starts."""
 
 from fastapi import FastAPI
-from ocop_contracts import topics
-from ocop_platform.runtime import build_infrastructure, run_service, service_app
-from ocop_platform.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
 
+from ocop_contracts import topics
 from ocop_evaluation.adapters.repository import OUTBOX_COLLECTIONS, MongoEvaluationRepository
 from ocop_evaluation.entrypoints import api, consumers
 from ocop_evaluation.service_layer.services import EvaluationService
+from ocop_platform.runtime import build_infrastructure, run_service, service_app
+from ocop_platform.settings import ServiceSettings
 
 
 class EvaluationSettings(ServiceSettings):

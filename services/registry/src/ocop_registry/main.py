@@ -1,11 +1,11 @@
 """Composition root of the registry service. Nothing connects until the app starts."""
 
 from fastapi import FastAPI
+from pydantic_settings import SettingsConfigDict
+
 from ocop_contracts import topics
 from ocop_platform.runtime import build_infrastructure, run_service, service_app
 from ocop_platform.settings import ServiceSettings
-from pydantic_settings import SettingsConfigDict
-
 from ocop_registry.adapters.repository import OUTBOX_COLLECTIONS, MongoRegistryRepository
 from ocop_registry.entrypoints import api, consumers
 from ocop_registry.service_layer.services import RegistryService

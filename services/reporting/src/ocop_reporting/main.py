@@ -1,11 +1,11 @@
 """Composition root of the reporting service. Nothing connects until the app starts."""
 
 from fastapi import FastAPI
+from pydantic_settings import SettingsConfigDict
+
 from ocop_contracts import topics
 from ocop_platform.runtime import build_infrastructure, run_service, service_app
 from ocop_platform.settings import ServiceSettings
-from pydantic_settings import SettingsConfigDict
-
 from ocop_reporting.adapters.repository import OUTBOX_COLLECTIONS, MongoReportingRepository
 from ocop_reporting.entrypoints import api, consumers
 from ocop_reporting.service_layer.services import ReportingService

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from ocop_contracts import ProductRated, ProductRegistered
+from ocop_evaluation.service_layer.services import KnownProduct
 from ocop_platform.idempotency import apply_if_newer
 from ocop_platform.mongo import Database
 from ocop_platform.outbox import push_outbox
-
-from ocop_evaluation.service_layer.services import KnownProduct
 
 PRODUCTS = "products"
 OUTBOX_COLLECTIONS = (PRODUCTS,)

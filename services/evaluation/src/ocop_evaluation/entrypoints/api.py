@@ -6,11 +6,11 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
-from ocop_contracts import RatingLevel
-from ocop_platform.auth import Principal, Role, require_roles
 from pydantic import BaseModel, Field
 
+from ocop_contracts import RatingLevel
 from ocop_evaluation.service_layer.services import EvaluationService, RecordRating
+from ocop_platform.auth import Principal, Role, require_roles
 
 
 def _service(request: Request) -> EvaluationService:

@@ -1,9 +1,8 @@
 """What evaluation reacts to: one routing table."""
 
 from ocop_contracts import ProductRegistered, topics
-from ocop_platform.consumer import Subscription
-
 from ocop_evaluation.service_layer.services import EvaluationService
+from ocop_platform.consumer import Subscription
 
 
 def subscriptions(service: EvaluationService) -> list[Subscription]:

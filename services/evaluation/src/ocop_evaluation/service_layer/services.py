@@ -8,10 +8,9 @@ from datetime import date
 from typing import Protocol
 
 from ocop_contracts import ProductRated, ProductRegistered, RatingLevel
+from ocop_evaluation.domain.rules import rule_set_in_force
 from ocop_platform.auth import Principal, ensure_province
 from ocop_platform.errors import DomainError
-
-from ocop_evaluation.domain.rules import rule_set_in_force
 
 SERVICE = "evaluation"
 

@@ -9,7 +9,6 @@ from typing import Any
 from ocop_contracts import ProductRegistered
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.mongo import Database, Document
-
 from ocop_promotion.domain.feed import FeedEntry
 from ocop_promotion.service_layer.services import FeedQuery
 

@@ -2,7 +2,6 @@
 
 from ocop_contracts import ProductRated, ProductRegistered, topics
 from ocop_platform.consumer import Subscription
-
 from ocop_promotion.service_layer.services import PromotionService
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ocop_contracts import ProductRated, ProductRegistered
-
 from ocop_promotion.domain.feed import FeedEntry, feed_entry_for
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from pymongo import ReturnDocument
+
 from ocop_contracts import EntityRegistered, LegalForm, ProductRated, ProductRegistered
 from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import outbox_entries
-from pymongo import ReturnDocument
-
 from ocop_registry.domain.model import Entity, Product, ProductStatus
 
 ENTITIES = "entities"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
-from ocop_contracts import LegalForm
-from ocop_platform.auth import CurrentPrincipal, Principal, Role, require_roles
 from pydantic import BaseModel, Field
 
+from ocop_contracts import LegalForm
+from ocop_platform.auth import CurrentPrincipal, Principal, Role, require_roles
 from ocop_registry.domain.commands import RegisterEntity, RegisterProduct
 from ocop_registry.domain.model import Entity, Product
 from ocop_registry.service_layer.services import RegistryService

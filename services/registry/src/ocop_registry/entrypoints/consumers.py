@@ -2,7 +2,6 @@
 
 from ocop_contracts import ProductRated, topics
 from ocop_platform.consumer import Subscription
-
 from ocop_registry.service_layer.services import RegistryService
 
 

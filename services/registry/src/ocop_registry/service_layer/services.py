@@ -14,7 +14,6 @@ from ocop_contracts.reference import (
 )
 from ocop_platform.auth import Principal, ensure_province
 from ocop_platform.errors import DomainError, NotFound
-
 from ocop_registry.domain.commands import RegisterEntity, RegisterProduct
 from ocop_registry.domain.model import Entity, Product, normalize_name, product_code, status_for
 

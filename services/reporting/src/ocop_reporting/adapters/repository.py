@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from ocop_contracts import ProductRated, ProductRegistered, TargetMetric, TargetUpdated
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import outbox_entries, push_outbox
-from pymongo.errors import DuplicateKeyError
-
 from ocop_reporting.domain.progress import Target
 
 RATINGS = "rating_facts"

@@ -8,10 +8,10 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse
-from ocop_contracts import TargetMetric, TargetUnit, utc_now
-from ocop_platform.auth import Principal, Role, ensure_province, require_roles
 from pydantic import BaseModel, Field
 
+from ocop_contracts import TargetMetric, TargetUnit, utc_now
+from ocop_platform.auth import Principal, Role, ensure_province, require_roles
 from ocop_reporting.domain.commands import SetTarget
 from ocop_reporting.domain.progress import Progress
 from ocop_reporting.service_layer.services import ReportingService

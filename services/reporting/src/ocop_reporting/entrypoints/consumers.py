@@ -2,7 +2,6 @@
 
 from ocop_contracts import ProductRated, ProductRegistered, TargetUpdated, topics
 from ocop_platform.consumer import Subscription
-
 from ocop_reporting.service_layer.services import ReportingService
 
 

@@ -7,11 +7,11 @@ from datetime import date
 from typing import Protocol
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from ocop_contracts import ProductRated, ProductRegistered, TargetUpdated
 from ocop_contracts.reference import is_current_province, is_legacy_province
 from ocop_platform.errors import Conflict, DomainError
-from pydantic import ValidationError
-
 from ocop_reporting.domain.commands import SetTarget
 from ocop_reporting.domain.progress import DERIVED_METRICS, Progress, Target, progress_of
 
