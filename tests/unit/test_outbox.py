@@ -63,7 +63,7 @@ class FakeCursor:
 
 
 class FakeCollection:
-    """Documents in insertion order; find() and update_one() for the relay's two query shapes."""
+    """Documents in insertion order; find() and update_many() for the relay's two query shapes."""
 
     def __init__(self) -> None:
         self.documents: dict[str, Document] = {}
@@ -89,14 +89,15 @@ class FakeCollection:
         ]
         return FakeCursor(matches)
 
-    async def update_one(self, query: Document, update: Document) -> None:
-        assert list(query) == ["_id"], f"unsupported filter {query}"
+    async def update_many(self, query: Document, update: Document) -> None:
+        assert list(query) == ["_id"] and list(query["_id"]) == ["$in"], f"unsupported {query}"
         assert list(update) == ["$pullAll"], f"unsupported update {update}"
         ((field, values),) = update["$pullAll"].items()
         assert field == OUTBOX_FIELD, f"unsupported {update}"
-        doc = self.documents.get(query["_id"])
-        if doc is not None:  # $pullAll removes elements equal to any given value
-            doc[field] = [entry for entry in doc[field] if entry not in values]
+        for _id in query["_id"]["$in"]:
+            doc = self.documents.get(_id)
+            if doc is not None:  # $pullAll removes elements equal to any given value
+                doc[field] = [entry for entry in doc[field] if entry not in values]
 
 
 class FakeDatabase:

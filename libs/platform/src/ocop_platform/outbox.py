@@ -127,12 +127,12 @@ class OutboxRelay:
             return 0
         records = [_record(entry) for doc in docs for entry in doc[OUTBOX_FIELD]]
         await self._sink.send_batch(records)
-        for doc in docs:
-            # $pullAll of the exact entries read: entries added meanwhile stay. (FerretDB v1
-            # ignores a $pull with a condition, so match whole documents instead.)
-            await collection.update_one(
-                {"_id": doc["_id"]}, {"$pullAll": {OUTBOX_FIELD: doc[OUTBOX_FIELD]}}
-            )
+        # $pullAll of the exact entries read, so entries added meanwhile stay (FerretDB v1 ignores
+        # a $pull with a condition). Event ids are unique, so pulling the union is safe.
+        read = [entry for doc in docs for entry in doc[OUTBOX_FIELD]]
+        await collection.update_many(
+            {"_id": {"$in": [doc["_id"] for doc in docs]}}, {"$pullAll": {OUTBOX_FIELD: read}}
+        )
         return len(records)
 
     async def _sleep_until_woken(self) -> None:
