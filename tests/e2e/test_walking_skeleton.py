@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -15,8 +17,11 @@ pytestmark = pytest.mark.e2e
 DONG_THAP = "82"
 
 
-async def _register_product(http: httpx.AsyncClient, services: ServiceStack, year: int) -> dict:
+async def _register_product(
+    http: httpx.AsyncClient, services: ServiceStack, year: int, correlation_id: str | None = None
+) -> dict:
     registry = services.url("registry")
+    headers = {"X-Correlation-ID": correlation_id} if correlation_id else {}
     entity = expect(
         await http.post(
             f"{registry}/entities",
@@ -39,6 +44,7 @@ async def _register_product(http: httpx.AsyncClient, services: ServiceStack, yea
                 "scoring_set_code": "I.3.d",
                 "year": year,
             },
+            headers=headers,
         ),
         201,
     )
@@ -129,7 +135,8 @@ async def test_a_rated_product_reaches_the_feed_the_registry_and_the_report(
 async def test_registration_is_published_keyed_by_product_with_version_one(
     http: httpx.AsyncClient, services: ServiceStack, infra: Infra, year: int
 ) -> None:
-    product = await _register_product(http, services, year)
+    correlation_id = str(uuid.uuid4())
+    product = await _register_product(http, services, year, correlation_id)
     consumer = AIOKafkaConsumer(
         topics.REGISTRY,
         bootstrap_servers=infra.kafka_bootstrap,
@@ -154,6 +161,7 @@ async def test_registration_is_published_keyed_by_product_with_version_one(
     assert isinstance(event, ProductRegistered)
     assert (event.aggregate_id, event.aggregate_version) == (product["product_id"], 1)
     assert event.product_code == product["product_code"]
+    assert str(event.correlation_id) == correlation_id  # traced from the HTTP request
     assert dict(record.headers)["event-type"] == b"ProductRegistered"  # type: ignore[attr-defined]
 
 

@@ -25,6 +25,21 @@ from ocop_contracts import (
     topics,
     type_name,
 )
+from ocop_contracts.events.evaluation import (
+    CertificateExpired,
+    CertificateIssued,
+    CertificateRenewalDue,
+    CertificateRevoked,
+    ProductProposedForNational,
+)
+from ocop_contracts.events.promotion import (
+    FairScheduled,
+    ProductDelisted,
+    ProductShowcased,
+    PromotionActivityRecorded,
+)
+from ocop_contracts.events.registry import EntityUpdated, ProductUpdated, ProductWithdrawn
+from ocop_contracts.vocabulary import ActivityKind, DelistReason, RevocationGround, VenueKind
 
 ENVELOPE: dict[str, Any] = {"aggregate_version": 1, "province_code": "82"}
 
@@ -77,6 +92,125 @@ SAMPLES: dict[str, Event] = {
         minimum=30,
         maximum=35,
     ),
+    "EntityUpdated": EntityUpdated(
+        **ENVELOPE,
+        producer="registry",
+        aggregate_id="ent-1",
+        entity_id="ent-1",
+        name="HTX Tôm khô Cà Mau",
+        legal_form=LegalForm.COOPERATIVE,
+    ),
+    "ProductUpdated": ProductUpdated(
+        **ENVELOPE,
+        producer="registry",
+        aggregate_id="prd-1",
+        product_id="prd-1",
+        product_code="82-32050-1-2026",
+        name="Tôm khô loại 1",
+        entity_id="ent-1",
+        legal_form=LegalForm.COOPERATIVE,
+        scoring_set_code="I.1.b",
+        commune_code="32050",
+    ),
+    "ProductWithdrawn": ProductWithdrawn(
+        **ENVELOPE,
+        producer="registry",
+        aggregate_id="prd-1",
+        product_id="prd-1",
+        withdrawn_on=date(2026, 9, 1),
+        reason="ngừng sản xuất",
+    ),
+    "ProductProposedForNational": ProductProposedForNational(
+        **ENVELOPE,
+        producer="evaluation",
+        aggregate_id="prd-1",
+        product_id="prd-1",
+        score=91.0,
+        rule_set_id="qd26-2026",
+        proposed_on=date(2026, 6, 30),
+    ),
+    "CertificateIssued": CertificateIssued(
+        **ENVELOPE,
+        producer="evaluation",
+        aggregate_id="prd-1",
+        certificate_id="82-2026-001",
+        product_id="prd-1",
+        stars=4,
+        level=RatingLevel.PROVINCE,
+        decision_ref="1/QĐ-UBND",
+        issued_on=date(2026, 7, 1),
+        valid_until=date(2029, 6, 30),
+        rule_set_id="qd26-2026",
+    ),
+    "CertificateRenewalDue": CertificateRenewalDue(
+        **ENVELOPE,
+        producer="evaluation",
+        aggregate_id="prd-1",
+        certificate_id="82-2026-001",
+        product_id="prd-1",
+        stars=4,
+        valid_until=date(2029, 6, 30),
+        window_opens_on=date(2029, 1, 1),
+        window_closes_on=date(2029, 3, 2),
+    ),
+    "CertificateExpired": CertificateExpired(
+        **ENVELOPE,
+        producer="evaluation",
+        aggregate_id="prd-1",
+        certificate_id="82-2026-001",
+        product_id="prd-1",
+        stars=4,
+        expired_on=date(2029, 7, 1),
+    ),
+    "CertificateRevoked": CertificateRevoked(
+        **ENVELOPE,
+        producer="evaluation",
+        aggregate_id="prd-1",
+        certificate_id="82-2026-001",
+        product_id="prd-1",
+        stars=4,
+        ground=RevocationGround.MARK_MISUSE,
+        decision_ref="9/QĐ-UBND",
+        revoked_on=date(2027, 1, 5),
+    ),
+    "FairScheduled": FairScheduled(
+        **ENVELOPE,
+        producer="promotion",
+        aggregate_id="fair-1",
+        fair_id="fair-1",
+        name="Hội chợ OCOP Đồng Tháp",
+        place="Sa Đéc",
+        starts_on=date(2026, 12, 1),
+        ends_on=date(2026, 12, 5),
+    ),
+    "ProductShowcased": ProductShowcased(
+        **ENVELOPE,
+        producer="promotion",
+        aggregate_id="prd-1",
+        product_id="prd-1",
+        venue_kind=VenueKind.SHOWROOM,
+        venue_id="sadec",
+        since=date(2026, 8, 1),
+    ),
+    "ProductDelisted": ProductDelisted(
+        **ENVELOPE,
+        producer="promotion",
+        aggregate_id="prd-1",
+        product_id="prd-1",
+        venue_kind=VenueKind.SHOWROOM,
+        venue_id="sadec",
+        reason=DelistReason.CERTIFICATE_EXPIRED,
+        delisted_on=date(2029, 7, 1),
+    ),
+    "PromotionActivityRecorded": PromotionActivityRecorded(
+        **ENVELOPE,
+        producer="promotion",
+        aggregate_id="act-1",
+        activity_id="act-1",
+        kind=ActivityKind.TV_REPORT,
+        title="Phóng sự OCOP",
+        occurred_on=date(2026, 5, 2),
+    ),
 }
 
 EXPECTED_TOPIC = {
@@ -84,6 +218,21 @@ EXPECTED_TOPIC = {
     "ProductRegistered": topics.REGISTRY,
     "ProductRated": topics.EVALUATION,
     "TargetUpdated": topics.REPORTING,
+    **dict.fromkeys(("EntityUpdated", "ProductUpdated", "ProductWithdrawn"), topics.REGISTRY),
+    **dict.fromkeys(
+        (
+            "ProductProposedForNational",
+            "CertificateIssued",
+            "CertificateRenewalDue",
+            "CertificateExpired",
+            "CertificateRevoked",
+        ),
+        topics.EVALUATION,
+    ),
+    **dict.fromkeys(
+        ("FairScheduled", "ProductShowcased", "ProductDelisted", "PromotionActivityRecorded"),
+        topics.PROMOTION,
+    ),
 }
 
 

@@ -72,3 +72,16 @@ def test_an_exception_is_included_as_text() -> None:
 def test_vietnamese_text_is_written_unescaped() -> None:
     line = JsonFormatter("registry").format(record("đã đăng ký %s", "Tôm khô"))
     assert "đã đăng ký Tôm khô" in line
+
+
+def test_events_emitted_while_handling_carry_its_correlation_and_cause() -> None:
+    from uuid import uuid4
+
+    from ocop_platform.logging import correlation_scope, trace_fields
+
+    correlation, cause = uuid4(), uuid4()
+    assert trace_fields() == {}
+    with correlation_scope(str(correlation), causation_id=str(cause)):
+        assert trace_fields() == {"correlation_id": correlation, "causation_id": cause}
+    with correlation_scope("not-a-uuid"):
+        assert trace_fields() == {}

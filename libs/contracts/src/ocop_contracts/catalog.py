@@ -5,15 +5,11 @@ from typing import Final
 
 from pydantic import BaseModel, ValidationError
 
-from ocop_contracts import topics
 from ocop_contracts.envelope import Event
-from ocop_contracts.events import EntityRegistered, ProductRated, ProductRegistered, TargetUpdated
+from ocop_contracts.events import MODULES
 
 TOPIC_OF: Final[Mapping[type[Event], str]] = {
-    EntityRegistered: topics.REGISTRY,
-    ProductRegistered: topics.REGISTRY,
-    ProductRated: topics.EVALUATION,
-    TargetUpdated: topics.REPORTING,
+    cls: module.TOPIC for module in MODULES for cls in module.EVENTS
 }
 
 EVENT_TYPES: Final[Mapping[str, type[Event]]] = {

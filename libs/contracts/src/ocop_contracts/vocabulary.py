@@ -20,6 +20,38 @@ class RatingLevel(StrEnum):
     CENTRAL = "central"
 
 
+class RevocationGround(StrEnum):
+    """Grounds for revoking a certificate, QĐ 26/2026 Art. 8."""
+
+    UNTRUE_DOSSIER = "untrue_dossier"  # forged or untrue dossier
+    CRITERIA_NO_LONGER_MET = "criteria_no_longer_met"  # found on inspection
+    LAW_BREACH = "law_breach"  # quality, food safety, environment, IP or labelling law
+    MARK_MISUSE = "mark_misuse"  # misuse of the OCOP mark
+    PRODUCTION_STOPPED = "production_stopped"
+    OTHER_OFFICIAL_FINDING = "other_official_finding"
+
+
+class VenueKind(StrEnum):
+    FAIR = "fair"
+    SHOWROOM = "showroom"  # showrooms and sales points, e.g. the Sa Đéc sales point
+    ONLINE = "online"  # e-commerce listing
+
+
+class DelistReason(StrEnum):
+    CERTIFICATE_EXPIRED = "certificate_expired"
+    CERTIFICATE_REVOKED = "certificate_revoked"
+    PRODUCT_WITHDRAWN = "product_withdrawn"
+    MANUAL = "manual"
+
+
+class ActivityKind(StrEnum):
+    NEWS_ITEM = "news_item"
+    TV_REPORT = "tv_report"
+    SOCIAL_MEDIA = "social_media"
+    TRAINING = "training"
+    OTHER = "other"
+
+
 class TargetMetric(StrEnum):
     """What a province target counts (every kind used by the seed plans)."""
 

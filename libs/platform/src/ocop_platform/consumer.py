@@ -122,7 +122,7 @@ class Dispatcher:
             await self._dead_letter(record, raw, exc.reason, attempts=0)
             return
         handler = subscription.handlers[type(event)]
-        with correlation_scope(str(event.correlation_id)):
+        with correlation_scope(str(event.correlation_id), causation_id=str(event.event_id)):
             await self._handle_with_retries(handler, event, record, raw)
 
     async def _handle_with_retries(

@@ -6,12 +6,14 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+_causation_id: ContextVar[str | None] = ContextVar("causation_id", default=None)
 _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message",
     "asctime",
@@ -19,12 +21,27 @@ _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__di
 
 
 @contextmanager
-def correlation_scope(correlation_id: str) -> Iterator[None]:
+def correlation_scope(correlation_id: str, causation_id: str | None = None) -> Iterator[None]:
+    """Everything logged or emitted inside belongs to this request or event."""
     token = _correlation_id.set(correlation_id)
+    cause = _causation_id.set(causation_id)
     try:
         yield
     finally:
+        _causation_id.reset(cause)
         _correlation_id.reset(token)
+
+
+def trace_fields() -> dict[str, UUID]:
+    """Envelope fields for an event emitted now: it shares the correlation id of the request or
+    event being handled, and names that event as its cause."""
+    fields: dict[str, UUID] = {}
+    for name, var in (("correlation_id", _correlation_id), ("causation_id", _causation_id)):
+        value = var.get()
+        if value is not None:
+            with suppress(ValueError):
+                fields[name] = UUID(value)
+    return fields
 
 
 def current_correlation_id() -> str | None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from pymongo import AsyncMongoClient
@@ -22,12 +23,14 @@ from ocop_contracts.topics import dead_letter_topic
 from ocop_platform.consumer import DeadLetterPublisher, Dispatcher, Subscription, consumer_router
 from ocop_platform.errors import install_error_handlers
 from ocop_platform.kafka import KafkaRecordSink, create_broker
+from ocop_platform.logging import correlation_scope
 from ocop_platform.mongo import Database, Document, create_client
 from ocop_platform.outbox import OutboxRelay
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
 
 Startup = Callable[[], Awaitable[None]]
+CORRELATION_HEADER = "X-Correlation-ID"
 
 
 @dataclass
@@ -106,6 +109,7 @@ def service_app(
             await infra.client.close()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.middleware("http")(_correlate)
     app.state.settings = settings
     app.state.infra = infra
     install_error_handlers(app)
@@ -113,6 +117,21 @@ def service_app(
     for router in api_routers:
         app.include_router(router)
     return app
+
+
+async def _correlate(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Take the caller's X-Correlation-ID (or start one); logs and emitted events carry it."""
+    supplied = request.headers.get(CORRELATION_HEADER, "")
+    try:
+        correlation_id = str(uuid.UUID(supplied))
+    except ValueError:
+        correlation_id = str(uuid.uuid4())
+    with correlation_scope(correlation_id):
+        response = await call_next(request)
+    response.headers[CORRELATION_HEADER] = correlation_id
+    return response
 
 
 def _document_publishers(broker: KafkaBroker, owned_topics: Sequence[str]) -> None:

@@ -5,8 +5,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ocop_contracts import topics
 from ocop_contracts.envelope import Event
-from ocop_contracts.vocabulary import RatingLevel
+from ocop_contracts.vocabulary import RatingLevel, RevocationGround
 
 
 class ProductRated(Event):
@@ -42,3 +43,81 @@ class ProductRated(Event):
     @property
     def upgraded(self) -> bool:
         return self.stars > self.previous_stars >= 3
+
+
+class ProductProposedForNational(Event):
+    """Emitted by evaluation when a province council's result is ≥90 points: the dossier goes to
+    the central council, which alone may award 5★ (QĐ 26/2026 Art. 7.3–7.4)."""
+
+    type: Literal["ProductProposedForNational"] = "ProductProposedForNational"
+    product_id: str
+    score: float = Field(ge=90, le=100)
+    rule_set_id: str
+    round_id: str | None = None
+    proposed_on: date
+
+
+class CertificateIssued(Event):
+    """Emitted by evaluation when a 3–5★ certificate is issued (first, upgrade or renewal).
+    Valid 36 months from the decision (QĐ 26/2026 Art. 4.3)."""
+
+    type: Literal["CertificateIssued"] = "CertificateIssued"
+    certificate_id: str = Field(description="Certificate number.")
+    product_id: str
+    stars: int = Field(ge=3, le=5)
+    level: RatingLevel
+    decision_ref: str = Field(description="The issuing decision, e.g. 1234/QĐ-UBND.")
+    issued_on: date
+    valid_until: date
+    rule_set_id: str
+    replaces_certificate_id: str | None = None
+
+
+class CertificateRenewalDue(Event):
+    """Emitted by evaluation once, when a certificate enters its renewal window (QĐ 26: file
+    180 to 120 days before expiry)."""
+
+    type: Literal["CertificateRenewalDue"] = "CertificateRenewalDue"
+    certificate_id: str
+    product_id: str
+    stars: int = Field(ge=3, le=5)
+    valid_until: date
+    window_opens_on: date
+    window_closes_on: date
+
+
+class CertificateExpired(Event):
+    """Emitted by evaluation once, on the day after a certificate's last valid day."""
+
+    type: Literal["CertificateExpired"] = "CertificateExpired"
+    certificate_id: str
+    product_id: str
+    stars: int = Field(ge=3, le=5)
+    expired_on: date
+
+
+class CertificateRevoked(Event):
+    """Emitted by evaluation when the authority revokes a certificate (QĐ 26/2026 Art. 8)."""
+
+    type: Literal["CertificateRevoked"] = "CertificateRevoked"
+    certificate_id: str
+    product_id: str
+    stars: int = Field(ge=3, le=5)
+    ground: RevocationGround
+    decision_ref: str
+    revoked_on: date
+    details: str = Field(default="", max_length=2000)
+
+
+TOPIC = topics.EVALUATION
+# Every event this service publishes on TOPIC; the catalog is built from these tuples.
+# Aggregate of all of them: the product (its evaluation history), so one product's ratings and
+# certificate events share one key, one partition and one version sequence.
+EVENTS: tuple[type[Event], ...] = (
+    ProductRated,
+    ProductProposedForNational,
+    CertificateIssued,
+    CertificateRenewalDue,
+    CertificateExpired,
+    CertificateRevoked,
+)

@@ -1,9 +1,11 @@
 """Events owned by the registry service (topic ocop.registry.v1)."""
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from ocop_contracts import topics
 from ocop_contracts.envelope import CommuneCode, Event
 from ocop_contracts.vocabulary import LegalForm
 
@@ -38,3 +40,53 @@ class ProductRegistered(Event):
     commune_code: CommuneCode
     women_led: bool = False
     ethnic_minority_led: bool = False
+
+
+class EntityUpdated(Event):
+    """Emitted by registry when a producer's details change. Carries the entity's whole current
+    state (same fields as EntityRegistered), so a consumer needs no earlier event."""
+
+    type: Literal["EntityUpdated"] = "EntityUpdated"
+    entity_id: str
+    name: VietnameseName
+    legal_form: LegalForm
+    commune_code: CommuneCode | None = None
+    women_led: bool = False
+    ethnic_minority_led: bool = False
+    disability_led: bool = False
+
+
+class ProductUpdated(Event):
+    """Emitted by registry when a product's details change. Carries the product's whole current
+    state (same fields as ProductRegistered)."""
+
+    type: Literal["ProductUpdated"] = "ProductUpdated"
+    product_id: str
+    product_code: ProductCode
+    name: VietnameseName
+    entity_id: str
+    legal_form: LegalForm
+    scoring_set_code: ScoringSetCode
+    commune_code: CommuneCode
+    women_led: bool = False
+    ethnic_minority_led: bool = False
+
+
+class ProductWithdrawn(Event):
+    """Emitted by registry when a producer or the province withdraws a product from OCOP."""
+
+    type: Literal["ProductWithdrawn"] = "ProductWithdrawn"
+    product_id: str
+    withdrawn_on: date
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+TOPIC = topics.REGISTRY
+# Every event this service publishes on TOPIC; the catalog is built from these tuples.
+EVENTS: tuple[type[Event], ...] = (
+    EntityRegistered,
+    EntityUpdated,
+    ProductRegistered,
+    ProductUpdated,
+    ProductWithdrawn,
+)

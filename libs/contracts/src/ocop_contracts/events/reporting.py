@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from ocop_contracts import topics
 from ocop_contracts.envelope import CommuneCode, Event
 from ocop_contracts.vocabulary import TargetMetric, TargetUnit
 
@@ -59,3 +60,8 @@ class TargetUpdated(Event):
         if info.data.get("unit") is TargetUnit.PERCENT and base is None:
             raise ValueError("a percent target needs a base")
         return base
+
+
+TOPIC = topics.REPORTING
+# Every event this service publishes on TOPIC; the catalog is built from these tuples.
+EVENTS: tuple[type[Event], ...] = (TargetUpdated,)

@@ -11,6 +11,7 @@ from ocop_contracts import ProductRated, ProductRegistered, RatingLevel
 from ocop_evaluation.domain.rules import rule_set_in_force
 from ocop_platform.auth import Principal, ensure_province
 from ocop_platform.errors import DomainError
+from ocop_platform.logging import trace_fields
 
 SERVICE = "evaluation"
 
@@ -61,6 +62,7 @@ class EvaluationService:
         rules = rule_set_in_force(cmd.rated_on)
         event = ProductRated(
             producer=SERVICE,
+            **trace_fields(),
             aggregate_id=product.product_id,
             aggregate_version=product.rating_version + 1,
             province_code=product.province_code,

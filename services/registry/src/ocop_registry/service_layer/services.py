@@ -14,6 +14,7 @@ from ocop_contracts.reference import (
 )
 from ocop_platform.auth import Principal, ensure_province
 from ocop_platform.errors import DomainError, NotFound
+from ocop_platform.logging import trace_fields
 from ocop_registry.domain.commands import RegisterEntity, RegisterProduct
 from ocop_registry.domain.model import Entity, Product, normalize_name, product_code, status_for
 
@@ -50,6 +51,7 @@ class RegistryService:
         )
         event = EntityRegistered(
             producer=SERVICE,
+            **trace_fields(),
             aggregate_id=entity.entity_id,
             aggregate_version=1,
             province_code=entity.province_code,
@@ -90,6 +92,7 @@ class RegistryService:
         )
         event = ProductRegistered(
             producer=SERVICE,
+            **trace_fields(),
             aggregate_id=product.product_id,
             aggregate_version=1,
             province_code=product.province_code,

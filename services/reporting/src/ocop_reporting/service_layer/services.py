@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from ocop_contracts import ProductRated, ProductRegistered, TargetUpdated
 from ocop_contracts.reference import is_current_province, is_legacy_province
 from ocop_platform.errors import Conflict, DomainError
+from ocop_platform.logging import trace_fields
 from ocop_reporting.domain.commands import SetTarget
 from ocop_reporting.domain.progress import DERIVED_METRICS, Progress, Target, progress_of
 
@@ -81,7 +82,9 @@ class ReportingService:
 
 def _target_event(cmd: SetTarget, version: int, correlation_id: UUID | None) -> TargetUpdated:
     fields = {k: v for k, v in vars(cmd).items() if k != "source_event_id"}
-    extra = {"correlation_id": correlation_id} if correlation_id else {}
+    extra: dict[str, Any] = trace_fields()
+    if correlation_id:
+        extra["correlation_id"] = correlation_id
     try:
         return TargetUpdated(
             producer=SERVICE,

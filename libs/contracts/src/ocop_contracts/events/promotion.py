@@ -1,0 +1,71 @@
+"""Events owned by the promotion service (topic ocop.promotion.v1)."""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from ocop_contracts import topics
+from ocop_contracts.envelope import CommuneCode, Event
+from ocop_contracts.vocabulary import ActivityKind, DelistReason, VenueKind
+
+
+class FairScheduled(Event):
+    """Emitted by promotion when a trade fair is scheduled or its details change. Aggregate: the
+    fair."""
+
+    type: Literal["FairScheduled"] = "FairScheduled"
+    fair_id: str
+    name: str = Field(min_length=1, max_length=300)
+    place: str = Field(min_length=1, max_length=300)
+    organiser: str = Field(default="", max_length=300)
+    starts_on: date
+    ends_on: date
+    commune_code: CommuneCode | None = None
+
+
+class ProductShowcased(Event):
+    """Emitted by promotion when a product is placed in a fair, a showroom or sales point, or an
+    online shop. Aggregate: the product's placements (key: product id)."""
+
+    type: Literal["ProductShowcased"] = "ProductShowcased"
+    product_id: str
+    venue_kind: VenueKind
+    venue_id: str
+    venue_name: str = Field(default="", max_length=300)
+    since: date
+
+
+class ProductDelisted(Event):
+    """Emitted by promotion when a product is taken out of a venue; automatic on certificate
+    expiry or revocation. Aggregate: the product's placements (key: product id)."""
+
+    type: Literal["ProductDelisted"] = "ProductDelisted"
+    product_id: str
+    venue_kind: VenueKind
+    venue_id: str
+    reason: DelistReason
+    delisted_on: date
+
+
+class PromotionActivityRecorded(Event):
+    """Emitted by promotion when a media or promotion activity is recorded (news items and TV
+    reports count towards province targets). Aggregate: the activity."""
+
+    type: Literal["PromotionActivityRecorded"] = "PromotionActivityRecorded"
+    activity_id: str
+    kind: ActivityKind
+    title: str = Field(min_length=1, max_length=500)
+    occurred_on: date
+    url: str | None = Field(default=None, max_length=2000)
+    product_ids: tuple[str, ...] = ()
+
+
+TOPIC = topics.PROMOTION
+# Every event this service publishes on TOPIC; the catalog is built from these tuples.
+EVENTS: tuple[type[Event], ...] = (
+    FairScheduled,
+    ProductShowcased,
+    ProductDelisted,
+    PromotionActivityRecorded,
+)
