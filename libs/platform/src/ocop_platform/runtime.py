@@ -96,7 +96,13 @@ def service_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if on_startup is not None:
             await on_startup()
-        await ensure_topics(settings.kafka_bootstrap, topics)
+        if settings.create_topics:
+            await ensure_topics(
+                settings.kafka_bootstrap,
+                topics,
+                settings.topic_partitions,
+                settings.topic_replication_factor,
+            )
         await infra.broker.start()
         relay = asyncio.create_task(infra.relay.run_forever(), name="outbox-relay")
         try:

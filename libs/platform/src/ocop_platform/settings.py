@@ -28,6 +28,11 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0, le=60)
     consumer_group_prefix: str = "ocop"
+    # Development creates missing topics at start-up; production provisions them beforehand
+    # (partitions and replication chosen for the cluster) and sets OCOP_CREATE_TOPICS=false.
+    create_topics: bool = True
+    topic_partitions: int = Field(default=3, ge=1, le=1000)
+    topic_replication_factor: int = Field(default=1, ge=1, le=10)
 
     @field_validator("kafka_bootstrap")
     @classmethod

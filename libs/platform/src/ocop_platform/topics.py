@@ -12,7 +12,9 @@ from aiokafka.errors import TopicAlreadyExistsError
 log = logging.getLogger(__name__)
 
 
-async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 3) -> None:
+async def ensure_topics(
+    bootstrap: str, names: Iterable[str], partitions: int = 3, replication_factor: int = 1
+) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ocop-topic-setup")
     await admin.start()
     try:
@@ -20,7 +22,10 @@ async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 
         missing = sorted(set(names) - existing)
         if not missing:
             return
-        new = [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in missing]
+        new = [
+            NewTopic(name, num_partitions=partitions, replication_factor=replication_factor)
+            for name in missing
+        ]
         with contextlib.suppress(TopicAlreadyExistsError):  # another service was first
             await admin.create_topics(new)
         log.info("created topics", extra={"topics": missing})
