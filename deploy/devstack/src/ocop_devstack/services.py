@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pymongo import MongoClient
+
 from ocop_devstack._console import say
 from ocop_devstack.process import NativeProcess, free_ports
 
@@ -36,6 +38,13 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+def is_ferretdb(mongo_url: str) -> bool:
+    client: MongoClient[dict[str, object]]
+    with MongoClient(mongo_url, serverSelectionTimeoutMS=10_000) as client:
+        info: dict[str, object] = client.admin.command("buildInfo")
+    return "ferretdbVersion" in info
+
+
 @dataclass
 class ServiceStack:
     """Runs services against given infrastructure; ``namespace`` isolates databases and groups."""
@@ -47,9 +56,11 @@ class ServiceStack:
     ports: dict[str, int] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
     _procs: dict[str, NativeProcess] = field(default_factory=dict)
+    _single_store_connection: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._single_store_connection = is_ferretdb(self.mongo_url)
 
     @classmethod
     def on_free_ports(
@@ -81,6 +92,8 @@ class ServiceStack:
             "OCOP_HTTP_HOST": "127.0.0.1",
             "OCOP_HTTP_PORT": str(self.port(service)),
             "PYTHONUNBUFFERED": "1",
+            # FerretDB loses concurrent updates to one document: one connection per service.
+            **({"OCOP_MONGO_MAX_POOL_SIZE": "1"} if self._single_store_connection else {}),
             **self.extra_env,
         }
 

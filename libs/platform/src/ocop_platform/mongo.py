@@ -9,6 +9,17 @@ Document = dict[str, Any]
 Database = AsyncDatabase[Document]
 
 
-def create_client(url: str) -> AsyncMongoClient[Document]:
+def create_client(url: str, max_pool_size: int = 100) -> AsyncMongoClient[Document]:
     # tz_aware: datetimes come back as UTC-aware, like the ones the contracts carry.
-    return AsyncMongoClient(url, tz_aware=True, uuidRepresentation="standard", connect=False)
+    return AsyncMongoClient(
+        url,
+        tz_aware=True,
+        uuidRepresentation="standard",
+        connect=False,
+        maxPoolSize=max_pool_size,
+    )
+
+
+async def is_ferretdb(db: AsyncDatabase[Document]) -> bool:
+    info: Document = await db.command("buildInfo")
+    return "ferretdbVersion" in info

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,12 +25,13 @@ from ocop_platform.consumer import DeadLetterPublisher, Dispatcher, Subscription
 from ocop_platform.errors import install_error_handlers
 from ocop_platform.kafka import KafkaRecordSink, create_broker
 from ocop_platform.logging import correlation_scope
-from ocop_platform.mongo import Database, Document, create_client
+from ocop_platform.mongo import Database, Document, create_client, is_ferretdb
 from ocop_platform.outbox import OutboxRelay
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
 
 Startup = Callable[[], Awaitable[None]]
+log = logging.getLogger(__name__)
 CORRELATION_HEADER = "X-Correlation-ID"
 
 
@@ -51,7 +53,7 @@ def build_infrastructure(
     outbox_collections: Sequence[str],
     owned_topics: Sequence[str] = (),
 ) -> Infrastructure:
-    client = create_client(settings.mongo_url)
+    client = create_client(settings.mongo_url, settings.mongo_max_pool_size)
     db = client[settings.mongo_db]
     broker = create_broker(settings)
     relay = OutboxRelay(
@@ -94,6 +96,7 @@ def service_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await _warn_on_unsafe_store(infra)
         if on_startup is not None:
             await on_startup()
         if settings.create_topics:
@@ -152,6 +155,14 @@ def _document_publishers(broker: KafkaBroker, owned_topics: Sequence[str]) -> No
         schema: Any = events[0] if len(events) == 1 else Union[tuple(events)]  # noqa: UP007
         names = ", ".join(type_name(cls) for cls in events)
         broker.publisher(topic, title=f"{topic}:publish", description=names, schema=schema)
+
+
+async def _warn_on_unsafe_store(infra: Infrastructure) -> None:
+    if infra.settings.mongo_max_pool_size > 1 and await is_ferretdb(infra.db):
+        log.warning(
+            "the store is FerretDB, which loses concurrent updates to one document; "
+            "set OCOP_MONGO_MAX_POOL_SIZE=1 (the dev stack and the tests do)"
+        )
 
 
 def _operations_router(infra: Infrastructure, title: str) -> APIRouter:

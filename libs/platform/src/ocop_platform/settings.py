@@ -18,6 +18,10 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongo_url: str = "mongodb://127.0.0.1:27017/"
     mongo_db: str = ""
+    # FerretDB v1 (SQLite) loses concurrent updates to one document (200 concurrent $inc left 6),
+    # so against it every operation of a service must go through ONE connection: set 1 there.
+    # MongoDB updates one document atomically; keep the driver's pool.
+    mongo_max_pool_size: int = Field(default=100, ge=1, le=1000)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
