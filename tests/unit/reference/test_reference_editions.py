@@ -22,9 +22,10 @@ from ocop_contracts.reference.editions import load_data, parse_header, read_data
 FILES = sorted(REFERENCE_EDITIONS)
 
 
-def test_the_four_files_are_versioned() -> None:
+def test_the_shipped_files_are_versioned() -> None:
     assert FILES == [
         "classification-qd26-2026.json",
+        "communes-2025.json",
         "province-mapping-2025.json",
         "provinces-2008.json",
         "provinces-2025.json",

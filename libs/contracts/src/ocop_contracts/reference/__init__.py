@@ -1,5 +1,5 @@
-"""Versioned reference data: provinces (2008 and 2025 editions), the 63 -> 34 mapping, and the
-QĐ 26/2026 product classification, plus Vietnamese text normalisation.
+"""Versioned reference data: provinces (2008 and 2025 editions), the 63 -> 34 mapping, the 3,321
+communes of 2025, and the QĐ 26/2026 product classification, plus Vietnamese text normalisation.
 
 Data files live in `data/` and are read lazily on first use (then cached). Each carries a header
 with its source and what could not be verified; `REFERENCE_EDITIONS` gives each file's edition and
@@ -46,8 +46,18 @@ from ocop_contracts.reference.classification import (
     scoring_sets_in,
     sectors,
 )
+from ocop_contracts.reference.communes import (
+    Commune,
+    CommuneKind,
+    commune_header,
+    communes_of,
+    current_communes,
+    find_commune,
+    is_commune_code_format,
+)
 from ocop_contracts.reference.editions import (
     CLASSIFICATION_QD26,
+    COMMUNES_2025,
     PROVINCE_MAPPING_2025,
     PROVINCES_2008,
     PROVINCES_2025,
@@ -66,12 +76,15 @@ from ocop_contracts.reference.text import fold_vi, name_key, normalize_vi
 
 __all__ = [
     "CLASSIFICATION_QD26",
+    "COMMUNES_2025",
     "CURRENT_EDITION",
     "MERGER_DAY",
     "PROVINCES_2008",
     "PROVINCES_2025",
     "PROVINCE_MAPPING_2025",
     "REFERENCE_EDITIONS",
+    "Commune",
+    "CommuneKind",
     "DataHeader",
     "Group",
     "LegacySector",
@@ -89,14 +102,19 @@ __all__ = [
     "UnknownReferenceCodeError",
     "UnknownUnitError",
     "classification_header",
+    "commune_header",
+    "communes_of",
     "current_code_of",
+    "current_communes",
     "current_provinces",
     "file_sha256",
+    "find_commune",
     "find_province",
     "find_province_by_name",
     "find_scoring_set",
     "fold_vi",
     "groups",
+    "is_commune_code_format",
     "is_current_province",
     "is_legacy_province",
     "legacy_provinces",

@@ -27,6 +27,7 @@ PROVINCES_2008 = "provinces-2008.json"
 PROVINCES_2025 = "provinces-2025.json"
 PROVINCE_MAPPING_2025 = "province-mapping-2025.json"
 CLASSIFICATION_QD26 = "classification-qd26-2026.json"
+COMMUNES_2025 = "communes-2025.json"
 
 # Changing a data file means a new digest here, and a new edition if meaning changed.
 REFERENCE_EDITIONS: MappingProxyType[str, ReferenceEdition] = MappingProxyType(
@@ -42,6 +43,9 @@ REFERENCE_EDITIONS: MappingProxyType[str, ReferenceEdition] = MappingProxyType(
         ),
         CLASSIFICATION_QD26: ReferenceEdition(
             "QD26-2026", "7ac209fa9f801857c450a2c759a51be58faf976ad2533f004754fd09fb85c4a3"
+        ),
+        COMMUNES_2025: ReferenceEdition(
+            "2025", "4e5abf03d90d248af2772c66914d10b6f2659bf25085c40bbc690e817c061b33"
         ),
     }
 )

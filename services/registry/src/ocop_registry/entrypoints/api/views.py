@@ -1,0 +1,175 @@
+"""What the API returns. Public views never carry the representative's personal data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ocop_contracts import LegalForm
+from ocop_contracts.reference import current_communes, find_province, scoring_sets
+from ocop_platform.mongo import Document
+from ocop_registry.domain.commands import Contacts, LegacyAddress, Representative
+from ocop_registry.domain.lifecycle import Validity
+from ocop_registry.domain.model import Channel
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Unit(_View):
+    code: str
+    name: str
+
+
+def province_unit(code: str) -> Unit:
+    return Unit(code=code, name=find_province(code).name)
+
+
+def commune_unit(code: str) -> Unit:
+    commune = current_communes().get(code)
+    return Unit(code=code, name=commune.name if commune else "")
+
+
+class EntityPublic(_View):
+    entity_id: str
+    name: str
+    legal_form: LegalForm
+    province_code: str
+    commune_code: str
+    women_led: bool
+    ethnic_minority_led: bool
+    disability_led: bool
+
+
+class EntityFull(EntityPublic):
+    """The whole producer record: for offices of its unit and the producer's own accounts."""
+
+    tax_code: str | None = None
+    registration_number: str | None = None
+    legacy_address: LegacyAddress | None = None
+    representative: Representative | None = None
+    contacts: Contacts | None = None
+    accounts: list[str] = []
+    version: int
+    dossier_gaps: list[str] = Field(
+        default=[], description="What a QĐ 26 dossier will ask for that the record lacks."
+    )
+
+
+class CertificateView(_View):
+    certificate_id: str
+    stars: int
+    issued_on: date | None = None
+    valid_until: date
+    decision_ref: str = ""
+    revoked_on: date | None = None
+    expired_on: date | None = None
+
+
+class ProductView(_View):
+    product_id: str
+    product_code: str | None
+    legacy_product_code: str | None = None
+    name: str
+    entity_id: str
+    entity_name: str
+    legal_form: LegalForm
+    women_led: bool
+    ethnic_minority_led: bool
+    province_code: str
+    commune_code: str
+    legacy_province_code: str | None = None
+    scoring_set_code: str
+    group_code: str
+    sector_code: str
+    legacy_classification: str | None = None
+    year: int
+    status: str
+    stars: int
+    score: float | None = None
+    rated_on: date | None = None
+    certificate: CertificateView | None = None
+    description: str | None = None
+    story: str | None = None
+    raw_material_origin: str | None = None
+    raw_material_local_share: float | None = None
+    local_labour: int | None = None
+    trademark: str | None = None
+    geographical_indication: str | None = None
+    traceability: str | None = None
+    channels: list[Channel] = []
+    withdrawn: dict[str, Any] | None = None
+    version: int
+    registered_at: datetime | None = None
+
+
+class NearDuplicateView(_View):
+    product_id: str
+    product_code: str | None
+    name: str
+    commune_code: str
+    similarity: float
+    same_commune: bool
+
+
+class RegisteredProduct(ProductView):
+    warnings: list[NearDuplicateView] = Field(
+        default=[],
+        description="Existing products of the same commune or province with a close name. "
+        "Registration goes ahead; the office should check before certifying.",
+    )
+
+
+class ProductPage(_View):
+    items: list[ProductView]
+    total: int
+    page: int
+    page_size: int
+
+
+class LookupResult(_View):
+    """One request answers "is this OCOP product's star rating valid today?"."""
+
+    product_code: str | None
+    legacy_product_code: str | None
+    name: str
+    producer: str
+    legal_form: LegalForm
+    province: Unit
+    commune: Unit
+    scoring_set: Unit
+    status: str
+    stars: int
+    certificate: CertificateView | None
+    valid_today: bool
+    valid_until: date | None
+    validity_basis: str = Field(description="certificate, rating (no certificate yet) or none")
+    validity_note: str
+    checked_on: date
+
+
+def lookup_result(doc: Document, validity: Validity, today: date) -> LookupResult:
+    scoring_set = scoring_sets().get(doc["scoring_set_code"])
+    return LookupResult(
+        product_code=doc.get("product_code"),
+        legacy_product_code=doc.get("legacy_product_code"),
+        name=doc["name"],
+        producer=doc["entity_name"],
+        legal_form=doc["legal_form"],
+        province=province_unit(doc["province_code"]),
+        commune=commune_unit(doc["commune_code"]),
+        scoring_set=Unit(
+            code=doc["scoring_set_code"], name=scoring_set.name_vi if scoring_set else ""
+        ),
+        status=doc["status"],
+        stars=doc.get("stars", 0),
+        certificate=doc.get("certificate"),
+        valid_today=validity.valid,
+        valid_until=validity.valid_until,
+        validity_basis=validity.basis,
+        validity_note=validity.reason,
+        checked_on=today,
+    )

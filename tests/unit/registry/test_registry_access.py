@@ -1,0 +1,54 @@
+"""Who may write which records."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocop_platform.auth import Principal, Role
+from ocop_registry.service_layer.access import Caller, Forbidden, ensure_write, may_write
+
+
+def caller(
+    *roles: Role,
+    provinces: tuple[str, ...] = ("82",),
+    communes: frozenset[str] | None = None,
+    entity_id: str | None = None,
+    sub: str = "u1",
+) -> Caller:
+    principal = Principal(
+        subject=sub, roles=frozenset(roles), provinces=frozenset(provinces), entity_id=entity_id
+    )
+    return Caller(principal, communes)
+
+
+def test_a_province_office_writes_anywhere_in_its_province() -> None:
+    office = caller(Role.PROVINCE_OFFICE)
+    assert may_write(office, "82", "29869")
+    assert not may_write(office, "80", "25000")
+
+
+def test_a_commune_officer_writes_only_in_listed_communes() -> None:
+    officer = caller(Role.COMMUNE_OFFICER, communes=frozenset({"29869"}))
+    assert may_write(officer, "82", "29869")
+    assert not may_write(officer, "82", "29870")
+
+
+def test_a_commune_officer_token_without_communes_writes_nothing() -> None:
+    with pytest.raises(Forbidden, match="communes"):
+        ensure_write(caller(Role.COMMUNE_OFFICER), "82", "29869")
+
+
+def test_a_producer_writes_its_own_records_by_claim_or_account() -> None:
+    by_claim = caller(Role.PRODUCER, entity_id="ent-1")
+    by_account = caller(Role.PRODUCER, sub="nga")
+    assert may_write(by_claim, "82", "29869", entity_id="ent-1")
+    assert may_write(by_account, "82", "29869", entity_id="ent-1", accounts=["nga"])
+    assert not may_write(by_claim, "82", "29869", entity_id="ent-2")
+
+
+def test_other_roles_do_not_write() -> None:
+    assert not may_write(caller(Role.PROMOTION_TEAM, Role.MINISTRY), "82", "29869")
+
+
+def test_admin_writes_everywhere() -> None:
+    assert may_write(caller(Role.ADMIN, provinces=()), "01", "00004")
