@@ -1,14 +1,27 @@
 """Composition root of the evaluation service. Nothing connects until the app starts."""
 
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import date
+
 from fastapi import FastAPI
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from ocop_contracts import topics
+from ocop_evaluation.adapters.clock import Clock
 from ocop_evaluation.adapters.repository import OUTBOX_COLLECTIONS, MongoEvaluationRepository
 from ocop_evaluation.entrypoints import api, consumers
+from ocop_evaluation.service_layer.dossiers import DossierService
 from ocop_evaluation.service_layer.services import EvaluationService
 from ocop_platform.runtime import build_infrastructure, run_service, service_app
 from ocop_platform.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 
 class EvaluationSettings(ServiceSettings):
@@ -16,6 +29,25 @@ class EvaluationSettings(ServiceSettings):
 
     service_name: str = "evaluation"
     http_port: int = 8102
+    clock: date | None = Field(
+        default=None, description="Fixed 'today' (development/test only; refused in production)."
+    )
+    scheduler_seconds: float = Field(
+        default=60.0, gt=0, le=86_400, description="How often the certificate scheduler runs."
+    )
+
+
+async def _scheduler_loop(service: EvaluationService, clock: Clock, seconds: float) -> None:
+    while True:
+        try:
+            counts = await service.run_scheduler(await clock.today())
+            if any(counts.values()):
+                log.info("certificate scheduler emitted events", extra=counts)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the store may be back at the next tick
+            log.exception("certificate scheduler pass failed; retrying at the next tick")
+        await asyncio.sleep(seconds)
 
 
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
@@ -23,15 +55,40 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
     infra = build_infrastructure(
         settings, outbox_collections=OUTBOX_COLLECTIONS, owned_topics=[topics.EVALUATION]
     )
-    service = EvaluationService(MongoEvaluationRepository(infra.db), infra.relay.notify)
+    repository = MongoEvaluationRepository(infra.db)
+    clock = Clock(repository, settings.clock, production=settings.environment == "production")
+    service = EvaluationService(repository, infra.relay.notify, clock.today)
     app = service_app(
         infra,
         title="OCOP evaluation",
-        description="Rule sets, ratings and certificates.",
-        api_routers=[api.router],
+        description=(
+            "Rule sets by date, rounds, dossiers with commune intake, councils and score sheets, "
+            "star ratings, certificates with renewal and expiry, the next-star report, and the "
+            "ingest of province ratings."
+        ),
+        api_routers=[api.router, api.admin],
         subscriptions=consumers.subscriptions(service),
+        on_startup=repository.ensure_indexes,
     )
+    platform_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
+        async with platform_lifespan(a):
+            task = asyncio.create_task(
+                _scheduler_loop(service, clock, settings.scheduler_seconds), name="scheduler"
+            )
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app.router.lifespan_context = lifespan
     app.state.evaluation = service
+    app.state.dossiers = DossierService(service)
+    app.state.clock = clock
     return app
 
 

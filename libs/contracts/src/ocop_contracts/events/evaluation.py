@@ -28,6 +28,11 @@ class ProductRated(Event):
     rated_on: date
     scoring_set_code: str
     commune_code: str | None = None
+    parts: dict[str, float] | None = Field(
+        default=None,
+        description="Points per part (A, B, C) when known; they add up to score.",
+    )
+    dossier_id: str | None = Field(default=None, description="Evaluation dossier, if any.")
 
     @model_validator(mode="after")
     def _five_stars_are_central(self) -> "ProductRated":

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ocop_contracts import RatingLevel
-from ocop_evaluation.domain.rules import RULE_SETS, RuleSet, rule_set_in_force
+from ocop_evaluation.domain.rules import RuleSet, rule_set_in_force, rule_sets
 
 BAND_EDGES = [
     (0.0, 1),
@@ -23,6 +23,7 @@ BAND_EDGES = [
     (90.0, 5),
     (100.0, 5),
 ]
+RULE_SETS = rule_sets()
 BY_ID = {r.rule_set_id: r for r in RULE_SETS}
 scores = st.floats(min_value=0, max_value=100, allow_nan=False)
 

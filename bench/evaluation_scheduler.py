@@ -1,0 +1,119 @@
+"""Benchmark of evaluation's certificate scheduler against raw single-document updates, in one run.
+
+    uv run python bench/evaluation_scheduler.py [--certificates 500]
+
+Seeds N products whose certificates are due (insert_many), then:
+  raw-updates   N update_one calls setting a flag on each document (the floor: one guarded
+                single-document write per certificate is what exactly-once costs)
+  scheduler     EvaluationService.run_scheduler over the same N: find the due certificates, build
+                CertificateRenewalDue, write flag + outbox entry in one guarded update each
+  re-run        a second pass on the same day (must emit nothing: the flags hold)
+It also times the pure domain: N next-star reports on the QĐ 26 food rubric.
+Infrastructure as in the tests: env URLs, Docker, or native processes (no Kafka traffic here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from datetime import date
+
+from ocop_devstack.infra import InfraStack
+from ocop_evaluation.adapters.repository import PRODUCTS, MongoEvaluationRepository
+from ocop_evaluation.domain.rules import rule_set
+from ocop_evaluation.domain.scoring import next_star
+from ocop_evaluation.service_layer.services import EvaluationService
+from ocop_platform.mongo import Document, create_client
+
+TODAY = date(2032, 9, 11)
+
+
+def products(run: str, n: int) -> list[Document]:
+    certificate = {
+        "stars": 4,
+        "level": "province",
+        "decision_ref": "1/QĐ-UBND",
+        "issued_on": "2030-03-10",
+        "valid_until": "2033-03-09",
+        "expires_on": "2033-03-10",
+        "renewal_opens_on": "2032-09-11",
+        "renewal_closes_on": "2032-11-10",
+        "rule_set_id": "qd26-2026",
+        "status": "valid",
+        "renewal_due_sent": False,
+        "next_due_on": "2032-09-11",
+    }
+    return [
+        {
+            "_id": f"{run}-{i}",
+            "province_code": "92",
+            "scoring_set_code": "I.3.d",
+            "rating_version": 1,
+            "stars": 4,
+            "applied": [],
+            "outbox": [],
+            "certificate": {**certificate, "certificate_id": f"C-{run}-{i}"},
+        }
+        for i in range(n)
+    ]
+
+
+async def main(n: int) -> None:
+    with InfraStack() as infra:
+        client = create_client(infra.mongo_url)
+        db = client[f"bench_evaluation_{uuid.uuid4().hex[:8]}"]
+        try:
+            run = uuid.uuid4().hex[:6]
+            await db["raw"].insert_many(products(run, n))
+            started = time.perf_counter()
+            for i in range(n):
+                await db["raw"].update_one(
+                    {"_id": f"{run}-{i}", "rating_version": 1},
+                    {"$set": {"certificate.renewal_due_sent": True}},
+                )
+            raw = time.perf_counter() - started
+
+            repository = MongoEvaluationRepository(db)
+            await repository.ensure_indexes()
+            await db[PRODUCTS].insert_many(products(run, n))
+
+            async def today() -> date:
+                return TODAY
+
+            service = EvaluationService(repository, lambda: None, today)
+            started, emitted = time.perf_counter(), 0
+            while counts := await service.run_scheduler(TODAY, limit=200):
+                if not counts["renewal_due"]:
+                    break
+                emitted += counts["renewal_due"]
+            ours = time.perf_counter() - started
+            started = time.perf_counter()
+            again = await service.run_scheduler(TODAY)
+            rerun = time.perf_counter() - started
+        finally:
+            await client.drop_database(db.name)
+            await client.close()
+
+    rules = rule_set("qd26-2026")
+    assert rules is not None
+    rubric = rules.rubrics["qd26-food"]
+    points = {c: min(o.points for o in crit.options) for c, crit in rubric.criteria.items()}
+    started = time.perf_counter()
+    for _ in range(n):
+        next_star(rules, rubric, points, 40.0)
+    pure = time.perf_counter() - started
+
+    print(f"\n{n} due certificates, infrastructure mode {infra.mode} (store: {infra.mongo_url})")
+    print(f"  raw-updates  {n / raw:8.0f} updates/s   ({raw:.2f}s)")
+    print(f"  scheduler    {emitted / ours:8.0f} events/s    ({ours:.2f}s, {emitted} emitted)")
+    print(f"  ratio        {raw / ours:8.2f} of the raw single-document update rate")
+    print(f"  re-run       {rerun * 1000:8.1f} ms, emitted {sum(again.values())} (must be 0)")
+    print(f"  next-star    {n / pure:8.0f} reports/s (pure domain)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--certificates", type=int, default=500)
+    asyncio.run(main(parser.parse_args().certificates))
