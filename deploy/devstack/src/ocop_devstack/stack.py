@@ -57,7 +57,7 @@ def _up(args: argparse.Namespace) -> int:
                 stack.start_all()
                 token = _dev_token()
                 if not args.no_demo:
-                    demo.seed({s: stack.url(s) for s in SERVICES}, token)
+                    demo.seed({s: stack.url(s) for s in SERVICES}, token, infra.kafka_bootstrap)
                 _print_welcome(stack, token, run_dir)
                 if not args.no_demo:
                     _print_report(stack)
@@ -87,6 +87,8 @@ def _print_welcome(stack: ServiceStack, token: str, run_dir: Path) -> None:
         "",
         "OCOP platform is up.",
         f"  Dashboard (reporting):  {stack.url('reporting')}/?province_code=82&year=2026",
+        f"  Bắc Kạn's 2022 plan:    {stack.url('reporting')}/?province_code=06&edition=2008"
+        "&year=2022 (within today's Thái Nguyên: ?province_code=19&edition=2025&year=2022)",
         f"  Newly-starred feed:     {stack.url('promotion')}/feed",
     ]
     lines += [f"  {s.capitalize():<11} API docs: {stack.url(s)}/docs" for s in SERVICES]

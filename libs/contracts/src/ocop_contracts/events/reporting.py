@@ -1,5 +1,6 @@
 """Events owned by the reporting service (topic ocop.reporting.v1)."""
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -31,6 +32,26 @@ class TargetUpdated(Event):
     )
     min_stars: int | None = Field(default=None, ge=3, le=5)
     commune_code: CommuneCode | None = None
+    # Added in issue #6 (optional, additive):
+    province_edition: Literal["2008", "2025"] | None = Field(
+        default=None,
+        description="Edition of province_code: 2008 for the 63 units before 1 July 2025, 2025 for "
+        "today's 34. Omitted: 2008 when the period ends before 2025, else 2025.",
+    )
+    period_start: date | None = Field(
+        default=None, description="First day counted, when the plan does not start on 1 January."
+    )
+    period_end: date | None = Field(
+        default=None, description="Last day counted; required (with period_start) for a rate."
+    )
+    district_name: str | None = Field(
+        default=None, max_length=200, description="A pre-2025 district the plan belongs to."
+    )
+    commune_codes: tuple[CommuneCode, ...] = Field(
+        default=(),
+        max_length=500,
+        description="Count only facts of these communes (e.g. those of a former district).",
+    )
 
     # Field validators (not one model validator) so every error names the offending field,
     # in a 422 and in a dead letter's reason alike. Fields validate in declaration order.
@@ -62,6 +83,24 @@ class TargetUpdated(Event):
         return base
 
 
+class ActivityReported(Event):
+    """Emitted by reporting when a province office reports an activity that no other event can
+    derive (people trained, products with traceability, tourism villages…), with its evidence.
+
+    Aggregate: the report. A later version corrects it (same report id, whole current state).
+    """
+
+    type: Literal["ActivityReported"] = "ActivityReported"
+    report_id: str
+    metric: TargetMetric
+    quantity: float = Field(ge=0, description="How many (people, products, villages…).")
+    occurred_on: date
+    evidence: str = Field(min_length=1, max_length=2000, description="Decision, minutes, URL…")
+    province_edition: Literal["2008", "2025"] | None = None
+    commune_code: CommuneCode | None = None
+    note: str = Field(default="", max_length=2000)
+
+
 TOPIC = topics.REPORTING
 # Every event this service publishes on TOPIC; the catalog is built from these tuples.
-EVENTS: tuple[type[Event], ...] = (TargetUpdated,)
+EVENTS: tuple[type[Event], ...] = (TargetUpdated, ActivityReported)

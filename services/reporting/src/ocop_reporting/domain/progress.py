@@ -1,4 +1,13 @@
-"""Progress of a target against what the events say. Pure."""
+"""Progress of a target against what the events say. Pure.
+
+A target counts something over its period (years ``year_from``–``year_to``, or the explicit days
+``period_start``–``period_end``). Its goal is the minimum (the maximum when only that is given).
+- ``count``: the actual is a number of products, producers, fairs…
+- ``percent``: the actual (a number) is shown as a percent of ``base`` and compared with the goal.
+- ``per_month``: the actual is the number divided by the months elapsed in the period.
+Standing: attained once the goal is reached; on track when the actual keeps pace with the time
+elapsed (a rate: when it is at the goal so far); behind otherwise.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +15,32 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from ocop_contracts import TargetMetric
+from ocop_contracts import TargetMetric, TargetUnit
 
 
 class Standing(StrEnum):
     ATTAINED = "attained"
     ON_TRACK = "on_track"
     BEHIND = "behind"
-    NOT_DERIVED = "not_derived"  # an activity target: reported, not derived from events
+    NOT_DERIVED = "not_derived"  # no figure: an activity nobody reported yet, or no goal
 
 
-# Metrics the rating events can answer (the others are reported activities, issue #6).
+# Metrics the events of the other services answer; the others are reported activities.
 DERIVED_METRICS = frozenset(
     {
         TargetMetric.CERTIFIED_PRODUCTS,
         TargetMetric.UPGRADED_PRODUCTS,
         TargetMetric.NATIONAL_PROPOSALS,
         TargetMetric.FIVE_STAR_PRODUCTS,
+        TargetMetric.EVALUATION_ROUNDS,
+        TargetMetric.NEW_PRODUCERS,
+        TargetMetric.FAIRS,
+        TargetMetric.SALES_POINTS,
+        TargetMetric.MEDIA_ITEMS,
+        TargetMetric.TV_REPORTS,
     }
 )
+REPORTED_METRICS = frozenset(set(TargetMetric) - DERIVED_METRICS)
 
 
 @dataclass(frozen=True)
@@ -40,18 +56,45 @@ class Target:
     maximum: float | None
     min_stars: int | None
     version: int
+    unit: TargetUnit = TargetUnit.COUNT
+    base: float | None = None
+    commune_code: str | None = None
+    province_edition: str = "2025"
+    current_code: str = ""
+    province_name: str = ""
+    period_start: date | None = None
+    period_end: date | None = None
+    district_name: str | None = None
+    commune_codes: tuple[str, ...] = ()
+
+    @property
+    def first_day(self) -> date:
+        return self.period_start or date(self.year_from, 1, 1)
+
+    @property
+    def last_day(self) -> date:
+        return self.period_end or date(self.year_to, 12, 31)
+
+    @property
+    def derived(self) -> bool:
+        return self.metric in DERIVED_METRICS
 
 
 @dataclass(frozen=True)
 class Progress:
     target: Target
-    actual: int | None
-    percent: float | None
+    actual: float | None  # a count, a percent of the base, or a monthly rate (see the unit)
+    percent: float | None  # of the goal
     standing: Standing
+    expected_by_now: float | None = None
+    count: float | None = None  # what was counted, before conversion to a percent or rate
 
 
 def elapsed_fraction(year_from: int, year_to: int, today: date) -> float:
-    start, end = date(year_from, 1, 1), date(year_to, 12, 31)
+    return elapsed_between(date(year_from, 1, 1), date(year_to, 12, 31), today)
+
+
+def elapsed_between(start: date, end: date, today: date) -> float:
     if today <= start:
         return 0.0
     if today >= end:
@@ -59,15 +102,51 @@ def elapsed_fraction(year_from: int, year_to: int, today: date) -> float:
     return (today - start).days / (end - start).days
 
 
-def progress_of(target: Target, actual: int | None, today: date) -> Progress:
+def months_elapsed(start: date, end: date, today: date) -> int:
+    """Whole or started months from `start` to min(`today`, `end`); 0 before the start."""
+    last = min(today, end)
+    if last < start:
+        return 0
+    return (last.year - start.year) * 12 + last.month - start.month + 1
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def progress_of(target: Target, actual: float | None, today: date) -> Progress:
     goal = target.minimum if target.minimum is not None else target.maximum
     if actual is None or goal is None:
-        return Progress(target, actual, None, Standing.NOT_DERIVED)
-    percent = round(100.0 * actual / goal, 1) if goal else 100.0
-    if actual >= goal:
+        return Progress(target, actual, None, Standing.NOT_DERIVED, count=actual)
+    count = actual
+    elapsed = elapsed_between(target.first_day, target.last_day, today)
+    value: float = actual
+    if target.unit is TargetUnit.PERCENT and target.base:
+        value = 100.0 * actual / target.base
+    elif target.unit is TargetUnit.PER_MONTH:
+        months = months_elapsed(target.first_day, target.last_day, today)
+        value = actual / months if months else 0.0
+    percent = round(100.0 * value / goal, 1) if goal else 100.0
+    expected = goal if target.unit is TargetUnit.PER_MONTH else goal * elapsed
+    if target.unit is TargetUnit.PER_MONTH:
+        if elapsed == 0.0:
+            standing = Standing.ON_TRACK
+        elif value >= goal:
+            standing = Standing.ATTAINED if elapsed >= 1.0 else Standing.ON_TRACK
+        else:
+            standing = Standing.BEHIND
+    elif value >= goal:
         standing = Standing.ATTAINED
-    elif actual >= goal * elapsed_fraction(target.year_from, target.year_to, today):
+    elif value >= expected:
         standing = Standing.ON_TRACK
     else:
         standing = Standing.BEHIND
-    return Progress(target, actual, percent, standing)
+    shown = round(value, 1) if target.unit is TargetUnit.PERCENT else value
+    return Progress(
+        target,
+        _number(shown),
+        percent,
+        standing,
+        expected_by_now=round(expected, 1),
+        count=_number(count),
+    )

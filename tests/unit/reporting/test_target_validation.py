@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,9 +15,11 @@ from ocop_contracts import (
     TargetUnit,
     TargetUpdated,
 )
+from ocop_contracts.events.registry import ProductUpdated
 from ocop_platform.errors import Conflict, DomainError
 from ocop_reporting.domain.commands import SetTarget
 from ocop_reporting.domain.progress import Target
+from ocop_reporting.domain.units import Unit
 from ocop_reporting.service_layer.services import ReportingService
 
 
@@ -43,16 +46,18 @@ class FakeReportingRepository:
     async def record_rating(self, event: ProductRated) -> bool:
         raise NotImplementedError
 
-    async def record_product(self, event: ProductRegistered) -> bool:
+    async def record_product(self, event: ProductRegistered | ProductUpdated) -> bool:
         raise NotImplementedError
 
-    async def targets(self, province_code: str, year: int) -> list[Target]:
+    async def targets(
+        self, where: Unit, year: int | None, as_of: date | None = None
+    ) -> list[Target]:
         raise NotImplementedError
 
-    async def derived_actual(self, target: Target) -> int:
+    async def derived_actual(self, target: Target, as_of: date | None = None) -> int:
         raise NotImplementedError
 
-    async def rating_count(self, province_code: str, year: int) -> int:
+    async def rating_count(self, where: Unit, year: int) -> int:
         raise NotImplementedError
 
 

@@ -1,0 +1,414 @@
+"""The five published plans of shared/reference/seed-plans.md as demo fixtures: their targets (for
+POST /targets), the activities only a province can report (POST /activities), and historical
+events of the other services that exercise them (as registry, evaluation and promotion would have
+published them when those seasons happened).
+
+Used by `ocop-dev up` (deploy/devstack demo) and by the end-to-end tests, which state the expected
+figures by hand. Province codes are the units that issued each plan (2008 edition); commune codes
+are illustrative five-digit codes (the commune list is not in the reference data yet).
+
+What the events contain, per plan (the figures the tests expect):
+- Tây Ninh (72) 2022: 12 products newly certified 3–4★ in 2 province rounds; 1 product at 2★.
+- Đồng Tháp (87) 2021: 30 new ≥3★; 8 upgraded 3★→4★; 3 proposals ≥90 points (one is among the
+  30); the Sa Đéc showroom and a Cao Lãnh sales point. Tiền Giang (82, merged with it) 2021: 5 new.
+- Bắc Kạn (06) 2022: 22 new ≥3★ (12 on 15 June, 10 on 20 November); 8 new producers (3 women-led,
+  5 ethnic-minority-led); 20 news items and 11 TV reports; traceability 10 and value chains 4
+  reported. Old Thái Nguyên (19, merged with it) 2022: 15 new ≥3★.
+- Tứ Kỳ district (Hải Dương, 30) 2022: 11 new ≥3★ in its communes, 5 elsewhere in Hải Dương;
+  2 OCOP fairs in the district.
+- Hòa Bình (17) 2018–2020: 12 new producers; standardised products 20 + 35, tourism villages 12
+  and 280 officials trained reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from ocop_contracts import Event, ProductRated, ProductRegistered, topics
+from ocop_contracts.events.evaluation import CertificateIssued, ProductProposedForNational
+from ocop_contracts.events.promotion import (
+    FairScheduled,
+    ProductShowcased,
+    PromotionActivityRecorded,
+)
+from ocop_contracts.events.registry import EntityRegistered
+from ocop_contracts.vocabulary import ActivityKind, LegalForm, RatingLevel, VenueKind
+
+TU_KY_COMMUNES = ("10951", "10954", "10957", "10960", "10963")
+BAC_KAN_MEDIA = ("2022-02-11", "2022-12-31")  # plan issued 11/02/2022: counted from then on
+
+
+def _target(
+    tid: str, province: str, plan: str, year_from: int, year_to: int, **rest: Any
+) -> dict[str, Any]:
+    return {
+        "target_id": tid,
+        "province_code": province,
+        "province_edition": "2008",
+        "plan_ref": plan,
+        "year_from": year_from,
+        "year_to": year_to,
+        **rest,
+    }
+
+
+def plan_targets(suffix: str = "") -> list[dict[str, Any]]:
+    """The targets as published, one dict per POST /targets body (ids end with `suffix`)."""
+    s = suffix
+    tn = ("72", "1155/KH-UBND", 2022, 2022)
+    dt = ("87", "122/KH-UBND", 2021, 2021)
+    bk = ("06", "75/KH-UBND", 2022, 2022)
+    tk = ("30", "Đề án OCOP huyện Tứ Kỳ 2022", 2022, 2022)
+    hb = ("17", "125/KH-UBND", 2018, 2020)
+    tu_ky: dict[str, Any] = {"district_name": "Tứ Kỳ", "commune_codes": list(TU_KY_COMMUNES)}
+    return [
+        _target(f"tn22-certified{s}", *tn, metric="certified_products", minimum=10, maximum=15,
+                label="10–15 sản phẩm được công nhận OCOP cấp tỉnh năm 2022"),
+        _target(f"tn22-rounds{s}", *tn, metric="evaluation_rounds", minimum=2,
+                label="Tổ chức 2 đợt đánh giá, phân hạng sản phẩm cấp tỉnh"),
+        _target(f"dt21-certified{s}", *dt, metric="certified_products", minimum=49,
+                label="Ít nhất 49 sản phẩm mới đạt từ 3 sao trở lên"),
+        _target(f"dt21-upgraded{s}", *dt, metric="upgraded_products", minimum=20, min_stars=4,
+                label="Ít nhất 20 sản phẩm nâng hạng từ 3 sao lên 4 sao"),
+        _target(f"dt21-proposals{s}", *dt, metric="national_proposals", minimum=4,
+                label="4 sản phẩm trên 90 điểm đề xuất Hội đồng Trung ương đánh giá 5 sao"),
+        _target(f"dt21-sales{s}", *dt, metric="sales_points", minimum=2,
+                label="Điểm trưng bày, bán sản phẩm OCOP Sa Đéc và thêm điểm bán trong tỉnh"),
+        _target(f"dt21-trained{s}", *dt, metric="people_trained", unit="percent", base=60,
+                minimum=100, label="100% cán bộ quản lý OCOP cấp huyện được tập huấn"),
+        _target(f"bk22-certified{s}", *bk, metric="certified_products", minimum=20,
+                label="Ít nhất 20 sản phẩm mới đạt từ 3 sao"),
+        _target(f"bk22-traceable{s}", *bk, metric="traceable_products", minimum=10,
+                label="10 sản phẩm được củng cố, truy xuất nguồn gốc quá trình sản xuất"),
+        _target(f"bk22-value-chain{s}", *bk, metric="value_chain_products", minimum=6,
+                label="6 sản phẩm được sản xuất theo chuỗi giá trị"),
+        _target(f"bk22-producers{s}", *bk, metric="new_producers", minimum=8,
+                label="Hỗ trợ 8 chủ thể mới"),
+        _target(f"bk22-media{s}", *bk, metric="media_items", unit="per_month", minimum=2,
+                period_start=BAC_KAN_MEDIA[0], period_end=BAC_KAN_MEDIA[1],
+                label="Ít nhất 2 tin, bài/tháng trên Báo Bắc Kạn"),
+        _target(f"bk22-tv{s}", *bk, metric="tv_reports", minimum=10,
+                label="Ít nhất 10 phóng sự truyền hình về OCOP"),
+        _target(f"tk22-certified{s}", *tk, metric="certified_products", minimum=10, **tu_ky,
+                label="Ít nhất 10 sản phẩm được công nhận từ 3 sao (huyện Tứ Kỳ)"),
+        _target(f"tk22-fairs{s}", *tk, metric="fairs", minimum=1, **tu_ky,
+                label="Tham gia hội chợ OCOP"),
+        _target(f"hb20-standardised{s}", *hb, metric="standardised_products", minimum=50,
+                label="Chuẩn hóa ≥25% sản phẩm hiện có (khoảng 50 sản phẩm)"),
+        _target(f"hb20-villages{s}", *hb, metric="tourism_villages", minimum=10, maximum=15,
+                label="10–15 làng văn hóa du lịch"),
+        _target(f"hb20-producers{s}", *hb, metric="new_producers", minimum=10,
+                label="Ít nhất 10 tổ chức kinh tế mới tham gia chương trình"),
+        _target(f"hb20-officials{s}", *hb, metric="people_trained", minimum=300,
+                label="Tập huấn khoảng 300 lượt cán bộ quản lý nhà nước"),
+    ]  # fmt: skip
+
+
+def activity_reports(suffix: str = "") -> list[dict[str, Any]]:
+    """Activities the provinces report with evidence (POST /activities bodies)."""
+    s = suffix
+
+    def report(
+        rid: str, province: str, metric: str, qty: float, day: str, evidence: str
+    ) -> dict[str, Any]:
+        return {
+            "report_id": f"{rid}{s}",
+            "province_code": province,
+            "province_edition": "2008",
+            "metric": metric,
+            "quantity": qty,
+            "occurred_on": day,
+            "evidence": evidence,
+        }
+
+    return [
+        report("bk22-trace", "06", "traceable_products", 10, "2022-10-05", "Báo cáo 210/BC-SNN"),
+        report("bk22-chain", "06", "value_chain_products", 4, "2022-11-30", "Báo cáo 245/BC-SNN"),
+        report("hb19-std", "17", "standardised_products", 20, "2019-12-20", "Báo cáo 98/BC-UBND"),
+        report("hb20-std", "17", "standardised_products", 35, "2020-12-18", "Báo cáo 301/BC-UBND"),
+        report("hb20-vil", "17", "tourism_villages", 12, "2020-11-02", "Quyết định 2411/QĐ-UBND"),
+        report("hb20-off", "17", "people_trained", 280, "2020-10-15", "Danh sách học viên"),
+    ]
+
+
+# --- historical events -------------------------------------------------------------------------
+
+SETS = ("I.1.a", "I.3.d", "I.2.b", "II.1.a", "III.1", "IV.1")
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(9, 0), tzinfo=UTC)
+
+
+class _Season:
+    """Builds one province's events; ids end with the run suffix."""
+
+    def __init__(self, province: str, key: str, suffix: str) -> None:
+        self.province, self.key, self.suffix = province, key, suffix
+        self.events: list[tuple[str, Event]] = []
+        self.n = 0
+
+    def _id(self, kind: str) -> str:
+        self.n += 1
+        return f"{kind}-{self.key}-{self.n:03d}{self.suffix}"
+
+    def entity(self, day: date, commune: str, form: LegalForm, **flags: bool) -> str:
+        entity_id = self._id("ent")
+        self.events.append(
+            (
+                topics.REGISTRY,
+                EntityRegistered(
+                    producer="registry",
+                    aggregate_id=entity_id,
+                    aggregate_version=1,
+                    province_code=self.province,
+                    occurred_at=_at(day),
+                    entity_id=entity_id,
+                    name=f"Chủ thể {entity_id}",
+                    legal_form=form,
+                    commune_code=commune,
+                    **flags,
+                ),
+            )
+        )
+        return entity_id
+
+    def product(self, day: date, commune: str, entity_id: str = "") -> str:
+        product_id = self._id("prd")
+        # Producers of rated products were registered in earlier years (not new producers).
+        entity_id = entity_id or f"ent-{self.key}-existing{self.suffix}"
+        self.events.append(
+            (
+                topics.REGISTRY,
+                ProductRegistered(
+                    producer="registry",
+                    aggregate_id=product_id,
+                    aggregate_version=1,
+                    province_code=self.province,
+                    occurred_at=_at(day),
+                    product_id=product_id,
+                    product_code=f"{self.province}-{commune}-{self.n}-{day.year}",
+                    name=f"Sản phẩm {product_id}",
+                    entity_id=entity_id,
+                    legal_form=LegalForm.COOPERATIVE,
+                    scoring_set_code=SETS[self.n % len(SETS)],
+                    commune_code=commune,
+                ),
+            )
+        )
+        return product_id
+
+    def rate(
+        self,
+        product_id: str,
+        day: date,
+        stars: int,
+        score: float,
+        commune: str,
+        *,
+        previous: int = 0,
+        round_id: str | None = None,
+        version: int = 1,
+    ) -> None:
+        self.events.append(
+            (
+                topics.EVALUATION,
+                ProductRated(
+                    producer="evaluation",
+                    aggregate_id=product_id,
+                    aggregate_version=version,
+                    province_code=self.province,
+                    occurred_at=_at(day),
+                    product_id=product_id,
+                    score=score,
+                    stars=stars,
+                    previous_stars=previous,
+                    level=RatingLevel.PROVINCE,
+                    rule_set_id="qd1048-2019",
+                    round_id=round_id,
+                    rated_on=day,
+                    scoring_set_code=SETS[self.n % len(SETS)],
+                    commune_code=commune,
+                ),
+            )
+        )
+        if stars >= 3:
+            self.events.append(
+                (
+                    topics.EVALUATION,
+                    CertificateIssued(
+                        producer="evaluation",
+                        aggregate_id=product_id,
+                        aggregate_version=version + 100,
+                        province_code=self.province,
+                        occurred_at=_at(day),
+                        certificate_id=f"GCN-{product_id}-{version}",
+                        product_id=product_id,
+                        stars=stars,
+                        level=RatingLevel.PROVINCE,
+                        decision_ref=f"{self.n}/QĐ-UBND",
+                        issued_on=day,
+                        valid_until=date(day.year + 3, day.month, min(day.day, 28)),
+                        rule_set_id="qd1048-2019",
+                    ),
+                )
+            )
+
+    def certified(self, count: int, day: date, communes: tuple[str, ...], **kw: Any) -> list[str]:
+        ids = []
+        for i in range(count):
+            commune = communes[i % len(communes)]
+            product_id = self.product(day, commune)
+            stars, score = (4, 72.0) if i % 3 == 0 else (3, 60.0 + i % 9)
+            self.rate(product_id, day, stars, score, commune, **kw)
+            ids.append(product_id)
+        return ids
+
+    def propose(self, product_id: str, day: date, score: float) -> None:
+        self.events.append(
+            (
+                topics.EVALUATION,
+                ProductProposedForNational(
+                    producer="evaluation",
+                    aggregate_id=product_id,
+                    aggregate_version=50,
+                    province_code=self.province,
+                    occurred_at=_at(day),
+                    product_id=product_id,
+                    score=score,
+                    rule_set_id="qd1048-2019",
+                    proposed_on=day,
+                ),
+            )
+        )
+
+    def showcase(self, product_id: str, day: date, venue_id: str, name: str) -> None:
+        self.events.append(
+            (
+                topics.PROMOTION,
+                ProductShowcased(
+                    producer="promotion",
+                    aggregate_id=product_id,
+                    aggregate_version=1,
+                    province_code=self.province,
+                    occurred_at=_at(day),
+                    product_id=product_id,
+                    venue_kind=VenueKind.SHOWROOM,
+                    venue_id=venue_id,
+                    venue_name=name,
+                    since=day,
+                ),
+            )
+        )
+
+    def media(self, kind: ActivityKind, day: date) -> None:
+        activity_id = self._id("act")
+        self.events.append(
+            (
+                topics.PROMOTION,
+                PromotionActivityRecorded(
+                    producer="promotion",
+                    aggregate_id=activity_id,
+                    aggregate_version=1,
+                    province_code=self.province,
+                    occurred_at=_at(day),
+                    activity_id=activity_id,
+                    kind=kind,
+                    title=f"Tin OCOP {activity_id}",
+                    occurred_on=day,
+                ),
+            )
+        )
+
+    def fair(self, day: date, commune: str, name: str) -> None:
+        fair_id = self._id("fair")
+        self.events.append(
+            (
+                topics.PROMOTION,
+                FairScheduled(
+                    producer="promotion",
+                    aggregate_id=fair_id,
+                    aggregate_version=1,
+                    province_code=self.province,
+                    occurred_at=_at(day),
+                    fair_id=fair_id,
+                    name=name,
+                    place=name,
+                    starts_on=day,
+                    ends_on=day,
+                    commune_code=commune,
+                ),
+            )
+        )
+
+
+def historical_events(suffix: str = "") -> list[tuple[str, Event]]:
+    """(topic, event) pairs of the five plans' seasons, in publication order."""
+    seasons: list[_Season] = []
+
+    tn = _Season("72", "tn", suffix)
+    tn.certified(7, date(2022, 6, 20), ("25480", "25483"), round_id=f"tn-2022-1{suffix}")
+    tn.certified(5, date(2022, 11, 25), ("25486",), round_id=f"tn-2022-2{suffix}")
+    low = tn.product(date(2022, 6, 1), "25480")
+    tn.rate(low, date(2022, 6, 20), 2, 45.0, "25480", round_id=f"tn-2022-1{suffix}")
+    seasons.append(tn)
+
+    dt = _Season("87", "dt", suffix)
+    new = dt.certified(30, date(2021, 9, 15), ("29869", "29950", "30001"))
+    for product_id in new[:3]:
+        dt.propose(product_id, date(2021, 9, 20), 91.0)
+    for _ in range(8):  # certified 3★ in 2019, upgraded to 4★ in 2021
+        product_id = dt.product(date(2019, 3, 1), "30120")
+        dt.rate(product_id, date(2019, 8, 1), 3, 62.0, "30120")
+        dt.rate(product_id, date(2021, 10, 5), 4, 74.0, "30120", previous=3, version=2)
+    dt.showcase(new[0], date(2021, 5, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
+    dt.showcase(new[1], date(2021, 10, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
+    dt.showcase(new[2], date(2021, 11, 1), "caolanh-point", "Điểm bán OCOP Cao Lãnh")
+    seasons.append(dt)
+
+    tg = _Season("82", "tg", suffix)  # Tiền Giang, merged into today's Đồng Tháp
+    tg.certified(5, date(2021, 8, 10), ("28360", "28700"))
+    seasons.append(tg)
+
+    bk = _Season("06", "bk", suffix)
+    communes_bk = ("01840", "01843", "01846")
+    bk.certified(12, date(2022, 6, 15), communes_bk, round_id=f"bk-2022-1{suffix}")
+    bk.certified(10, date(2022, 11, 20), communes_bk, round_id=f"bk-2022-2{suffix}")
+    for i in range(8):
+        bk.entity(
+            date(2022, 3 + i, 5),
+            communes_bk[i % 3],
+            LegalForm.COOPERATIVE if i % 2 else LegalForm.HOUSEHOLD,
+            women_led=i < 3,
+            ethnic_minority_led=i >= 3,
+        )
+    for i in range(20):
+        bk.media(ActivityKind.NEWS_ITEM, date(2022, 2 + i % 11, 12 + i // 11))
+    for i in range(11):
+        bk.media(ActivityKind.TV_REPORT, date(2022, 1 + i, 20))
+    seasons.append(bk)
+
+    ty = _Season("19", "ty", suffix)  # old Thái Nguyên, merged with Bắc Kạn
+    ty.certified(15, date(2022, 9, 9), ("05440", "05443"))
+    seasons.append(ty)
+
+    tk = _Season("30", "tk", suffix)
+    tk.certified(11, date(2022, 10, 12), TU_KY_COMMUNES)
+    tk.certified(5, date(2022, 10, 12), ("10600", "10603"))
+    tk.fair(date(2022, 8, 26), TU_KY_COMMUNES[0], "Hội chợ OCOP huyện Tứ Kỳ 2022")
+    tk.fair(date(2022, 12, 15), TU_KY_COMMUNES[2], "Phiên chợ sản phẩm OCOP Tứ Kỳ")
+    seasons.append(tk)
+
+    hb = _Season("17", "hb", suffix)
+    for i in range(12):
+        hb.entity(date(2018 + i % 3, 4 + i % 6, 10), "04420", LegalForm.COOPERATIVE)
+    seasons.append(hb)
+
+    return [pair for season in seasons for pair in season.events]
+
+
+def events_by_topic(events: list[tuple[str, Event]]) -> Iterator[tuple[str, bytes, bytes]]:
+    for topic, event in events:
+        yield topic, event.aggregate_id.encode(), event.to_json_bytes()
