@@ -35,10 +35,12 @@ from ocop_contracts.events.evaluation import (
 from ocop_contracts.events.promotion import (
     FairScheduled,
     ProductDelisted,
+    ProductNewlyStarred,
     ProductShowcased,
     PromotionActivityRecorded,
 )
 from ocop_contracts.events.registry import EntityUpdated, ProductUpdated, ProductWithdrawn
+from ocop_contracts.events.reporting import ActivityReported
 from ocop_contracts.vocabulary import ActivityKind, DelistReason, RevocationGround, VenueKind
 
 ENVELOPE: dict[str, Any] = {"aggregate_version": 1, "province_code": "82"}
@@ -91,6 +93,16 @@ SAMPLES: dict[str, Event] = {
         year_to=2030,
         minimum=30,
         maximum=35,
+    ),
+    "ActivityReported": ActivityReported(
+        **ENVELOPE,
+        producer="reporting",
+        aggregate_id="act-1",
+        report_id="act-1",
+        metric=TargetMetric.PEOPLE_TRAINED,
+        quantity=280,
+        occurred_on=date(2026, 10, 15),
+        evidence="Danh sách học viên lớp tập huấn OCOP",
     ),
     "EntityUpdated": EntityUpdated(
         **ENVELOPE,
@@ -211,6 +223,19 @@ SAMPLES: dict[str, Event] = {
         title="Phóng sự OCOP",
         occurred_on=date(2026, 5, 2),
     ),
+    "ProductNewlyStarred": ProductNewlyStarred(
+        **ENVELOPE,
+        producer="promotion",
+        aggregate_id="prd-1",
+        feed_entry_id="prd-1:1",
+        product_id="prd-1",
+        change="first_certification",
+        from_stars=0,
+        to_stars=4,
+        score=75.0,
+        rated_on=date(2026, 6, 20),
+        scoring_set_code="I.1.a",
+    ),
 }
 
 EXPECTED_TOPIC = {
@@ -218,6 +243,7 @@ EXPECTED_TOPIC = {
     "ProductRegistered": topics.REGISTRY,
     "ProductRated": topics.EVALUATION,
     "TargetUpdated": topics.REPORTING,
+    "ActivityReported": topics.REPORTING,
     **dict.fromkeys(("EntityUpdated", "ProductUpdated", "ProductWithdrawn"), topics.REGISTRY),
     **dict.fromkeys(
         (
@@ -230,7 +256,13 @@ EXPECTED_TOPIC = {
         topics.EVALUATION,
     ),
     **dict.fromkeys(
-        ("FairScheduled", "ProductShowcased", "ProductDelisted", "PromotionActivityRecorded"),
+        (
+            "FairScheduled",
+            "ProductShowcased",
+            "ProductDelisted",
+            "PromotionActivityRecorded",
+            "ProductNewlyStarred",
+        ),
         topics.PROMOTION,
     ),
 }

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from ocop_contracts import ProductRated, RatingLevel
-from ocop_promotion.domain.feed import FeedEntry, feed_entry_for
+from ocop_promotion.domain.feed import Change, FeedEntry, feed_entry_for
 
 
 def rated(previous: int, stars: int, version: int = 2) -> ProductRated:
@@ -39,6 +39,8 @@ def test_a_first_certification_produces_an_entry() -> None:
         score=60.0,
         rated_on=date(2026, 9, 15),
         product_name="Bưởi da xanh",
+        change=Change.FIRST_CERTIFICATION,
+        rating_version=1,
     )
 
 

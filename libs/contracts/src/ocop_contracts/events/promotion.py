@@ -34,6 +34,7 @@ class ProductShowcased(Event):
     venue_id: str
     venue_name: str = Field(default="", max_length=300)
     since: date
+    booth_code: str | None = Field(default=None, max_length=50, description="Fairs: the booth.")
 
 
 class ProductDelisted(Event):
@@ -46,6 +47,9 @@ class ProductDelisted(Event):
     venue_id: str
     reason: DelistReason
     delisted_on: date
+    certificate_id: str | None = Field(
+        default=None, description="The expired or revoked certificate, when that is the reason."
+    )
 
 
 class PromotionActivityRecorded(Event):
@@ -61,6 +65,28 @@ class PromotionActivityRecorded(Event):
     product_ids: tuple[str, ...] = ()
 
 
+class ProductNewlyStarred(Event):
+    """Emitted by promotion when a product newly reaches ≥3★ (first certification or upgrade):
+    one per entry of the newly-starred feed, for systems that prefer Kafka to webhooks.
+    Aggregate: the product (version = the version of the ProductRated that caused it)."""
+
+    type: Literal["ProductNewlyStarred"] = "ProductNewlyStarred"
+    feed_entry_id: str
+    product_id: str
+    product_name: str | None = None
+    change: Literal["first_certification", "upgrade"]
+    from_stars: int = Field(ge=0, le=5)
+    to_stars: int = Field(ge=3, le=5)
+    score: float = Field(ge=0, le=100)
+    rated_on: date
+    scoring_set_code: str
+    sector_code: str | None = None
+    group_code: str | None = None
+    commune_code: CommuneCode | None = None
+    entity_id: str | None = Field(default=None, description="The producer (chủ thể).")
+    entity_name: str | None = None
+
+
 TOPIC = topics.PROMOTION
 # Every event this service publishes on TOPIC; the catalog is built from these tuples.
 EVENTS: tuple[type[Event], ...] = (
@@ -68,4 +94,5 @@ EVENTS: tuple[type[Event], ...] = (
     ProductShowcased,
     ProductDelisted,
     PromotionActivityRecorded,
+    ProductNewlyStarred,
 )

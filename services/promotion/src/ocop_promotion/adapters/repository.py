@@ -1,20 +1,47 @@
-"""MongoDB storage of promotion's product copies and the newly-starred feed."""
+"""MongoDB storage of promotion: product copies, certificates, the feed, subscriptions and their
+deliveries, venues, placements and activities. Stays in the subset FerretDB v1 supports."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import date
+from dataclasses import asdict, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
-from ocop_contracts import ProductRegistered
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.mongo import Database, Document
-from ocop_promotion.domain.feed import FeedEntry
-from ocop_promotion.service_layer.services import FeedQuery
+from ocop_platform.outbox import OUTBOX_FIELD, outbox_entries
+from ocop_promotion.domain.compliance import CertificateStatus, Certification
+from ocop_promotion.domain.feed import Change, FeedEntry, ProductFacts
+from ocop_promotion.service_layer.queries import FeedQuery, ListingQuery
 
 PRODUCTS = "products"
+ENTITIES = "entities"
+CERTIFICATIONS = "certifications"
+RATINGS = "ratings"
 FEED = "feed"
-OUTBOX_COLLECTIONS: tuple[str, ...] = ()
+SUBSCRIPTIONS = "subscriptions"
+DELIVERIES = "deliveries"
+FAIRS = "fairs"
+SHOWROOMS = "showrooms"
+PLACEMENTS = "placements"
+# Which products were ever placed at a venue: flat facts, because FerretDB v1 does not reliably
+# match a field of a later element of an array of documents ("entries.venue_id").
+VENUE_INDEX = "venue_index"
+ACTIVITIES = "activities"
+# The events of a feed entry wait in a small collection of their own, emptied as the relay
+# drains it: the relay finds pending events by scanning, which on FerretDB costs a full pass
+# over the collection — over the ever-growing feed it slowed every rating down (see README).
+FEED_OUTBOX = "feed_outbox"
+# Collections whose documents carry an outbox of events to publish.
+OUTBOX_COLLECTIONS: tuple[str, ...] = (FEED_OUTBOX, FAIRS, PLACEMENTS, ACTIVITIES)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class VersionConflict(Exception):
+    """Someone changed the aggregate between our read and our write."""
 
 
 class MongoPromotionRepository:
@@ -22,39 +49,390 @@ class MongoPromotionRepository:
         self._db = db
 
     async def ensure_indexes(self) -> None:
-        await self._db[FEED].create_index([("rated_on", -1), ("_id", 1)])
-
-    async def remember_product(self, event: ProductRegistered) -> bool:
-        fields = {"name": event.name, "province_code": event.province_code}
-        return await apply_if_newer(
-            self._db[PRODUCTS], event.product_id, event.aggregate_version, fields
+        await self._db[FEED].create_index([("recorded_at", DESCENDING), ("_id", ASCENDING)])
+        await self._db[DELIVERIES].create_index(
+            [("status", ASCENDING), ("next_attempt_at", ASCENDING)]
         )
+        await self._db[DELIVERIES].create_index(
+            [("subscription_id", ASCENDING), ("created_at", DESCENDING)]
+        )
+        await self._db[VENUE_INDEX].create_index([("venue_id", ASCENDING)])
+        await self._db[VENUE_INDEX].create_index([("venue_kind", ASCENDING)])
+        await self._db[FAIRS].create_index([("starts_on", DESCENDING)])
+        await self._db[RATINGS].create_index([("product_id", ASCENDING), ("version", DESCENDING)])
+
+    # --- copies of other services' facts -------------------------------------------------
+
+    async def remember_product(self, product_id: str, version: int, fields: Document) -> bool:
+        return await apply_if_newer(self._db[PRODUCTS], product_id, version, fields)
+
+    async def remember_entity(self, entity_id: str, version: int, fields: Document) -> bool:
+        return await apply_if_newer(self._db[ENTITIES], entity_id, version, fields)
 
     async def product_name(self, product_id: str) -> str | None:
         doc = await self._db[PRODUCTS].find_one({"_id": product_id}, {"name": 1})
         return None if doc is None else str(doc["name"])
 
-    async def add_feed_entry(self, entry: FeedEntry) -> bool:
-        doc: Document = {"_id": entry.entry_id, **asdict(entry)}
-        doc["rated_on"] = entry.rated_on.isoformat()
-        return await insert_once(self._db[FEED], doc)
+    async def product(self, product_id: str) -> Document | None:
+        return await self._db[PRODUCTS].find_one({"_id": product_id})
+
+    async def product_facts(self, product_id: str) -> ProductFacts:
+        product = await self._db[PRODUCTS].find_one({"_id": product_id})
+        if product is None:
+            return ProductFacts()
+        entity_name = None
+        if product.get("entity_id"):
+            entity = await self._db[ENTITIES].find_one({"_id": product["entity_id"]}, {"name": 1})
+            entity_name = None if entity is None else entity.get("name")
+        return ProductFacts(
+            name=product.get("name"),
+            commune_code=product.get("commune_code"),
+            entity_id=product.get("entity_id"),
+            entity_name=entity_name,
+        )
+
+    async def apply_evaluation(self, product_id: str, version: int, fields: Document) -> bool:
+        return await apply_if_newer(self._db[CERTIFICATIONS], product_id, version, fields)
+
+    async def record_rating(self, product_id: str, version: int, stars: int) -> bool:
+        """One fact per rating (an insert: cheap on every ProductRated, idempotent)."""
+        doc = {"_id": f"{product_id}:{version}", "product_id": product_id, "version": version}
+        return await insert_once(self._db[RATINGS], {**doc, "stars": stars})
+
+    async def latest_rated_stars(self, product_id: str) -> int | None:
+        """Stars of the product's latest rating: a feed entry or a rating fact, by version."""
+        latest: tuple[int, int] | None = None
+        for collection, version, stars in (
+            (RATINGS, "version", "stars"),
+            (FEED, "rating_version", "to_stars"),
+        ):
+            cursor = (
+                self._db[collection]
+                .find({"product_id": product_id}, {version: 1, stars: 1})
+                .sort([(version, DESCENDING)])
+                .limit(1)
+            )
+            for doc in await cursor.to_list():
+                found = (int(doc.get(version, 0)), int(doc[stars]))
+                latest = found if latest is None or found > latest else latest
+        return None if latest is None else latest[1]
+
+    async def certification(self, product_id: str) -> Certification | None:
+        doc = await self._db[CERTIFICATIONS].find_one({"_id": product_id})
+        rated = await self.latest_rated_stars(product_id)
+        if doc is None and rated is None:
+            return None
+        doc = doc or {}
+        return Certification(
+            product_id=product_id,
+            certificate_id=doc.get("certificate_id"),
+            stars=doc.get("stars"),
+            valid_until=_day(doc.get("valid_until")),
+            status=CertificateStatus(doc["status"]) if doc.get("status") else None,
+            rated_stars=rated,
+        )
+
+    async def certification_doc(self, product_id: str) -> Document | None:
+        return await self._db[CERTIFICATIONS].find_one({"_id": product_id})
+
+    async def lapsed_certificates(self, today: date, limit: int) -> list[Document]:
+        """Certificates still marked valid whose last valid day is before ``today``."""
+        cursor = self._db[CERTIFICATIONS].find(
+            {"status": CertificateStatus.VALID.value, "valid_until": {"$lt": today.isoformat()}},
+            {"certificate_id": 1, "valid_until": 1},
+        )
+        return await cursor.limit(limit).to_list()
+
+    async def mark_lapsed(self, product_id: str, certificate_id: str) -> bool:
+        """Mark a certificate expired by date, keeping the version: evaluation's own
+        CertificateExpired (or a renewal) still applies when it comes."""
+        result = await self._db[CERTIFICATIONS].update_one(
+            {
+                "_id": product_id,
+                "certificate_id": certificate_id,
+                "status": CertificateStatus.VALID.value,
+            },
+            {"$set": {"status": CertificateStatus.EXPIRED.value, "lapsed_by": "date"}},
+        )
+        return result.modified_count == 1
+
+    # --- the feed -------------------------------------------------------------------------
+
+    async def add_feed_entry(self, entry: FeedEntry, events: list[Any]) -> bool:
+        """The entry, then its events (both inserts keyed by the entry id, so a redelivery after
+        a crash between the two writes the missing one; the events carry ids derived from the
+        entry id, so one published twice is recognised by consumers). False: already there."""
+        added = await insert_once(self._db[FEED], {"_id": entry.entry_id, **_feed_doc(entry)})
+        pending = {"_id": entry.entry_id, OUTBOX_FIELD: outbox_entries(events)}
+        await insert_once(self._db[FEED_OUTBOX], pending)
+        return added
+
+    async def forget_published_feed_events(self) -> int:
+        """Delete feed outbox documents the relay has drained, keeping the collection small."""
+        result = await self._db[FEED_OUTBOX].delete_many({OUTBOX_FIELD: []})
+        return result.deleted_count
+
+    async def feed_entry(self, entry_id: str) -> FeedEntry | None:
+        doc = await self._db[FEED].find_one({"_id": entry_id}, {OUTBOX_FIELD: 0})
+        return None if doc is None else (await self._named([_entry(doc)]))[0]
+
+    async def _named(self, entries: list[FeedEntry]) -> list[FeedEntry]:
+        """Fill in names the registry sent after the rating (its topic is consumed apart)."""
+        missing = sorted({e.product_id for e in entries if e.product_name is None})
+        if not missing:
+            return entries
+        cursor = self._db[PRODUCTS].find({"_id": {"$in": missing}}, {"name": 1})
+        names = {doc["_id"]: doc.get("name") async for doc in cursor}
+        return [
+            replace(e, product_name=names.get(e.product_id)) if e.product_name is None else e
+            for e in entries
+        ]
 
     async def feed(self, query: FeedQuery) -> tuple[list[FeedEntry], int]:
-        flt: dict[str, Any] = {"to_stars": {"$gte": query.min_stars}}
-        if query.province_code:
-            flt["province_code"] = query.province_code
+        flt = _feed_filter(query)
         total = await self._db[FEED].count_documents(flt)
         cursor = (
             self._db[FEED]
-            .find(flt)
-            .sort([("rated_on", -1), ("_id", 1)])
+            .find(flt, {OUTBOX_FIELD: 0})
+            .sort([("recorded_at", DESCENDING), ("_id", ASCENDING)])
             .skip((query.page - 1) * query.page_size)
             .limit(query.page_size)
         )
-        return [_entry(doc) async for doc in cursor], total
+        return await self._named([_entry(doc) async for doc in cursor]), total
+
+    async def feed_since(self, query: FeedQuery, since: datetime, limit: int) -> list[FeedEntry]:
+        """Entries recorded at or after ``since``, oldest first (for the live stream)."""
+        flt = {**_feed_filter(query), "recorded_at": {"$gte": since}}
+        cursor = (
+            self._db[FEED]
+            .find(flt, {OUTBOX_FIELD: 0})
+            .sort([("recorded_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(limit)
+        )
+        return await self._named([_entry(doc) async for doc in cursor])
+
+    # --- subscriptions and deliveries ------------------------------------------------------
+
+    async def add_subscription(self, doc: Document) -> None:
+        await self._db[SUBSCRIPTIONS].insert_one(doc)
+
+    async def subscription(self, subscription_id: str) -> Document | None:
+        return await self._db[SUBSCRIPTIONS].find_one({"_id": subscription_id})
+
+    async def subscriptions(self, *, active_only: bool = True) -> list[Document]:
+        flt: Document = {"active": True} if active_only else {}
+        return await self._db[SUBSCRIPTIONS].find(flt).sort("created_at", ASCENDING).to_list()
+
+    async def deactivate_subscription(self, subscription_id: str, now: datetime) -> bool:
+        result = await self._db[SUBSCRIPTIONS].update_one(
+            {"_id": subscription_id, "active": True},
+            {"$set": {"active": False, "deleted_at": now}},
+        )
+        await self._db[DELIVERIES].update_many(
+            {"subscription_id": subscription_id, "status": "pending"},
+            {"$set": {"status": "cancelled"}},
+        )
+        return result.modified_count == 1
+
+    async def add_delivery(self, doc: Document) -> bool:
+        return await insert_once(self._db[DELIVERIES], doc)
+
+    async def delivery(self, delivery_id: str) -> Document | None:
+        return await self._db[DELIVERIES].find_one({"_id": delivery_id})
+
+    async def deliveries(
+        self, subscription_id: str, status: str | None, page: int, page_size: int
+    ) -> tuple[list[Document], int]:
+        flt: Document = {"subscription_id": subscription_id}
+        if status:
+            flt["status"] = status
+        total = await self._db[DELIVERIES].count_documents(flt)
+        cursor = (
+            self._db[DELIVERIES]
+            .find(flt)
+            .sort([("created_at", DESCENDING), ("_id", ASCENDING)])
+            .skip((page - 1) * page_size)
+            .limit(page_size)
+        )
+        return await cursor.to_list(), total
+
+    async def subscriptions_with_due_deliveries(self, now: datetime, limit: int) -> set[str]:
+        cursor = self._db[DELIVERIES].find(
+            {"status": "pending", "next_attempt_at": {"$lte": now}}, {"subscription_id": 1}
+        )
+        return {doc["subscription_id"] async for doc in cursor.limit(limit)}
+
+    async def due_deliveries(
+        self, subscription_id: str, now: datetime, limit: int
+    ) -> list[Document]:
+        cursor = (
+            self._db[DELIVERIES]
+            .find(
+                {
+                    "subscription_id": subscription_id,
+                    "status": "pending",
+                    "next_attempt_at": {"$lte": now},
+                }
+            )
+            .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(limit)
+        )
+        return await cursor.to_list()
+
+    async def claim_delivery(self, delivery_id: str, now: datetime, lease_until: datetime) -> bool:
+        """Take a due delivery for one attempt, so two instances never send it at once."""
+        result = await self._db[DELIVERIES].update_one(
+            {
+                "_id": delivery_id,
+                "status": "pending",
+                "next_attempt_at": {"$lte": now},
+                "lease_until": {"$lte": now},
+            },
+            {"$set": {"lease_until": lease_until}},
+        )
+        return result.modified_count == 1
+
+    async def record_attempt(self, delivery_id: str, attempt: Document, fields: Document) -> None:
+        await self._db[DELIVERIES].update_one(
+            {"_id": delivery_id},
+            {"$set": {**fields, "lease_until": EPOCH}, "$push": {"attempts": attempt}},
+        )
+
+    async def reset_delivery(self, delivery_id: str, now: datetime) -> bool:
+        result = await self._db[DELIVERIES].update_one(
+            {"_id": delivery_id, "status": {"$in": ["delivered", "failed", "cancelled"]}},
+            {
+                "$set": {
+                    "status": "pending",
+                    "attempt_count": 0,
+                    "next_attempt_at": now,
+                    "lease_until": EPOCH,
+                    "redelivery_requested_at": now,
+                }
+            },
+        )
+        return result.modified_count == 1
+
+    # --- venues ---------------------------------------------------------------------------
+
+    async def insert_aggregate(
+        self, collection: str, doc: Document, events: list[Any], version: int = 1
+    ) -> None:
+        document = {**doc, "version": version, OUTBOX_FIELD: outbox_entries(events)}
+        await self._db[collection].insert_one(document)
+
+    async def update_aggregate(
+        self,
+        collection: str,
+        aggregate_id: str,
+        version: int,
+        fields: Document,
+        events: list[Any],
+        bump: int = 1,
+    ) -> None:
+        """One single-document write: new state and its events, guarded by the version read."""
+        update: Document = {"$set": {**fields, "version": version + bump}}
+        if events:
+            update["$push"] = {OUTBOX_FIELD: {"$each": outbox_entries(events)}}
+        result = await self._db[collection].update_one(
+            {"_id": aggregate_id, "version": version}, update
+        )
+        if result.matched_count != 1:
+            raise VersionConflict(f"{collection}/{aggregate_id} changed meanwhile")
+
+    async def get(self, collection: str, aggregate_id: str) -> Document | None:
+        return await self._db[collection].find_one({"_id": aggregate_id}, {OUTBOX_FIELD: 0})
+
+    async def find(
+        self, collection: str, flt: Document, sort: list[tuple[str, int]], page: int, page_size: int
+    ) -> tuple[list[Document], int]:
+        total = await self._db[collection].count_documents(flt)
+        cursor = (
+            self._db[collection]
+            .find(flt, {OUTBOX_FIELD: 0})
+            .sort(sort)
+            .skip((page - 1) * page_size)
+            .limit(page_size)
+        )
+        return await cursor.to_list(), total
+
+    async def index_venue(self, venue_id: str, venue_kind: str, product_id: str) -> None:
+        """Remember that the product is placed at the venue (before the placement is written;
+        readers look at the placements themselves, so a stray fact does no harm)."""
+        doc = {"venue_id": venue_id, "venue_kind": venue_kind, "product_id": product_id}
+        await insert_once(self._db[VENUE_INDEX], {"_id": f"{venue_id}|{product_id}", **doc})
+
+    async def _placements_of(self, flt: Document) -> list[Document]:
+        cursor = self._db[VENUE_INDEX].find(flt, {"product_id": 1}).limit(10_000)
+        product_ids = sorted({doc["product_id"] async for doc in cursor})
+        if not product_ids:
+            return []
+        found = self._db[PLACEMENTS].find({"_id": {"$in": product_ids}}, {OUTBOX_FIELD: 0})
+        return await found.to_list()
+
+    async def placements_at(self, venue_id: str) -> list[Document]:
+        """Placement documents of every product ever placed at ``venue_id``."""
+        return await self._placements_of({"venue_id": venue_id})
+
+    async def placement_with_entry(self, placement_id: str) -> Document | None:
+        """The product document holding an online listing (whose venue id is its placement id)."""
+        found = await self.placements_at(placement_id)
+        return found[0] if found else None
+
+    async def listings(self, query: ListingQuery) -> list[Document]:
+        flt: Document = {"venue_kind": "online"}
+        if query.product_id:
+            flt["product_id"] = query.product_id
+        docs = await self._placements_of(flt)
+        if query.province_code:
+            docs = [d for d in docs if d.get("province_code") == query.province_code]
+        return docs
+
+    async def upsert_placements(
+        self, product_id: str, version: int, fields: Document, events: list[Any], bump: int = 1
+    ) -> None:
+        """Write a product's placements (version 0: the document does not exist yet)."""
+        if version == 0:
+            try:
+                await self.insert_aggregate(
+                    PLACEMENTS, {"_id": product_id, **fields}, events, version=bump
+                )
+            except DuplicateKeyError as exc:
+                raise VersionConflict(f"placements/{product_id} created meanwhile") from exc
+            return
+        await self.update_aggregate(PLACEMENTS, product_id, version, fields, events, bump)
+
+
+def _feed_filter(query: FeedQuery) -> Document:
+    flt: Document = {"to_stars": {"$gte": query.min_stars}}
+    if query.stars is not None:
+        flt["to_stars"] = query.stars
+    if query.province_code:
+        flt["province_code"] = query.province_code
+    if query.sector_code:
+        flt["sector_code"] = query.sector_code
+    if query.group_code:
+        flt["group_code"] = query.group_code
+    if query.change:
+        flt["change"] = query.change.value
+    return flt
+
+
+def _feed_doc(entry: FeedEntry) -> Document:
+    doc = asdict(entry)
+    doc["rated_on"] = entry.rated_on.isoformat()
+    doc["change"] = entry.change.value if entry.change else None
+    return doc
 
 
 def _entry(doc: Document) -> FeedEntry:
-    fields = {k: v for k, v in doc.items() if k != "_id"}
+    fields = {k: v for k, v in doc.items() if k not in ("_id", OUTBOX_FIELD)}
     fields["rated_on"] = date.fromisoformat(fields["rated_on"])
-    return FeedEntry(**fields)
+    if fields.get("change"):
+        fields["change"] = Change(fields["change"])
+    known = FeedEntry.__dataclass_fields__
+    return FeedEntry(**{k: v for k, v in fields.items() if k in known})
+
+
+def _day(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)

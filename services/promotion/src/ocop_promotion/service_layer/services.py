@@ -1,40 +1,363 @@
-"""Promotion use cases of the walking skeleton: keep product names, build the feed."""
+"""Promotion's reactions to other services' events, the newly-starred feed and subscriptions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+import asyncio
+import contextlib
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from ocop_contracts import ProductRated, ProductRegistered
-from ocop_promotion.domain.feed import FeedEntry, feed_entry_for
+from ocop_contracts import ProductRated, ProductRegistered, utc_now
+from ocop_contracts.events.evaluation import (
+    CertificateExpired,
+    CertificateIssued,
+    CertificateRevoked,
+)
+from ocop_contracts.events.promotion import ProductNewlyStarred
+from ocop_contracts.events.registry import (
+    EntityRegistered,
+    EntityUpdated,
+    ProductUpdated,
+    ProductWithdrawn,
+)
+from ocop_contracts.vocabulary import DelistReason
+from ocop_platform.errors import Conflict, NotFound
+from ocop_platform.logging import trace_fields
+from ocop_platform.mongo import Document
+from ocop_promotion.domain.compliance import CertificateStatus, lapse_applies
+from ocop_promotion.domain.feed import FeedEntry, FeedFilter, feed_entry_for
+from ocop_promotion.domain.webhooks import DeliveryStatus
+from ocop_promotion.service_layer.placements import SERVICE, PlacementService
+from ocop_promotion.service_layer.queries import FeedQuery
 
+if TYPE_CHECKING:
+    from ocop_promotion.adapters.repository import MongoPromotionRepository
 
-@dataclass(frozen=True)
-class FeedQuery:
-    province_code: str | None = None
-    min_stars: int = 3
-    page: int = 1
-    page_size: int = 50
-
-
-class PromotionRepository(Protocol):
-    async def remember_product(self, event: ProductRegistered) -> bool: ...
-    async def product_name(self, product_id: str) -> str | None: ...
-    async def add_feed_entry(self, entry: FeedEntry) -> bool: ...
-    async def feed(self, query: FeedQuery) -> tuple[list[FeedEntry], int]: ...
+__all__ = ["FeedQuery", "PromotionService"]
+log = logging.getLogger(__name__)
+# A subscription created on another instance is seen within this time.
+SUBSCRIPTIONS_TTL = timedelta(seconds=1)
 
 
 class PromotionService:
-    def __init__(self, repository: PromotionRepository) -> None:
+    def __init__(
+        self,
+        repository: MongoPromotionRepository,
+        placements: PlacementService,
+        *,
+        notify_outbox: Callable[[], None] = lambda: None,
+        wake_deliveries: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._repo = repository
+        self._placements = placements
+        self._notify_outbox = notify_outbox
+        self._wake_deliveries = wake_deliveries
+        self._clock = clock
+        self._feed_waiters: set[asyncio.Event] = set()
+        self._subscriptions_cache: tuple[datetime, list[Document]] | None = None
 
-    async def on_product_registered(self, event: ProductRegistered) -> None:
-        await self._repo.remember_product(event)
+    # --- registry ---------------------------------------------------------------------------
+
+    async def on_product_registered(self, event: ProductRegistered | ProductUpdated) -> None:
+        fields = {
+            "name": event.name,
+            "province_code": event.province_code,
+            "commune_code": event.commune_code,
+            "scoring_set_code": event.scoring_set_code,
+            "entity_id": event.entity_id,
+            "product_code": event.product_code,
+        }
+        await self._repo.remember_product(event.product_id, event.aggregate_version, fields)
+
+    async def on_entity_registered(self, event: EntityRegistered | EntityUpdated) -> None:
+        fields = {"name": event.name, "legal_form": event.legal_form.value}
+        await self._repo.remember_entity(event.entity_id, event.aggregate_version, fields)
+
+    async def on_product_withdrawn(self, event: ProductWithdrawn) -> None:
+        await self._placements.delist_everywhere(
+            event.product_id, DelistReason.PRODUCT_WITHDRAWN, None
+        )
+
+    # --- evaluation -------------------------------------------------------------------------
 
     async def on_product_rated(self, event: ProductRated) -> None:
-        entry = feed_entry_for(event, await self._repo.product_name(event.product_id))
-        if entry is not None:
-            await self._repo.add_feed_entry(entry)
+        # One insert per rating, no update: this runs for every rating in the country. A rating
+        # that reaches the feed is recorded by its entry; the others by a small rating fact.
+        if not (event.newly_certified or event.upgraded):
+            await self._repo.record_rating(event.product_id, event.aggregate_version, event.stars)
+            return
+        facts = await self._repo.product_facts(event.product_id)
+        entry = feed_entry_for(event, facts.name, facts)
+        assert entry is not None
+        entry = _with_recorded_at(entry, self._clock())
+        if await self._repo.add_feed_entry(entry, [_newly_starred(event, entry)]):
+            # The relay is not woken per entry: its poll (OCOP_RELAY_POLL_SECONDS) publishes a
+            # burst of entries with one write instead of one write each.
+            for waiter in self._feed_waiters:
+                waiter.set()
+        else:  # a redelivery: fan out the stored entry (a crash may have come before that)
+            entry = await self._repo.feed_entry(entry.entry_id) or entry
+        await self._fan_out(entry)
+
+    async def on_certificate_issued(self, event: CertificateIssued) -> None:
+        await self._repo.apply_evaluation(
+            event.product_id,
+            event.aggregate_version,
+            {
+                "certificate_id": event.certificate_id,
+                "stars": event.stars,
+                "valid_until": event.valid_until.isoformat(),
+                "issued_on": event.issued_on.isoformat(),
+                "decision_ref": event.decision_ref,
+                "status": CertificateStatus.VALID.value,
+                "province_code": event.province_code,
+            },
+        )
+
+    async def on_certificate_expired(self, event: CertificateExpired) -> None:
+        await self._lapse(
+            event.product_id,
+            event.aggregate_version,
+            event.certificate_id,
+            CertificateStatus.EXPIRED,
+            DelistReason.CERTIFICATE_EXPIRED,
+        )
+
+    async def on_certificate_revoked(self, event: CertificateRevoked) -> None:
+        await self._lapse(
+            event.product_id,
+            event.aggregate_version,
+            event.certificate_id,
+            CertificateStatus.REVOKED,
+            DelistReason.CERTIFICATE_REVOKED,
+        )
+
+    async def _lapse(
+        self,
+        product_id: str,
+        version: int,
+        certificate_id: str,
+        status: CertificateStatus,
+        reason: DelistReason,
+    ) -> None:
+        current = await self._repo.certification(product_id)
+        if not lapse_applies(current.certificate_id if current else None, certificate_id):
+            return  # an older certificate, already replaced by the one in force
+        fields = {"certificate_id": certificate_id, "status": status.value}
+        await self._repo.apply_evaluation(product_id, version, fields)
+        # Always enforce (idempotent): a crash may have come between the two writes.
+        now = await self._repo.certification(product_id)
+        if now is not None and now.certificate_id == certificate_id and now.status is status:
+            await self._placements.delist_everywhere(product_id, reason, certificate_id)
+
+    async def sweep_lapsed_certificates(self, today: date, limit: int = 1_000) -> int:
+        """Take down every product whose certificate ran out before ``today`` even if
+        evaluation's CertificateExpired has not arrived (yet). Returns how many products."""
+        swept = 0
+        for doc in await self._repo.lapsed_certificates(today, limit):
+            product_id, certificate_id = str(doc["_id"]), str(doc["certificate_id"])
+            await self._repo.mark_lapsed(product_id, certificate_id)
+            await self._placements.delist_everywhere(
+                product_id, DelistReason.CERTIFICATE_EXPIRED, certificate_id
+            )
+            swept += 1
+        return swept
+
+    async def forget_published_forever(self, every_seconds: float = 5.0) -> None:
+        while True:
+            try:
+                await self._repo.forget_published_feed_events()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("cleaning the feed outbox failed; retrying")
+            await asyncio.sleep(every_seconds)
+
+    async def sweep_forever(self, today: Callable[[], date], every_seconds: float) -> None:
+        """Run the sweep at start-up and then every ``every_seconds``."""
+        while True:
+            try:
+                swept = await self.sweep_lapsed_certificates(today())
+                if swept:
+                    log.info("delisted products whose certificate ran out", extra={"n": swept})
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("certificate sweep failed; retrying at the next one")
+            await asyncio.sleep(every_seconds)
+
+    # --- the feed ---------------------------------------------------------------------------
 
     async def feed(self, query: FeedQuery) -> tuple[list[FeedEntry], int]:
         return await self._repo.feed(query)
+
+    async def feed_since(self, query: FeedQuery, since: datetime, limit: int) -> list[FeedEntry]:
+        return await self._repo.feed_since(query, since, limit)
+
+    async def feed_entry(self, entry_id: str) -> FeedEntry:
+        entry = await self._repo.feed_entry(entry_id)
+        if entry is None:
+            raise NotFound(f"no feed entry {entry_id}")
+        return entry
+
+    async def wait_for_feed(self, max_wait: float) -> None:
+        """Return when this process adds a feed entry, or after ``max_wait`` seconds (entries
+        added by other instances are found by the caller's next poll)."""
+        waiter = asyncio.Event()
+        self._feed_waiters.add(waiter)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), max_wait)
+        finally:
+            self._feed_waiters.discard(waiter)
+
+    # --- subscriptions ----------------------------------------------------------------------
+
+    async def create_subscription(
+        self, name: str, url: str, flt: FeedFilter, created_by: str
+    ) -> Document:
+        now = self._clock()
+        doc: Document = {
+            "_id": f"sub-{uuid.uuid4().hex[:12]}",
+            "name": name,
+            "url": url,
+            "secret": f"whsec_{secrets.token_urlsafe(32)}",
+            "filter": {
+                "province_codes": list(flt.province_codes),
+                "classification_codes": list(flt.classification_codes),
+                "min_stars": flt.min_stars,
+                "changes": [c.value for c in flt.changes],
+            },
+            "active": True,
+            "created_at": now,
+            "created_by": created_by,
+        }
+        await self._repo.add_subscription(doc)
+        self._subscriptions_cache = None
+        return doc
+
+    async def subscription(self, subscription_id: str) -> Document:
+        doc = await self._repo.subscription(subscription_id)
+        if doc is None:
+            raise NotFound(f"no subscription {subscription_id}")
+        return doc
+
+    async def subscriptions(self, *, active_only: bool) -> list[Document]:
+        return await self._repo.subscriptions(active_only=active_only)
+
+    async def delete_subscription(self, subscription_id: str) -> None:
+        await self.subscription(subscription_id)
+        await self._repo.deactivate_subscription(subscription_id, self._clock())
+        self._subscriptions_cache = None
+
+    async def deliveries(
+        self, subscription_id: str, status: DeliveryStatus | None, page: int, page_size: int
+    ) -> tuple[list[Document], int]:
+        await self.subscription(subscription_id)
+        return await self._repo.deliveries(
+            subscription_id, status.value if status else None, page, page_size
+        )
+
+    async def redeliver(self, subscription_id: str, delivery_id: str) -> Document:
+        subscription = await self.subscription(subscription_id)
+        delivery = await self._repo.delivery(delivery_id)
+        if delivery is None or delivery["subscription_id"] != subscription_id:
+            raise NotFound(f"no delivery {delivery_id} for subscription {subscription_id}")
+        if not subscription.get("active"):
+            raise Conflict("the subscription was deleted", field="subscription_id")
+        if not await self._repo.reset_delivery(delivery_id, self._clock()):
+            raise Conflict(f"delivery {delivery_id} is already pending", field="delivery_id")
+        self._wake_deliveries()
+        found = await self._repo.delivery(delivery_id)
+        assert found is not None
+        return found
+
+    async def _active_subscriptions(self) -> list[Document]:
+        """Active subscriptions, read at most once a second (every rating needs them)."""
+        now = self._clock()
+        if self._subscriptions_cache is None or now >= self._subscriptions_cache[0]:
+            found = await self._repo.subscriptions(active_only=True)
+            self._subscriptions_cache = (now + SUBSCRIPTIONS_TTL, found)
+        return self._subscriptions_cache[1]
+
+    async def _fan_out(self, entry: FeedEntry) -> None:
+        """One delivery per (subscription, entry), for the subscriptions that existed when the
+        entry was recorded and whose filter matches it."""
+        recorded_at = entry.recorded_at or self._clock()
+        created = 0
+        for sub in await self._active_subscriptions():
+            if sub["created_at"] > recorded_at or not filter_of(sub).matches(entry):
+                continue
+            doc: Document = {
+                "_id": f"{sub['_id']}:{entry.entry_id}",
+                "subscription_id": sub["_id"],
+                "entry_id": entry.entry_id,
+                "product_id": entry.product_id,
+                "status": DeliveryStatus.PENDING.value,
+                "attempt_count": 0,
+                "attempts": [],
+                "created_at": self._clock(),
+                "next_attempt_at": self._clock(),
+                "lease_until": datetime(1970, 1, 1, tzinfo=recorded_at.tzinfo),
+                "delivered_at": None,
+            }
+            created += await self._repo.add_delivery(doc)
+        if created:
+            self._wake_deliveries()
+
+
+def filter_of(subscription: Document) -> FeedFilter:
+    from ocop_promotion.domain.feed import Change
+
+    flt = subscription.get("filter", {})
+    return FeedFilter(
+        province_codes=tuple(flt.get("province_codes", [])),
+        classification_codes=tuple(flt.get("classification_codes", [])),
+        min_stars=int(flt.get("min_stars", 3)),
+        changes=tuple(Change(c) for c in flt.get("changes", [])),
+    )
+
+
+def _with_recorded_at(entry: FeedEntry, now: datetime) -> FeedEntry:
+    from dataclasses import replace
+
+    return replace(entry, recorded_at=now)
+
+
+def _newly_starred(event: ProductRated, entry: FeedEntry) -> ProductNewlyStarred:
+    assert entry.change is not None
+    return ProductNewlyStarred(
+        # Derived from the entry: published again after a crash, it is recognisably the same.
+        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"ocop:promotion:newly-starred:{entry.entry_id}"),
+        producer=SERVICE,
+        aggregate_id=event.product_id,
+        aggregate_version=event.aggregate_version,
+        province_code=event.province_code,
+        feed_entry_id=entry.entry_id,
+        product_id=entry.product_id,
+        product_name=entry.product_name,
+        change=entry.change.value,
+        from_stars=entry.from_stars,
+        to_stars=entry.to_stars,
+        score=entry.score,
+        rated_on=entry.rated_on,
+        scoring_set_code=entry.scoring_set_code,
+        sector_code=entry.sector_code,
+        group_code=entry.group_code,
+        commune_code=entry.commune_code,
+        entity_id=entry.entity_id,
+        entity_name=entry.entity_name,
+        **trace_fields(),
+    )
+
+
+def today_in_vietnam(now: datetime) -> date:
+    """Certificates are valid through a calendar day in Vietnam (UTC+7)."""
+    from datetime import timedelta
+
+    return (now + timedelta(hours=7)).date()

@@ -1,0 +1,242 @@
+"""Fairs, showrooms and online listings over the real service: only products with a valid ≥3★
+certificate are placed, rules give clear 4xx errors, and a certificate that expires or is
+revoked takes the product out of every venue automatically."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from ocop_platform.auth import Role, mint_token
+from ocop_platform.settings import DEV_JWT_SECRET
+from tests.e2e.promotion_support import (
+    PROVINCE,
+    Product,
+    Publisher,
+    certified_product,
+    eventually,
+    expect,
+    kafka,
+    promotion,
+)
+
+pytestmark = pytest.mark.e2e
+_fixtures = (kafka, promotion)
+
+
+async def _fair(http: httpx.AsyncClient, base: str, **changes: Any) -> httpx.Response:
+    today = date.today()
+    body = {
+        "name": "Hội chợ OCOP Đồng Tháp",
+        "place": "Quảng trường Sa Đéc",
+        "organiser": "Sở Công Thương Đồng Tháp",
+        "province_code": PROVINCE,
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=4)).isoformat(),
+        "booths": [{"code": "A1", "name": "Gian đặc sản", "capacity": 1}],
+        **changes,
+    }
+    return await http.post(f"{base}/fairs", json=body)
+
+
+async def _showroom(http: httpx.AsyncClient, base: str) -> dict[str, Any]:
+    body = {
+        "name": "Điểm bán sản phẩm OCOP Sa Đéc",
+        "kind": "sales_point",
+        "address": "Phường Sa Đéc, Đồng Tháp",
+        "province_code": PROVINCE,
+    }
+    created: dict[str, Any] = expect(await http.post(f"{base}/showrooms", json=body), 201)
+    return created
+
+
+def _error(response: httpx.Response, status: int) -> tuple[list[str], str]:
+    body = expect(response, status)
+    detail = body["detail"][0]
+    return detail["loc"], detail["msg"]
+
+
+async def test_an_expired_certificate_delists_the_product_from_a_showroom_and_a_listing(
+    http: httpx.AsyncClient, promotion: str, kafka: Publisher
+) -> None:
+    product = await certified_product(kafka, http, promotion)
+    showroom = await _showroom(http, promotion)
+    expect(
+        await http.post(
+            f"{promotion}/showrooms/{showroom['showroom_id']}/products",
+            json={"product_id": product.product_id},
+        ),
+        201,
+    )
+    listing = expect(
+        await http.post(
+            f"{promotion}/listings",
+            json={
+                "product_id": product.product_id,
+                "channel": "Shopee",
+                "url": "https://shopee.vn/banh-phong-tom-sa-giang",
+            },
+        ),
+        201,
+    )
+    shown = expect(await http.get(f"{promotion}/showrooms/{showroom['showroom_id']}"), 200)
+    assert [p["product_id"] for p in shown["products"]] == [product.product_id]
+    assert (listing["state"], listing["channel"]) == ("active", "shopee")
+
+    await kafka.publish(product.expired(4))
+
+    async def delisted() -> dict | None:
+        found = expect(await http.get(f"{promotion}/listings/{listing['placement_id']}"), 200)
+        return found if found["state"] == "delisted" else None
+
+    found = await eventually(delisted, what="the listing to be delisted", timeout=60)
+    assert (found["reason"], found["delisted_on"]) == (
+        "certificate_expired",
+        date.today().isoformat(),
+    )
+    shown = expect(await http.get(f"{promotion}/showrooms/{showroom['showroom_id']}"), 200)
+    assert shown["products"] == []
+    history = expect(await http.get(f"{promotion}/products/{product.product_id}/placements"), 200)
+    assert {(p["venue_kind"], p["state"], p["reason"]) for p in history} == {
+        ("showroom", "delisted", "certificate_expired"),
+        ("online", "delisted", "certificate_expired"),
+    }
+
+
+async def test_a_revoked_certificate_delists_the_product_from_a_fair(
+    http: httpx.AsyncClient, promotion: str, kafka: Publisher
+) -> None:
+    product = await certified_product(kafka, http, promotion)
+    fair = expect(await _fair(http, promotion), 201)
+    url = f"{promotion}/fairs/{fair['fair_id']}"
+    placed = expect(
+        await http.post(
+            f"{url}/products", json={"product_id": product.product_id, "booth_code": "A1"}
+        ),
+        201,
+    )
+    assert (placed["booth_code"], placed["state"]) == ("A1", "active")
+
+    await kafka.publish(product.revoked(4))
+
+    async def emptied() -> dict | None:
+        found = expect(await http.get(url), 200)
+        return found if not found["products"] else None
+
+    await eventually(emptied, what="the fair to lose the product", timeout=60)
+    history = expect(await http.get(f"{promotion}/products/{product.product_id}/placements"), 200)
+    assert [(p["state"], p["reason"]) for p in history] == [("delisted", "certificate_revoked")]
+    eligibility = expect(
+        await http.get(f"{promotion}/products/{product.product_id}/eligibility"), 200
+    )
+    assert not eligibility["placeable"] and "revoked" in eligibility["reason"]
+
+
+async def test_placing_a_two_star_product_is_refused(
+    http: httpx.AsyncClient, promotion: str, kafka: Publisher
+) -> None:
+    product = Product()
+    await kafka.publish(product.registered(), product.rated(2))
+
+    async def rated() -> dict | None:
+        found = expect(
+            await http.get(f"{promotion}/products/{product.product_id}/eligibility"), 200
+        )
+        return found if found["rated_stars"] == 2 else None
+
+    await eventually(rated, what="promotion to learn the rating", timeout=60)
+    showroom = await _showroom(http, promotion)
+    response = await http.post(
+        f"{promotion}/showrooms/{showroom['showroom_id']}/products",
+        json={"product_id": product.product_id},
+    )
+    loc, msg = _error(response, 422)
+    assert loc == ["body", "product_id"]
+    assert "rated 2★" in msg and "≥3★ certificate" in msg
+
+
+async def test_placing_a_product_whose_certificate_has_run_out_is_refused(
+    http: httpx.AsyncClient, promotion: str, kafka: Publisher
+) -> None:
+    product = Product()
+    yesterday = date.today() - timedelta(days=1)
+    await kafka.publish(product.registered(), product.rated(3), product.certified(3, yesterday))
+
+    async def known() -> dict | None:
+        found = expect(
+            await http.get(f"{promotion}/products/{product.product_id}/eligibility"), 200
+        )
+        return found if found["certificate_id"] else None
+
+    await eventually(known, what="promotion to learn the certificate", timeout=60)
+    response = await http.post(
+        f"{promotion}/listings",
+        json={"product_id": product.product_id, "channel": "lazada", "url": "https://lazada.vn/x"},
+    )
+    loc, msg = _error(response, 422)
+    assert loc == ["body", "product_id"]
+    assert f"expired on {yesterday.isoformat()}" in msg
+
+
+async def test_a_booth_over_capacity_is_refused(
+    http: httpx.AsyncClient, promotion: str, kafka: Publisher
+) -> None:
+    first = await certified_product(kafka, http, promotion)
+    second = await certified_product(kafka, http, promotion)
+    fair = expect(await _fair(http, promotion), 201)
+    url = f"{promotion}/fairs/{fair['fair_id']}/products"
+    expect(await http.post(url, json={"product_id": first.product_id, "booth_code": "A1"}), 201)
+
+    response = await http.post(url, json={"product_id": second.product_id, "booth_code": "A1"})
+    loc, msg = _error(response, 409)
+    assert loc == ["body", "booth_code"]
+    assert msg == "booth A1 is full: 1 of 1 places taken"
+
+
+async def test_a_fair_ending_before_it_starts_is_refused(
+    http: httpx.AsyncClient, promotion: str
+) -> None:
+    response = await _fair(http, promotion, starts_on="2026-12-05", ends_on="2026-12-01")
+    loc, msg = _error(response, 422)
+    assert loc == ["body", "ends_on"]
+    assert msg == "the fair ends (2026-12-01) before it starts (2026-12-05)"
+
+
+async def test_a_product_whose_certificate_ends_before_the_fair_is_refused(
+    http: httpx.AsyncClient, promotion: str, kafka: Publisher
+) -> None:
+    product = Product()
+    soon = date.today() + timedelta(days=2)
+    await kafka.publish(product.registered(), product.rated(4), product.certified(4, soon))
+
+    async def placeable() -> dict | None:
+        found = expect(
+            await http.get(f"{promotion}/products/{product.product_id}/eligibility"), 200
+        )
+        return found if found["placeable"] else None
+
+    await eventually(placeable, what="promotion to learn the certificate", timeout=60)
+    fair = expect(await _fair(http, promotion), 201)  # ends in 4 days
+    response = await http.post(
+        f"{promotion}/fairs/{fair['fair_id']}/products",
+        json={"product_id": product.product_id, "booth_code": "A1"},
+    )
+    _, msg = _error(response, 422)
+    assert f"valid only until {soon.isoformat()}" in msg
+
+
+async def test_a_team_of_another_province_may_not_list_the_product(
+    http: httpx.AsyncClient, promotion: str, kafka: Publisher
+) -> None:
+    product = await certified_product(kafka, http, promotion)  # a Đồng Tháp (82) product
+    hanoi_team = mint_token(DEV_JWT_SECRET, "team-01", [Role.PROMOTION_TEAM], ["01"])
+    response = await http.post(
+        f"{promotion}/listings",
+        json={"product_id": product.product_id, "channel": "tiki", "url": "https://tiki.vn/x"},
+        headers={"Authorization": f"Bearer {hanoi_team}"},
+    )
+    body = expect(response, 403)
+    assert body["detail"] == "your token does not cover province 82"
