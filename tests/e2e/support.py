@@ -8,6 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
+from aiokafka import AIOKafkaConsumer
+
+from ocop_contracts.topics import dead_letter_topic
 
 T = TypeVar("T")
 
@@ -35,3 +38,38 @@ def expect(response: httpx.Response, status: int) -> Any:
         f"{response.text}"
     )
     return response.json()
+
+
+async def read_dead_letters(
+    bootstrap: str, topic: str, marker: bytes, expected: int, consumer_group: str
+) -> list[Any]:
+    """The dead letters of ``topic`` keyed ``marker`` that ``consumer_group`` wrote, in order.
+
+    Every instance of a service in a test session consumes the same topics with its own group,
+    and each dead-letters what it rejects, so filter by the x-dlq-consumer header.
+    """
+    consumer = AIOKafkaConsumer(
+        dead_letter_topic(topic),
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: list[Any] = []
+    try:
+
+        async def collect() -> list[Any] | None:
+            batches = await consumer.getmany(timeout_ms=500)
+            found.extend(
+                r
+                for rs in batches.values()
+                for r in rs
+                if r.key == marker
+                and dict(r.headers).get("x-dlq-consumer") == consumer_group.encode()
+            )
+            return found if len(found) >= expected else None
+
+        await eventually(collect, timeout=60, what=f"{expected} dead letters")
+    finally:
+        await consumer.stop()
+    return sorted(found, key=lambda r: (r.partition, r.offset))

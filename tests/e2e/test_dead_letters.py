@@ -9,13 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from ocop_contracts import topics
-from ocop_contracts.topics import dead_letter_topic
 from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
-from tests.e2e.support import eventually, expect
+from tests.e2e.support import eventually, expect, read_dead_letters
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +62,9 @@ async def test_malformed_ingest_messages_are_dead_lettered_and_consumption_conti
         await producer.stop()
 
     group = f"ocop.{services.namespace}.reporting"
-    letters = await _dead_letters(infra, marker, expected=len(bad), group=group)
+    letters = await read_dead_letters(
+        infra.kafka_bootstrap, topics.INGEST_REPORTING, marker, len(bad), group
+    )
     reasons = [dict(r.headers)["x-dlq-reason"].decode() for r in letters]
     assert [r.value for r in letters] == list(bad.values())  # the original bytes, in order
     assert reasons[0].startswith("not an event envelope")
@@ -87,32 +88,3 @@ async def test_malformed_ingest_messages_are_dead_lettered_and_consumption_conti
 
     row = await eventually(good_target_applied, what="the valid target after the bad ones")
     assert (row["minimum"], row["plan_ref"]) == (30, "KH tỉnh Đồng Tháp")
-
-
-async def _dead_letters(infra: Infra, marker: bytes, expected: int, group: str) -> list[Any]:
-    """Letters of this test's messages written by the session's reporting (other reporting
-    instances consume the same ingest topic and dead-letter the same messages)."""
-    consumer = AIOKafkaConsumer(
-        dead_letter_topic(topics.INGEST_REPORTING),
-        bootstrap_servers=infra.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    found: list[Any] = []
-    try:
-
-        async def collect() -> list[Any] | None:
-            batches = await consumer.getmany(timeout_ms=500)
-            found.extend(
-                r
-                for rs in batches.values()
-                for r in rs
-                if r.key == marker and dict(r.headers).get("x-dlq-consumer") == group.encode()
-            )
-            return found if len(found) >= expected else None
-
-        await eventually(collect, what=f"{expected} dead letters")
-    finally:
-        await consumer.stop()
-    return sorted(found, key=lambda r: r.offset)

@@ -11,13 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from ocop_contracts import topics
-from ocop_contracts.topics import dead_letter_topic
 from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
-from tests.e2e.support import eventually, expect
+from tests.e2e.support import eventually, expect, read_dead_letters
 
 pytestmark = pytest.mark.e2e
 
@@ -111,7 +110,9 @@ async def test_bad_targets_from_province_systems_are_dead_lettered_with_the_reas
         await producer.stop()
 
     group = f"ocop.{reporting.namespace}.reporting"
-    letters = await _dead_letters(infra, marker, expected=len(bad), group=group)
+    letters = await read_dead_letters(
+        infra.kafka_bootstrap, topics.INGEST_REPORTING, marker, len(bad), group
+    )
     reasons = {
         json.loads(r.value)["event_id"]: dict(r.headers)["x-dlq-reason"].decode() for r in letters
     }
@@ -132,32 +133,3 @@ async def test_bad_targets_from_province_systems_are_dead_lettered_with_the_reas
 
     row = await eventually(good_applied, timeout=60, what="the valid target after the bad ones")
     assert (row["unit"], row["province_name"]) == ("per_month", "Bắc Kạn")
-
-
-async def _dead_letters(infra: Infra, marker: bytes, expected: int, group: str) -> list[Any]:
-    """This test's letters, from this test's reporting instance only: every reporting instance
-    of the session consumes the ingest topic and dead-letters what it rejects."""
-    consumer = AIOKafkaConsumer(
-        dead_letter_topic(topics.INGEST_REPORTING),
-        bootstrap_servers=infra.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    found: list[Any] = []
-    try:
-
-        async def collect() -> list[Any] | None:
-            batches = await consumer.getmany(timeout_ms=500)
-            found.extend(
-                r
-                for rs in batches.values()
-                for r in rs
-                if r.key == marker and dict(r.headers).get("x-dlq-consumer") == group.encode()
-            )
-            return found if len(found) >= expected else None
-
-        await eventually(collect, timeout=60, what=f"{expected} dead letters")
-    finally:
-        await consumer.stop()
-    return found
