@@ -18,7 +18,7 @@ T = TypeVar("T")
 async def eventually(
     probe: Callable[[], Awaitable[T | None]],
     *,
-    timeout: float = 30.0,  # noqa: ASYNC109 - a polling deadline, not one await's
+    timeout: float = 60.0,  # noqa: ASYNC109 - a polling deadline, not one await's
     what: str = "condition",
 ) -> T:
     """Poll until ``probe`` returns something other than None (events flow asynchronously)."""
