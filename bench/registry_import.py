@@ -28,12 +28,12 @@ import resource
 import tempfile
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 
+from ocop_contracts.clock import SYSTEM_CLOCK
 from ocop_contracts.reference import communes_of, fold_vi
 from ocop_devstack.infra import InfraStack
 from ocop_platform.mongo import create_client
@@ -149,8 +149,10 @@ async def same_documents_raw(mongo_url: str, rows: list[list[Any]]) -> float:
         sequences.setdefault(checked.sequence_key, 1)
         entity = entities.get(checked.entity_key)
         if entity is None:
-            entity = entities[checked.entity_key] = _entity(checked)
-        products.append(_product(checked, entity, sequences, PROVINCE, date.today()))
+            entity = entities[checked.entity_key] = _entity(checked, SYSTEM_CLOCK.now())
+        products.append(
+            _product(checked, entity, sequences, PROVINCE, SYSTEM_CLOCK.today(), SYSTEM_CLOCK.now())
+        )
     client = create_client(mongo_url)
     db = client[f"bench_registry_docs_{uuid.uuid4().hex[:6]}"]
     await MongoRegistryRepository(db).ensure_indexes()

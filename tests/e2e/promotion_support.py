@@ -18,6 +18,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from ocop_contracts import Event, ProductRated, ProductRegistered, RatingLevel, topic_of
+from ocop_contracts.clock import today_in_vietnam
 from ocop_contracts.events.evaluation import (
     CertificateExpired,
     CertificateIssued,
@@ -110,7 +111,7 @@ class Product:
             previous_stars=previous,
             level=RatingLevel.CENTRAL if stars == 5 else RatingLevel.PROVINCE,
             rule_set_id="qd26-2026",
-            rated_on=date.today(),
+            rated_on=today_in_vietnam(),
             scoring_set_code=self.scoring_set_code,
         )
 
@@ -127,8 +128,8 @@ class Product:
             stars=stars,
             level=RatingLevel.PROVINCE,
             decision_ref="123/QĐ-UBND",
-            issued_on=date.today(),
-            valid_until=valid_until or date.today() + timedelta(days=3 * 365),
+            issued_on=today_in_vietnam(),
+            valid_until=valid_until or today_in_vietnam() + timedelta(days=3 * 365),
             rule_set_id="qd26-2026",
         )
 
@@ -143,7 +144,7 @@ class Product:
             certificate_id=self.certificate_id,
             product_id=self.product_id,
             stars=stars,
-            expired_on=date.today(),
+            expired_on=today_in_vietnam(),
         )
 
     def revoked(self, stars: int) -> CertificateRevoked:
@@ -159,7 +160,7 @@ class Product:
             stars=stars,
             ground=RevocationGround.MARK_MISUSE,
             decision_ref="45/QĐ-UBND",
-            revoked_on=date.today(),
+            revoked_on=today_in_vietnam(),
         )
 
 

@@ -4,12 +4,13 @@ revoked takes the product out of every venue automatically."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from ocop_contracts.clock import today_in_vietnam
 from ocop_platform.auth import Role, mint_token
 from ocop_platform.settings import DEV_JWT_SECRET
 from tests.e2e.promotion_support import (
@@ -28,7 +29,7 @@ _fixtures = (kafka, promotion)
 
 
 async def _fair(http: httpx.AsyncClient, base: str, **changes: Any) -> httpx.Response:
-    today = date.today()
+    today = today_in_vietnam()
     body = {
         "name": "Hội chợ OCOP Đồng Tháp",
         "place": "Quảng trường Sa Đéc",
@@ -95,7 +96,7 @@ async def test_an_expired_certificate_delists_the_product_from_a_showroom_and_a_
     found = await eventually(delisted, what="the listing to be delisted", timeout=60)
     assert (found["reason"], found["delisted_on"]) == (
         "certificate_expired",
-        date.today().isoformat(),
+        today_in_vietnam().isoformat(),
     )
     shown = expect(await http.get(f"{promotion}/showrooms/{showroom['showroom_id']}"), 200)
     assert shown["products"] == []
@@ -162,7 +163,7 @@ async def test_placing_a_product_whose_certificate_has_run_out_is_refused(
     http: httpx.AsyncClient, promotion: str, kafka: Publisher
 ) -> None:
     product = Product()
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = today_in_vietnam() - timedelta(days=1)
     await kafka.publish(product.registered(), product.rated(3), product.certified(3, yesterday))
 
     async def known() -> dict | None:
@@ -209,7 +210,7 @@ async def test_a_product_whose_certificate_ends_before_the_fair_is_refused(
     http: httpx.AsyncClient, promotion: str, kafka: Publisher
 ) -> None:
     product = Product()
-    soon = date.today() + timedelta(days=2)
+    soon = today_in_vietnam() + timedelta(days=2)
     await kafka.publish(product.registered(), product.rated(4), product.certified(4, soon))
 
     async def placeable() -> dict | None:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from ocop_contracts import parse_event, topics
+from ocop_contracts.clock import today_in_vietnam
 from ocop_contracts.events.evaluation import (
     CertificateExpired,
     CertificateIssued,
@@ -28,7 +29,10 @@ from tests.e2e.registry_helpers import (
 from tests.e2e.support import eventually, expect
 
 pytestmark = pytest.mark.e2e
-TODAY = date.today()
+
+
+def _in_days(days: int) -> date:
+    return today_in_vietnam() + timedelta(days=days)
 
 
 def _issued(product: dict, version: int, cert: str, until: date) -> CertificateIssued:
@@ -42,7 +46,7 @@ def _issued(product: dict, version: int, cert: str, until: date) -> CertificateI
         stars=4,
         level=RatingLevel.PROVINCE,
         decision_ref="123/QĐ-UBND",
-        issued_on=TODAY - timedelta(days=30),
+        issued_on=today_in_vietnam() - timedelta(days=30),
         valid_until=until,
         rule_set_id="qd26-2026",
     )
@@ -87,7 +91,7 @@ async def test_a_rating_from_evaluation_shows_in_the_public_lookup(
     http: httpx.AsyncClient, services: ServiceStack, year: int
 ) -> None:
     product = await register(http, services, year=year)
-    rated_on = TODAY - timedelta(days=10)
+    rated_on = today_in_vietnam() - timedelta(days=10)
 
     async def rate() -> dict | None:
         response = await http.post(
@@ -105,7 +109,7 @@ async def test_a_rating_from_evaluation_shows_in_the_public_lookup(
     )
     assert shown["valid_today"] is True
     assert shown["status"] == "certified"
-    assert date.fromisoformat(shown["valid_until"]) > TODAY
+    assert date.fromisoformat(shown["valid_until"]) > today_in_vietnam()
 
 
 async def test_an_expired_certificate_shows_as_expired(
@@ -113,7 +117,9 @@ async def test_an_expired_certificate_shows_as_expired(
 ) -> None:
     product = await register(http, services)
     cert = f"GL-{product['product_id']}"
-    await publish(infra.kafka_bootstrap, _issued(product, 1, cert, TODAY + timedelta(days=400)))
+    await publish(
+        infra.kafka_bootstrap, _issued(product, 1, cert, today_in_vietnam() + timedelta(days=400))
+    )
     valid = await lookup_until(services, cert, lambda b: b["stars"] == 4, "the certificate")
     assert valid["valid_today"] is True
 
@@ -125,7 +131,7 @@ async def test_an_expired_certificate_shows_as_expired(
         certificate_id=cert,
         product_id=product["product_id"],
         stars=4,
-        expired_on=TODAY,
+        expired_on=today_in_vietnam(),
     )
     await publish(infra.kafka_bootstrap, expired)
     shown = await lookup_until(
@@ -150,10 +156,10 @@ async def test_a_revoked_certificate_is_not_valid_and_late_events_do_not_undo_it
         stars=4,
         ground=RevocationGround.MARK_MISUSE,
         decision_ref="9/QĐ-UBND",
-        revoked_on=TODAY,
+        revoked_on=today_in_vietnam(),
     )
     # Revocation (v2) arrives, then a redelivered older issue (v1): the older one is ignored.
-    stale = _issued(product, 1, cert, TODAY + timedelta(days=400))
+    stale = _issued(product, 1, cert, today_in_vietnam() + timedelta(days=400))
     await publish(infra.kafka_bootstrap, revoked, stale)
     shown = await lookup_until(
         services, product["product_code"], lambda b: b["status"] == "revoked", "revocation"
@@ -167,7 +173,9 @@ async def test_lookup_accepts_a_qr_url_and_a_certificate_number(
 ) -> None:
     product = await register(http, services)
     cert = f"GL-Q-{product['product_id']}"
-    await publish(infra.kafka_bootstrap, _issued(product, 1, cert, TODAY + timedelta(days=100)))
+    await publish(
+        infra.kafka_bootstrap, _issued(product, 1, cert, today_in_vietnam() + timedelta(days=100))
+    )
     by_cert = await lookup_until(services, cert, lambda b: b["stars"] == 4, "the certificate")
     by_qr = await lookup_until(
         services,

@@ -1,37 +1,61 @@
-"""The controllable clock is for development and tests only."""
+"""Evaluation's clock: the platform clock, moved by an administrator only outside production."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from ocop_evaluation.adapters.clock import Clock
+from ocop_contracts.clock import Clock
+from ocop_evaluation.adapters.clock import StoredClock
 from ocop_evaluation.main import EvaluationSettings
+from ocop_platform.errors import DomainError
 
 
-class _NoStore:
+class _Store:
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+
     async def get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
-        return None
+        return self.docs.get(doc_id)
+
+    async def put(self, collection: str, doc_id: str, doc: dict[str, Any]) -> None:
+        self.docs[doc_id] = doc
+
+    async def delete(self, collection: str, doc_id: str) -> None:
+        self.docs.pop(doc_id, None)
 
 
-def test_ocop_clock_sets_a_fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
+def _evening_utc() -> datetime:
+    return datetime(2026, 12, 1, 17, 39, tzinfo=UTC)  # already 2 December in Vietnam
+
+
+def test_ocop_clock_pins_the_business_date(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OCOP_CLOCK", "2032-09-11")
-    assert EvaluationSettings().clock == date(2032, 9, 11)
+    assert EvaluationSettings().business_clock().today() == date(2032, 9, 11)
 
 
-async def test_the_fixed_date_is_today_outside_production() -> None:
-    clock = Clock(_NoStore(), date(2032, 9, 11), production=False)  # type: ignore[arg-type]
-    assert await clock.today() == date(2032, 9, 11)
+def test_production_refuses_ocop_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OCOP_CLOCK", "2032-09-11")
+    monkeypatch.setenv("OCOP_ENVIRONMENT", "production")
+    monkeypatch.setenv("OCOP_JWT_SECRET", "x" * 40)
+    with pytest.raises(ValueError, match="OCOP_CLOCK"):
+        EvaluationSettings()
 
 
-def test_production_refuses_a_fixed_clock() -> None:
-    with pytest.raises(ValueError, match="production"):
-        Clock(_NoStore(), date(2032, 9, 11), production=True)  # type: ignore[arg-type]
+async def test_a_stored_date_wins_over_the_platform_clock_outside_production() -> None:
+    clock = StoredClock(_Store(), Clock(source=_evening_utc))  # type: ignore[arg-type]
+    assert await clock.today() == date(2026, 12, 2)
+    assert await clock.set(date(2030, 1, 5)) == date(2030, 1, 5)
+    assert await clock.set(None) == date(2026, 12, 2)
 
 
-async def test_production_runs_on_the_real_date() -> None:
-    clock = Clock(_NoStore(), None, production=True)  # type: ignore[arg-type]
+async def test_production_runs_on_vietnam_s_real_date_and_refuses_a_stored_one() -> None:
+    store = _Store()
+    store.docs["today"] = {"today": "2030-01-05"}  # left by a development run: ignored
+    clock = StoredClock(store, Clock(production=True, source=_evening_utc))  # type: ignore[arg-type]
     assert not clock.controlled
-    assert abs((await clock.today() - date.today()).days) <= 1
+    assert await clock.today() == date(2026, 12, 2)
+    with pytest.raises(DomainError, match="production"):
+        await clock.set(date(2030, 1, 5))

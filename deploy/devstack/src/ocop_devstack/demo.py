@@ -1,7 +1,8 @@
-"""Demo data for `ocop-dev up`: the five published province plans and a live 2026 season in
-Đồng Tháp, entered through the services' own HTTP APIs (so every event flows for real).
+"""Demo data for `ocop-dev up`: the five published province plans and a live season of the
+current year in Đồng Tháp, entered through the services' own HTTP APIs (so every event flows
+for real).
 
-Communes of the live 2026 season are real 2025 communes of today's Đồng Tháp (the registry checks
+Communes of the live season are real 2025 communes of today's Đồng Tháp (the registry checks
 them against the 2025 commune list); those of the historical plans are illustrative. Province
 codes: the unit that issued each plan (2008 codes for plans written before the 1 July 2025
 merger), 82 for today's Đồng Tháp. The five plans' targets, reported activities and historical
@@ -14,6 +15,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -22,7 +24,6 @@ from ocop_devstack._console import say
 from ocop_reporting import demo_fixtures
 
 DONG_THAP = "82"
-DEMO_YEAR = 2026
 
 
 @dataclass(frozen=True)
@@ -88,58 +89,66 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     ),
 )
 
-# Today's Đồng Tháp (Tiền Giang + Đồng Tháp) with live events from this demo. The five published
-# plans come from ocop_reporting.demo_fixtures (targets, reported activities, historical events).
-LIVE_TARGETS: tuple[dict[str, Any], ...] = (
-    {
-        "target_id": "dt26-certified",
-        "province_code": DONG_THAP,
-        "plan_ref": "Demo 2026",
-        "year_from": DEMO_YEAR,
-        "year_to": DEMO_YEAR,
-        "metric": "certified_products",
-        "minimum": 8,
-        "label": "Ít nhất 8 sản phẩm mới đạt từ 3 sao năm 2026",
-    },
-    {
-        "target_id": "dt26-proposals",
-        "province_code": DONG_THAP,
-        "plan_ref": "Demo 2026",
-        "year_from": DEMO_YEAR,
-        "year_to": DEMO_YEAR,
-        "metric": "national_proposals",
-        "minimum": 2,
-        "label": "2 sản phẩm từ 90 điểm đề xuất xét 5 sao",
-    },
-)
-PLAN_TARGETS: tuple[dict[str, Any], ...] = (*demo_fixtures.plan_targets(), *LIVE_TARGETS)
+
+# Today's Đồng Tháp (Tiền Giang + Đồng Tháp) with live events from this demo, in the current
+# season (the year of today's business date by the platform clock, so the demo and the
+# dashboard's default year always agree). The five published plans come from
+# ocop_reporting.demo_fixtures (targets, reported activities, historical events).
+def live_targets(year: int) -> tuple[dict[str, Any], ...]:
+    season = {"province_code": DONG_THAP, "plan_ref": f"Demo {year}", "year_from": year}
+    return (
+        {
+            **season,
+            "target_id": f"dt{year % 100:02d}-certified",
+            "year_to": year,
+            "metric": "certified_products",
+            "minimum": 8,
+            "label": f"Ít nhất 8 sản phẩm mới đạt từ 3 sao năm {year}",
+        },
+        {
+            **season,
+            "target_id": f"dt{year % 100:02d}-proposals",
+            "year_to": year,
+            "metric": "national_proposals",
+            "minimum": 2,
+            "label": "2 sản phẩm từ 90 điểm đề xuất xét 5 sao",
+        },
+    )
 
 
-def seed(urls: Mapping[str, str], token: str, kafka_bootstrap: str | None = None) -> dict[str, int]:
-    """Enter the demo through the APIs; returns counts of what was created.
+def plan_targets(year: int) -> tuple[dict[str, Any], ...]:
+    return (*demo_fixtures.plan_targets(), *live_targets(year))
+
+
+def seed(
+    urls: Mapping[str, str], token: str, today: date, kafka_bootstrap: str | None = None
+) -> dict[str, int]:
+    """Enter the demo through the APIs, the live season dated ``today`` (the platform clock's
+    business date); returns counts of what was created.
 
     With `kafka_bootstrap`, the five plans' historical seasons (2018–2022) are also published on
     the registry, evaluation and promotion topics, as those services published them then.
     """
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(headers=headers, timeout=10.0) as client:
-        for target in PLAN_TARGETS:
+        targets = plan_targets(today.year)
+        for target in targets:
             _post(client, f"{urls['reporting']}/targets", target)
         for report in demo_fixtures.activity_reports():
             _post(client, f"{urls['reporting']}/activities", report)
         history = asyncio.run(_publish_history(kafka_bootstrap)) if kafka_bootstrap else 0
-        product_ids = [_register(client, urls["registry"], p) for p in PRODUCTS]
+        product_ids = [_register(client, urls["registry"], p, today.year) for p in PRODUCTS]
         rated = 0
         for product, product_id in zip(PRODUCTS, product_ids, strict=True):
             if product.score is not None:
-                _rate(client, urls["evaluation"], product_id, product.score)
+                _rate(client, urls["evaluation"], product_id, product.score, today)
                 rated += 1
     say(
-        f"demo: {len(PLAN_TARGETS)} targets, {len(PRODUCTS)} products, {rated} ratings entered; "
+        f"demo: {len(targets)} targets, {len(PRODUCTS)} products, {rated} ratings entered; "
         f"{history} historical events of the five plans published"
     )
     return {
-        "targets": len(PLAN_TARGETS),
+        "targets": len(targets),
         "products": len(PRODUCTS),
         "ratings": rated,
         "historical_events": history,
@@ -161,7 +170,7 @@ async def _publish_history(kafka_bootstrap: str) -> int:
     return len(events)
 
 
-def _register(client: httpx.Client, registry: str, product: DemoProduct) -> str:
+def _register(client: httpx.Client, registry: str, product: DemoProduct, year: int) -> str:
     entity = _post(
         client,
         f"{registry}/entities",
@@ -180,14 +189,16 @@ def _register(client: httpx.Client, registry: str, product: DemoProduct) -> str:
             "entity_id": entity["entity_id"],
             "name": product.name,
             "scoring_set_code": product.scoring_set,
-            "year": DEMO_YEAR,
+            "year": year,
         },
     )
     return str(created["product_id"])
 
 
-def _rate(client: httpx.Client, evaluation: str, product_id: str, score: float) -> None:
-    body = {"product_id": product_id, "score": score, "rated_on": f"{DEMO_YEAR}-06-25"}
+def _rate(
+    client: httpx.Client, evaluation: str, product_id: str, score: float, today: date
+) -> None:
+    body = {"product_id": product_id, "score": score, "rated_on": today.isoformat()}
     deadline = time.monotonic() + 60
     while True:
         response = client.post(f"{evaluation}/ratings", json=body)

@@ -42,6 +42,8 @@ def _up(args: argparse.Namespace) -> int:
     if busy:
         raise RuntimeError(f"ports already in use ({', '.join(busy)}); is another stack running?")
     run_dir = (args.run_dir or workspace_root() / ".ocop" / "run").resolve()
+    # The services read the same OCOP_CLOCK, so the demo's season is the dashboard's year.
+    today = ServiceSettings().business_clock().today()
     signal.signal(signal.SIGTERM, _interrupt)
     infra_stack = InfraStack(run_dir=run_dir, kafka_partitions=3)
     try:
@@ -57,10 +59,12 @@ def _up(args: argparse.Namespace) -> int:
                 stack.start_all()
                 token = _dev_token()
                 if not args.no_demo:
-                    demo.seed({s: stack.url(s) for s in SERVICES}, token, infra.kafka_bootstrap)
-                _print_welcome(stack, token, run_dir)
+                    demo.seed(
+                        {s: stack.url(s) for s in SERVICES}, token, today, infra.kafka_bootstrap
+                    )
+                _print_welcome(stack, token, run_dir, today.year)
                 if not args.no_demo:
-                    _print_report(stack)
+                    _print_report(stack, today.year)
                 if not args.exit_after_demo:
                     print("[ocop-dev] running; press Ctrl-C to stop", file=sys.stderr, flush=True)
                     while True:
@@ -82,11 +86,11 @@ def _dev_token() -> str:
     return mint_token(secret, "dev-newcomer", roles, [ALL_PROVINCES])
 
 
-def _print_welcome(stack: ServiceStack, token: str, run_dir: Path) -> None:
+def _print_welcome(stack: ServiceStack, token: str, run_dir: Path, year: int) -> None:
     lines = [
         "",
         "OCOP platform is up.",
-        f"  Dashboard (reporting):  {stack.url('reporting')}/?province_code=82&year=2026",
+        f"  Dashboard (reporting):  {stack.url('reporting')}/?province_code=82&year={year}",
         f"  Bắc Kạn's 2022 plan:    {stack.url('reporting')}/?province_code=06&edition=2008"
         "&year=2022 (within today's Thái Nguyên: ?province_code=19&edition=2025&year=2022)",
         f"  Newly-starred feed:     {stack.url('promotion')}/feed",
@@ -104,10 +108,10 @@ def _print_welcome(stack: ServiceStack, token: str, run_dir: Path) -> None:
     print("\n".join(lines), flush=True)
 
 
-def _print_report(stack: ServiceStack) -> None:
-    url = f"{stack.url('reporting')}/reports/progress?province_code=82&year=2026"
+def _print_report(stack: ServiceStack, year: int) -> None:
+    url = f"{stack.url('reporting')}/reports/progress?province_code=82&year={year}"
     report = _wait_for_derived(url)
-    print(f"Progress of Đồng Tháp (82) in 2026, derived from the events ({url}):")
+    print(f"Progress of Đồng Tháp (82) in {year}, derived from the events ({url}):")
     for row in report["targets"]:
         goal = row["minimum"] if row["minimum"] is not None else row["maximum"]
         print(f"  {row['label']}: {row['actual']} / {goal:g} → {row['standing']}")

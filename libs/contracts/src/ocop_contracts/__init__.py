@@ -9,13 +9,15 @@ from ocop_contracts.catalog import (
     topic_of,
     type_name,
 )
-from ocop_contracts.envelope import Event, utc_now
+from ocop_contracts.clock import Clock, business_date, today_in_vietnam, utc_now
+from ocop_contracts.envelope import Event
 from ocop_contracts.events import EntityRegistered, ProductRated, ProductRegistered, TargetUpdated
 from ocop_contracts.vocabulary import LegalForm, RatingLevel, TargetMetric, TargetUnit
 
 __all__ = [
     "EVENT_TYPES",
     "TOPIC_OF",
+    "Clock",
     "EntityRegistered",
     "Event",
     "LegalForm",
@@ -27,7 +29,9 @@ __all__ = [
     "TargetUpdated",
     "UnknownEventType",
     "UnreadableEvent",
+    "business_date",
     "parse_event",
+    "today_in_vietnam",
     "topic_of",
     "type_name",
     "utc_now",

@@ -14,13 +14,11 @@ from uuid import UUID, uuid4
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from ocop_contracts.clock import utc_now
+
 
 def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]

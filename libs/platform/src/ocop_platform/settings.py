@@ -1,9 +1,12 @@
 """Settings from the environment (prefix OCOP_), validated, with development defaults."""
 
+from datetime import date
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ocop_contracts.clock import Clock
 
 DEV_JWT_SECRET = "ocop-development-secret-not-for-production"
 
@@ -37,6 +40,11 @@ class ServiceSettings(BaseSettings):
     create_topics: bool = True
     topic_partitions: int = Field(default=3, ge=1, le=1000)
     topic_replication_factor: int = Field(default=1, ge=1, le=10)
+    clock: date | None = Field(
+        default=None,
+        description="Pin the business date (OCOP_CLOCK=YYYY-MM-DD) outside production; refused "
+        "in production, where the clock is always real.",
+    )
 
     @field_validator("kafka_bootstrap")
     @classmethod
@@ -63,7 +71,13 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 "OCOP_JWT_SECRET must be set to a secret of ≥32 characters in production"
             )
+        if self.environment == "production" and self.clock is not None:
+            raise ValueError("OCOP_CLOCK cannot be set in production: the clock stays real")
         return self
+
+    def business_clock(self) -> Clock:
+        """The service's clock: real, or pinned to OCOP_CLOCK outside production."""
+        return Clock(today=self.clock, production=self.environment == "production")
 
     @property
     def consumer_group(self) -> str:

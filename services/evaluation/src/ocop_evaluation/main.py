@@ -6,14 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import date
 
 from fastapi import FastAPI
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from ocop_contracts import topics
-from ocop_evaluation.adapters.clock import Clock
+from ocop_evaluation.adapters.clock import StoredClock
 from ocop_evaluation.adapters.repository import OUTBOX_COLLECTIONS, MongoEvaluationRepository
 from ocop_evaluation.entrypoints import api, consumers
 from ocop_evaluation.service_layer.dossiers import DossierService
@@ -29,15 +28,12 @@ class EvaluationSettings(ServiceSettings):
 
     service_name: str = "evaluation"
     http_port: int = 8102
-    clock: date | None = Field(
-        default=None, description="Fixed 'today' (development/test only; refused in production)."
-    )
     scheduler_seconds: float = Field(
         default=60.0, gt=0, le=86_400, description="How often the certificate scheduler runs."
     )
 
 
-async def _scheduler_loop(service: EvaluationService, clock: Clock, seconds: float) -> None:
+async def _scheduler_loop(service: EvaluationService, clock: StoredClock, seconds: float) -> None:
     while True:
         try:
             counts = await service.run_scheduler(await clock.today())
@@ -56,7 +52,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         settings, outbox_collections=OUTBOX_COLLECTIONS, owned_topics=[topics.EVALUATION]
     )
     repository = MongoEvaluationRepository(infra.db)
-    clock = Clock(repository, settings.clock, production=settings.environment == "production")
+    clock = StoredClock(repository, settings.business_clock())
     service = EvaluationService(repository, infra.relay.notify, clock.today)
     app = service_app(
         infra,

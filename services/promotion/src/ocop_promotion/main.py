@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import date
 
 from fastapi import FastAPI
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from ocop_contracts import topics, utc_now
+from ocop_contracts import topics
 from ocop_platform.runtime import build_infrastructure, run_service, service_app
 from ocop_platform.settings import ServiceSettings
 from ocop_promotion.adapters.repository import OUTBOX_COLLECTIONS, MongoPromotionRepository
@@ -20,7 +19,7 @@ from ocop_promotion.domain.webhooks import RetryPolicy
 from ocop_promotion.entrypoints import api, consumers
 from ocop_promotion.service_layer.deliveries import DeliveryWorker
 from ocop_promotion.service_layer.placements import PlacementService
-from ocop_promotion.service_layer.services import PromotionService, today_in_vietnam
+from ocop_promotion.service_layer.services import PromotionService
 from ocop_promotion.service_layer.venues import VenueService
 
 
@@ -37,16 +36,13 @@ class PromotionSettings(ServiceSettings):
     certificate_sweep_seconds: float = Field(default=3600.0, gt=0, le=86_400)
 
 
-def _today() -> date:
-    return today_in_vietnam(utc_now())
-
-
 def create_app(settings: PromotionSettings | None = None) -> FastAPI:
     settings = settings or PromotionSettings()
     infra = build_infrastructure(
         settings, outbox_collections=OUTBOX_COLLECTIONS, owned_topics=[topics.PROMOTION]
     )
     repository = MongoPromotionRepository(infra.db)
+    clock = settings.business_clock()
     sender = HttpxWebhookSender(settings.webhook_timeout_seconds)
     policy = RetryPolicy(
         initial_seconds=settings.webhook_backoff_initial_seconds,
@@ -59,13 +55,18 @@ def create_app(settings: PromotionSettings | None = None) -> FastAPI:
         policy,
         poll_seconds=settings.webhook_poll_seconds,
         lease_seconds=settings.webhook_timeout_seconds + 30,
+        clock=clock.now,
     )
     notify = infra.relay.notify
-    placements = PlacementService(repository, notify_outbox=notify, today=_today)
+    placements = PlacementService(repository, notify_outbox=notify, today=clock.today)
     service = PromotionService(
-        repository, placements, notify_outbox=notify, wake_deliveries=worker.wake
+        repository,
+        placements,
+        notify_outbox=notify,
+        wake_deliveries=worker.wake,
+        clock=clock.now,
     )
-    venues = VenueService(repository, placements, notify_outbox=notify, today=_today)
+    venues = VenueService(repository, placements, notify_outbox=notify, today=clock.today)
     app = service_app(
         infra,
         title="OCOP promotion",
@@ -86,7 +87,7 @@ def create_app(settings: PromotionSettings | None = None) -> FastAPI:
             tasks = [
                 asyncio.create_task(worker.run_forever(), name="webhook-deliveries"),
                 asyncio.create_task(
-                    service.sweep_forever(_today, settings.certificate_sweep_seconds),
+                    service.sweep_forever(clock.today, settings.certificate_sweep_seconds),
                     name="certificate-sweep",
                 ),
                 asyncio.create_task(service.forget_published_forever(), name="feed-outbox"),

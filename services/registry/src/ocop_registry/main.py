@@ -40,7 +40,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         settings, outbox_collections=OUTBOX_COLLECTIONS, owned_topics=[topics.REGISTRY]
     )
     repository = MongoRegistryRepository(infra.db)
-    service = RegistryService(repository, infra.relay.notify)
+    service = RegistryService(repository, infra.relay.notify, settings.business_clock())
     app = service_app(
         infra,
         title="OCOP registry",

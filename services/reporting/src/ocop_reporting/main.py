@@ -24,7 +24,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         settings, outbox_collections=OUTBOX_COLLECTIONS, owned_topics=[topics.REPORTING]
     )
     repository = MongoReportingRepository(infra.db)
-    service = ReportingService(repository, infra.relay.notify)
+    service = ReportingService(repository, infra.relay.notify, settings.business_clock())
     app = service_app(
         infra,
         title="OCOP reporting",

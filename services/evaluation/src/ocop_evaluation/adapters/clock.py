@@ -1,42 +1,35 @@
-"""Today's date for evaluation: the real date in Vietnam, or a controlled one outside production.
+"""Today's date for evaluation: the platform clock, or a date moved by an administrator.
 
 Order: an override stored in the database (PUT /admin/clock; survives restarts, shared by every
-instance), then the ``OCOP_CLOCK`` setting (a fixed date), then today in Asia/Ho_Chi_Minh.
-Production refuses both overrides.
+instance), then the platform clock (real, or pinned by ``OCOP_CLOCK``). Production refuses both
+overrides: the platform clock refuses to be pinned there and this refuses to store a date.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
+from ocop_contracts.clock import Clock
 from ocop_evaluation.adapters.repository import CLOCK, MongoEvaluationRepository
 from ocop_platform.errors import DomainError
 
-VIETNAM = timedelta(hours=7)
 _KEY = "today"
 
 
-class Clock:
-    def __init__(
-        self, repository: MongoEvaluationRepository, fixed: date | None, production: bool
-    ) -> None:
-        if production and fixed is not None:
-            raise ValueError("OCOP_CLOCK cannot be set in production")
+class StoredClock:
+    def __init__(self, repository: MongoEvaluationRepository, base: Clock) -> None:
         self._repo = repository
-        self._fixed = fixed
-        self._production = production
+        self._base = base
 
     async def today(self) -> date:
-        if not self._production:
+        if self._base.controllable:
             doc = await self._repo.get(CLOCK, _KEY)
             if doc is not None:
                 return date.fromisoformat(doc["today"])
-            if self._fixed is not None:
-                return self._fixed
-        return (datetime.now(UTC) + VIETNAM).date()
+        return self._base.today()
 
     async def set(self, today: date | None) -> date:
-        if self._production:
+        if not self._base.controllable:
             raise DomainError("the clock cannot be moved in production", field="today")
         if today is None:
             await self._repo.delete(CLOCK, _KEY)
@@ -46,4 +39,4 @@ class Clock:
 
     @property
     def controlled(self) -> bool:
-        return not self._production
+        return self._base.controllable

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
 from ocop_contracts import RatingLevel
-from ocop_evaluation.adapters.clock import Clock
+from ocop_evaluation.adapters.clock import StoredClock
 from ocop_evaluation.adapters.repository import DOSSIERS, ROUNDS
 from ocop_evaluation.domain.calendar import vietnam_calendar
 from ocop_evaluation.domain.rules import rule_set, rule_set_in_force, rule_sets
@@ -49,14 +49,14 @@ def _dossiers(request: Request) -> DossierService:
     return service
 
 
-def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
+def _clock(request: Request) -> StoredClock:
+    clock: StoredClock = request.app.state.clock
     return clock
 
 
 ServiceDep = Annotated[EvaluationService, Depends(_service)]
 Dossiers = Annotated[DossierService, Depends(_dossiers)]
-ClockDep = Annotated[Clock, Depends(_clock)]
+ClockDep = Annotated[StoredClock, Depends(_clock)]
 Evaluator = Annotated[Principal, Depends(require_roles(Role.PROVINCE_OFFICE, Role.MINISTRY))]
 CommuneOrProvince = Annotated[
     Principal, Depends(require_roles(Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICE))
@@ -407,7 +407,7 @@ async def revoke(
 admin = APIRouter(prefix="/admin", tags=["admin"])
 
 
-def _controllable(clock: Clock) -> None:
+def _controllable(clock: StoredClock) -> None:
     if not clock.controlled:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="the clock is real in production")
 

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
-from ocop_contracts import utc_now
 from ocop_contracts.reference import UnknownClassificationError
 from ocop_contracts.vocabulary import ActivityKind, DelistReason
 from ocop_platform.auth import ALL_PROVINCES, Principal, Role, ensure_province, require_roles
@@ -149,7 +148,7 @@ async def newly_starred_stream(
     GET /feed), with the same filters. Starts with entries recorded from now on; a client that
     reconnects with `Last-Event-ID` resumes after that entry. A comment every 15 s keeps idle
     connections open."""
-    since = utc_now()
+    since = service.now()
     seen: set[str] = set()
     if last_event_id:
         resumed = await service.feed_entry(last_event_id)

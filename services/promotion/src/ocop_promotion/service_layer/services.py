@@ -61,6 +61,10 @@ class PromotionService:
         self._feed_waiters: set[asyncio.Event] = set()
         self._subscriptions_cache: tuple[datetime, list[Document]] | None = None
 
+    def now(self) -> datetime:
+        """The instant by the service's clock (feed entries are stamped with it)."""
+        return self._clock()
+
     # --- registry ---------------------------------------------------------------------------
 
     async def on_product_registered(self, event: ProductRegistered | ProductUpdated) -> None:
@@ -354,10 +358,3 @@ def _newly_starred(event: ProductRated, entry: FeedEntry) -> ProductNewlyStarred
         entity_name=entry.entity_name,
         **trace_fields(),
     )
-
-
-def today_in_vietnam(now: datetime) -> date:
-    """Certificates are valid through a calendar day in Vietnam (UTC+7)."""
-    from datetime import timedelta
-
-    return (now + timedelta(hours=7)).date()

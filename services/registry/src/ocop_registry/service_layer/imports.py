@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
@@ -53,7 +53,6 @@ from ocop_registry.service_layer.services import (
     RegistryService,
     entity_document,
     product_document,
-    today_in_vietnam,
 )
 
 log = logging.getLogger(__name__)
@@ -506,7 +505,7 @@ class ImportService:
         new_entities: list[Document] = []
         products: list[Document] = []
         processed = imported = entities_created = products_created = 0
-        today = today_in_vietnam()
+        today, now = self._registry.clock.today(), self._registry.clock.now()
         async for rows in self._checked_chunks(path, kind, province, skip=state.bad_rows):
             for row_no, checked in rows:
                 processed += 1
@@ -516,10 +515,10 @@ class ImportService:
                     raise RuntimeError(f"row {row_no} changed between the two passes")
                 entity = entities.get(checked.entity_key)
                 if entity is None:
-                    entity = _entity(checked)
+                    entity = _entity(checked, now)
                     entities[checked.entity_key] = entity
                     new_entities.append(entity)
-                products.append(_product(checked, entity, next_sequence, province, today))
+                products.append(_product(checked, entity, next_sequence, province, today, now))
                 imported += 1
             entities_created += len(new_entities)
             products_created += len(products)
@@ -542,7 +541,7 @@ class ImportService:
         products.clear()
 
 
-def _entity(checked: Checked) -> Document:
+def _entity(checked: Checked, now: datetime) -> Document:
     row = checked.row
     representative = None
     if row.representative_name and row.representative_sex:
@@ -566,7 +565,7 @@ def _entity(checked: Checked) -> Document:
         disability_led=row.representative_disability,
     )
     key = checked.entity_key if checked.entity_key.startswith(("mst:", "dkkd:")) else None
-    doc = entity_document(cmd, f"ent-{uuid4().hex[:12]}", key)
+    doc = entity_document(cmd, f"ent-{uuid4().hex[:12]}", key, now)
     doc["imported"] = True
     doc["outbox"] = _outbox([docs.entity_registered(doc)])
     return doc
@@ -578,6 +577,7 @@ def _product(
     next_sequence: dict[tuple[str, int], int],
     province: str,
     today: date,
+    now: datetime,
 ) -> Document:
     row = checked.row
     cmd = RegisterProduct(
@@ -607,6 +607,7 @@ def _product(
         legacy_classification=checked.legacy_classification,
         legacy_product_code=checked.legacy_code,
         legacy_province_code=legacy_province,
+        now=now,
     )
     if checked.code_key is not None:
         code = checked.code_key

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from uuid import uuid4
 
 from ocop_contracts import LegalForm
+from ocop_contracts.clock import SYSTEM_CLOCK, Clock
 from ocop_contracts.events.evaluation import (
     CertificateExpired,
     CertificateIssued,
@@ -19,7 +20,6 @@ from ocop_contracts.events.evaluation import (
 )
 from ocop_contracts.events.registry import ProductWithdrawn
 from ocop_contracts.reference import fold_vi, is_current_province, is_legacy_province
-from ocop_contracts.reference.admin_units import VIETNAM_TIME
 from ocop_platform.errors import Conflict, DomainError, NotFound
 from ocop_platform.logging import trace_fields
 from ocop_platform.mongo import Document
@@ -43,14 +43,6 @@ from ocop_registry.service_layer.access import Caller, ensure_write, may_write
 
 SERVICE = docs.SERVICE
 MAX_PAGE_SIZE = 200
-
-
-def today_in_vietnam() -> date:
-    return datetime.now(VIETNAM_TIME).date()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def leadership_flags(
@@ -138,10 +130,18 @@ class SearchFilters:
 
 class RegistryService:
     def __init__(
-        self, repository: MongoRegistryRepository, events_written: Callable[[], None]
+        self,
+        repository: MongoRegistryRepository,
+        events_written: Callable[[], None],
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._repo = repository
         self._events_written = events_written
+        self._clock = clock
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     @property
     def repository(self) -> MongoRegistryRepository:
@@ -167,7 +167,7 @@ class RegistryService:
                     f"{existing[key]['entity_id']}",
                     field="tax_code" if cmd.tax_code else "registration_number",
                 )
-        doc = entity_document(cmd, f"ent-{uuid4().hex[:12]}", key)
+        doc = entity_document(cmd, f"ent-{uuid4().hex[:12]}", key, self._clock.now())
         await self._repo.add_entity(doc, [docs.entity_registered(doc)])
         self._events_written()
         return doc
@@ -231,7 +231,7 @@ class RegistryService:
             merged.get("tax_code"), merged.get("registration_number")
         )
         merged["dossier_gaps"] = check.dossier_gaps(LegalForm(merged["legal_form"]), merged)
-        merged["updated_at"] = _now()
+        merged["updated_at"] = self._clock.now()
         fields = {k: v for k, v in merged.items() if k not in ("_id", "version", "outbox")}
         version = current["version"]
         event = docs.entity_updated(merged, version + 1)
@@ -332,6 +332,7 @@ class RegistryService:
             legacy_classification=legacy_class,
             legacy_product_code=legacy_code,
             legacy_province_code=legacy_province,
+            now=self._clock.now(),
         )
         warnings = near_duplicates(
             doc["name"], commune, await self._repo.duplicate_candidates(province)
@@ -361,7 +362,7 @@ class RegistryService:
             code_key=code,
             status=ProductStatus.REGISTERED.value,
             version=1,
-            registered_at=_now(),
+            registered_at=self._clock.now(),
         )
 
     async def submit_draft(self, product_id: str, caller: Caller) -> Document:
@@ -425,7 +426,7 @@ class RegistryService:
             )
         if changes.get("channels") is None:
             changes.pop("channels", None)
-        changes["updated_at"] = _now()
+        changes["updated_at"] = self._clock.now()
         merged = {**current, **changes}
         version = current["version"]
         draft = current["status"] == ProductStatus.DRAFT.value
@@ -448,7 +449,7 @@ class RegistryService:
             raise Conflict(f"product {product_id} is already withdrawn", field="product_id")
         if current["status"] == ProductStatus.DRAFT.value:
             raise Conflict("a draft is not registered: nothing to withdraw", field="product_id")
-        on = cmd.withdrawn_on or today_in_vietnam()
+        on = cmd.withdrawn_on or self._clock.today()
         version = current["version"] + 1
         event = ProductWithdrawn(
             producer=SERVICE,
@@ -527,7 +528,9 @@ class RegistryService:
         await self.on_evaluation_event(event)
 
 
-def entity_document(cmd: RegisterEntity, entity_id: str, key: str | None) -> Document:
+def entity_document(
+    cmd: RegisterEntity, entity_id: str, key: str | None, now: datetime
+) -> Document:
     data = cmd.model_dump(mode="json")
     flags = leadership_flags(
         cmd.representative, cmd.women_led, cmd.ethnic_minority_led, cmd.disability_led
@@ -540,7 +543,7 @@ def entity_document(cmd: RegisterEntity, entity_id: str, key: str | None) -> Doc
         "name_fold": fold_vi(cmd.name),
         "registration_key": key,
         "version": 1,
-        "registered_at": _now(),
+        "registered_at": now,
     }
     doc["dossier_gaps"] = check.dossier_gaps(cmd.legal_form, doc)
     return doc
@@ -557,6 +560,7 @@ def product_document(
     legacy_classification: str | None,
     legacy_product_code: str | None,
     legacy_province_code: str | None,
+    now: datetime,
 ) -> Document:
     details = cmd.model_dump(
         mode="json",
@@ -590,5 +594,5 @@ def product_document(
         "rated_on": None,
         "certificate": None,
         "withdrawn": None,
-        "created_at": _now(),
+        "created_at": now,
     }

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from ocop_contracts import TargetMetric, TargetUnit, utc_now
+from ocop_contracts import TargetMetric, TargetUnit
 from ocop_contracts.reference import current_provinces, legacy_provinces
 from ocop_platform.auth import Principal, Role, ensure_province, require_roles
 from ocop_platform.errors import DomainError
@@ -210,7 +210,7 @@ async def progress_report(
     service: ReportingService, province_code: str, year: int, as_of: date | None, edition: Any
 ) -> ProgressReport:
     where = _unit(province_code, year, edition)
-    today = utc_now().date()
+    today = service.today()
     rows = await service.progress(where, year, today, as_of)
     return ProgressReport(
         province_code=province_code,
@@ -239,7 +239,7 @@ async def overview_report(
     service: ReportingService, province_code: str, year: int, as_of: date | None, edition: Any
 ) -> OverviewReport:
     where = _unit(province_code, year, edition)
-    day = as_of or min(utc_now().date(), date(year, 12, 31))
+    day = as_of or min(service.today(), date(year, 12, 31))
     figures = await service.overview(where, year, day)
     return OverviewReport(
         province_code=province_code,
@@ -268,7 +268,7 @@ async def national_report(
 ) -> NationalReport:
     repo: Any = service.repository
     certified = await repo.national_certified(year)
-    today = utc_now().date()
+    today = service.today()
     by_province = await service.national(year, today, as_of)
     rows = []
     for code, province in current_provinces().items():
@@ -436,19 +436,23 @@ def _asset(name: str) -> str:
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def dashboard(
+    service: ServiceDep,
     province_code: ProvinceQuery = "82",
-    year: YearQuery = 2026,
+    year: Annotated[int | None, Query(ge=2018, le=2100)] = None,
     lang: Literal["vi", "en"] = "vi",
     edition: EditionQuery = None,
 ) -> str:
     """The dashboard page: the picker and the charts are drawn by the bundled script from the
-    JSON API (no CDN)."""
+    JSON API (no CDN). The year defaults to the current one in Vietnam."""
+    today = service.today()
+    year = year or today.year
     provinces = [
         {"code": c, "name": p.name, "edition": "2025"} for c, p in current_provinces().items()
     ] + [{"code": c, "name": p.name, "edition": "2008"} for c, p in legacy_provinces().items()]
     config = {
         "province_code": province_code,
         "year": year,
+        "today": today.isoformat(),
         "lang": lang,
         "edition": edition,
         "provinces": provinces,

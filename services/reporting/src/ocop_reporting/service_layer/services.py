@@ -12,6 +12,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from ocop_contracts import ProductRated, ProductRegistered, TargetUnit, TargetUpdated
+from ocop_contracts.clock import SYSTEM_CLOCK, Clock
 from ocop_contracts.events.evaluation import (
     CertificateExpired,
     CertificateIssued,
@@ -60,9 +61,19 @@ class ReportingRepository(Protocol):
 
 
 class ReportingService:
-    def __init__(self, repository: ReportingRepository, events_written: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        repository: ReportingRepository,
+        events_written: Callable[[], None],
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self._repo = repository
         self._events_written = events_written
+        self._clock = clock
+
+    def today(self) -> date:
+        """Today's business date (Vietnam): the default day of every report."""
+        return self._clock.today()
 
     @property
     def repository(self) -> Any:

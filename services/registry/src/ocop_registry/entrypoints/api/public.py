@@ -10,7 +10,6 @@ from ocop_registry.domain.lifecycle import validity_on
 from ocop_registry.entrypoints.api.deps import ServiceDep
 from ocop_registry.entrypoints.api.views import LookupResult, lookup_result
 from ocop_registry.service_layer.documents import evaluation_state
-from ocop_registry.service_layer.services import today_in_vietnam
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -31,5 +30,5 @@ async def lookup(
 ) -> LookupResult:
     """A product's stars and whether its certificate is valid today (Vietnam time)."""
     doc = await service.lookup(q)
-    today = today_in_vietnam()
+    today = service.clock.today()
     return lookup_result(doc, validity_on(evaluation_state(doc), today), today)
