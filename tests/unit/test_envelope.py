@@ -16,6 +16,7 @@ from ocop_contracts import (
     TargetUnit,
     TargetUpdated,
 )
+from ocop_contracts.clock import SYSTEM_CLOCK
 
 HANOI = timezone(timedelta(hours=7))
 
@@ -74,9 +75,9 @@ def test_schema_version_defaults_to_1() -> None:
 
 
 def test_occurred_at_defaults_to_now_in_utc() -> None:
-    before = datetime.now(UTC)
+    before = SYSTEM_CLOCK.now()
     event = rated()
-    after = datetime.now(UTC)
+    after = SYSTEM_CLOCK.now()
     assert event.occurred_at.utcoffset() == timedelta(0)
     assert before <= event.occurred_at <= after
 
