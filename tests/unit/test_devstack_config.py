@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import base64
+import shutil
 from pathlib import Path
 
 import pytest
 
 from ocop_devstack.cli import all_commands, build_parser
-from ocop_devstack.config import DevstackConfigError, InfraSettings, cache_dir, checked_cache_dir
+from ocop_devstack.config import (
+    DevstackConfigError,
+    InfraSettings,
+    cache_dir,
+    checked_cache_dir,
+    native_dir,
+)
 from ocop_devstack.docker_infra import kafka_container_env
 from ocop_devstack.ferretdb import ferretdb_args
 from ocop_devstack.infra import Infra, choose_mode
 from ocop_devstack.kafka import new_cluster_id, render_properties, server_properties
 from ocop_devstack.process import NativeProcess, ProcessStartError, free_ports
+from ocop_devstack.provision import ferretdb_fingerprint, ferretdb_patches
 
 HOME = Path("/home/dev")
 
@@ -205,3 +213,22 @@ def test_cli_has_builtin_subcommands() -> None:
     args = build_parser(all_commands()).parse_args(["infra", "--mode", "native"])
     assert args.command == "infra"
     assert args.mode == "native"
+
+
+def test_ferretdb_patches_are_part_of_the_build_fingerprint(tmp_path: Path) -> None:
+    pinned = native_dir() / "ferretdb"
+    module = tmp_path / "ferretdb"
+    shutil.copytree(pinned, module)
+    patches = ferretdb_patches(module)
+    assert [p.name for p in patches] == [p.name for p in ferretdb_patches(pinned)] != []
+    assert ferretdb_fingerprint(module) == ferretdb_fingerprint(pinned)
+    patches[0].write_text(patches[0].read_text() + "\n")
+    assert ferretdb_fingerprint(module) != ferretdb_fingerprint(pinned)
+
+
+def test_each_ferretdb_patch_explains_the_upstream_defect_before_its_diff() -> None:
+    for patch in ferretdb_patches(native_dir() / "ferretdb"):
+        text = patch.read_text()
+        preamble = text[: text.index("\n--- a/")]
+        assert "Upstream defect" in preamble, patch.name
+        assert "+++ b/internal/" in text, patch.name

@@ -93,7 +93,7 @@ def provision_ferretdb(cache: Path | None = None) -> Path:
     cache = cache or checked_cache_dir()
     module = native_dir() / "ferretdb"
     binary = ferretdb_binary_path(cache)
-    fingerprint = _fingerprint((module / "go.mod").read_bytes(), (module / "go.sum").read_bytes())
+    fingerprint = ferretdb_fingerprint(module)
 
     def build(log: Path) -> None:
         _require_tool("go", "install Go 1.24+")
@@ -113,6 +113,8 @@ def _build_ferretdb(module: Path, binary: Path, log: Path) -> None:
     shutil.copytree(source_dir, src, symlinks=True)
     _make_writable(src)
     (src / "build" / "version" / "version.txt").write_text(f"{FERRETDB_VERSION}\n")
+    for patch in ferretdb_patches(module):
+        _apply_patch(patch, src, log)
     partial = binary.with_name(binary.name + ".partial")
     env = {"CGO_ENABLED": "0", "GOWORK": "off"}
     _run_logged(
@@ -124,6 +126,29 @@ def _build_ferretdb(module: Path, binary: Path, log: Path) -> None:
     _check_ferretdb_binary(partial, log)
     partial.replace(binary)
     _remove_tree(src)
+
+
+def ferretdb_fingerprint(module: Path) -> str:
+    """The pinned module and our patches: change either and every machine rebuilds once."""
+    return _fingerprint(
+        (module / "go.mod").read_bytes(),
+        (module / "go.sum").read_bytes(),
+        *(patch.read_bytes() for patch in ferretdb_patches(module)),
+    )
+
+
+def ferretdb_patches(module: Path) -> list[Path]:
+    """Our small fixes of FerretDB defects, applied in name order (each file explains itself)."""
+    return sorted((module / "patches").glob("*.patch"))
+
+
+def _apply_patch(patch: Path, source: Path, log: Path) -> None:
+    _require_tool("patch", "install GNU patch (apt-get install patch)")
+    _run_logged(
+        ["patch", "-p1", "--forward", "--batch", "--no-backup-if-mismatch", "-i", str(patch)],
+        log=log,
+        cwd=source,
+    )
 
 
 def _go_module_dir(module: Path, log: Path) -> Path:
