@@ -2,7 +2,13 @@
 
 Only processes started here are ever signalled. Each child gets its own session so a Ctrl-C
 in the parent's terminal does not kill it mid-write; an atexit hook (plus the context
-managers of the callers) stops whatever is still running when the interpreter exits.
+managers of the callers) stops whatever is still running when the interpreter exits, newest
+first: the services before Kafka and the store they use.
+
+Python dies at once on SIGTERM and SIGHUP, skipping `finally` blocks and atexit, which would
+leave every child running. So the first child started from the main thread also makes those
+signals end the interpreter the way Ctrl-C does (unless the program set its own handler): the
+benchmarks, the test session, `ocop-dev` and any other entrypoint stop their children cleanly.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from ocop_devstack._console import tail
 DEFAULT_READY_TIMEOUT_S = 60.0
 DEFAULT_STOP_TIMEOUT_S = 10.0
 
-_live: set[NativeProcess] = set()
+_live: list[NativeProcess] = []
 _live_lock = threading.Lock()
 _atexit_registered = False
 
@@ -122,7 +128,8 @@ class NativeProcess:
                 self._popen.wait(timeout)
         self.pidfile.unlink(missing_ok=True)
         with _live_lock:
-            _live.discard(self)
+            if self in _live:
+                _live.remove(self)
 
     def _failure(self, what: str) -> ProcessStartError:
         self.stop()
@@ -138,18 +145,42 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 def _register(proc: NativeProcess) -> None:
     global _atexit_registered
     with _live_lock:
-        _live.add(proc)
+        _live.append(proc)
         if not _atexit_registered:
             atexit.register(stop_all)
+            stop_cleanly_on_termination()
             _atexit_registered = True
 
 
 def stop_all() -> None:
-    """Stop every process this interpreter started and has not stopped yet."""
+    """Stop every process this interpreter started and has not stopped yet, newest first."""
     with _live_lock:
-        procs = list(_live)
+        procs = list(reversed(_live))
     for proc in procs:
         proc.stop()
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_stopping = threading.Event()
+
+
+def stop_cleanly_on_termination() -> None:
+    """Make SIGTERM and SIGHUP raise KeyboardInterrupt in the main thread, where Python's
+    default would kill the interpreter without running cleanup. Handlers a program installed
+    itself are left alone; from a worker thread signals cannot be set, so nothing happens."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in _STOP_SIGNALS:
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, _interrupt_once)
+
+
+def _interrupt_once(signum: int, frame: object) -> None:
+    # A second signal while we clean up must not abort the cleanup half-way.
+    if _stopping.is_set():
+        return
+    _stopping.set()
+    raise KeyboardInterrupt(f"stopped by signal {signal.Signals(signum).name}")
 
 
 def stop_stale(pidfile: Path) -> None:
