@@ -23,9 +23,17 @@ from ocop_contracts import (
     TargetUpdated,
     topics,
 )
-from ocop_platform.consumer import DeadLetter, DeadLetterPublisher, Dispatcher, Subscription
+from ocop_platform.consumer import (
+    DeadLetter,
+    DeadLetterPublisher,
+    Dispatcher,
+    Outcome,
+    Subscription,
+    consumer_router,
+)
 from ocop_platform.errors import DomainError
 from ocop_platform.logging import current_correlation_id
+from ocop_platform.runtime import asyncapi_document
 
 MAX_ATTEMPTS = 3
 
@@ -116,7 +124,7 @@ class Setup:
         return self.dispatcher.dispatch(subscription, msg)
 
 
-def on_evaluation(handler: Callable[[Any], Awaitable[None]], **options: Any) -> Subscription:
+def on_evaluation(handler: Callable[[Any], Awaitable[object]], **options: Any) -> Subscription:
     return Subscription(topics.EVALUATION, {ProductRated: handler}, **options)
 
 
@@ -236,8 +244,39 @@ async def test_hands_a_readable_event_to_its_handler_and_counts_it() -> None:
     await setup.dispatch(on_evaluation(handler), message(event.to_json_bytes()))
 
     assert handler.calls == [event]
-    assert setup.dispatcher.handled == 1
+    assert (setup.dispatcher.handled, setup.dispatcher.duplicates) == (1, 0)
     assert setup.dead_letters.sent == []
+
+
+async def test_counts_a_message_its_handler_recognised_as_a_duplicate_as_handled_too() -> None:
+    setup = Setup()
+
+    async def acknowledge_as_duplicate(event: Event) -> Outcome:
+        return Outcome.DUPLICATE
+
+    await setup.dispatch(on_evaluation(acknowledge_as_duplicate), message(rated().to_json_bytes()))
+
+    assert (setup.dispatcher.handled, setup.dispatcher.duplicates) == (1, 1)
+    assert setup.dead_letters.sent == []
+
+
+def test_a_subscription_description_follows_the_accepted_types_in_the_asyncapi() -> None:
+    described = Subscription(
+        topics.INGEST_EVALUATION, {ProductRated: Handler()}, description="Re-sends are duplicates."
+    )
+    plain = Subscription(topics.REGISTRY, {ProductRegistered: Handler()})
+    broker = KafkaBroker()
+    broker.include_router(
+        consumer_router([described, plain], Dispatcher(RecordingDeadLetters()), "ocop.evaluation")
+    )
+
+    channels = asyncapi_document(broker, "evaluation")["channels"]
+
+    descriptions = {c["address"]: c["description"] for c in channels.values()}
+    assert descriptions == {
+        topics.INGEST_EVALUATION: "ProductRated\n\nRe-sends are duplicates.",
+        topics.REGISTRY: "ProductRegistered",
+    }
 
 
 async def test_runs_the_handler_inside_the_events_correlation_scope() -> None:

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
@@ -23,7 +24,7 @@ from faststream.kafka.annotations import KafkaMessage
 from pymongo.errors import ConnectionFailure
 
 from ocop_contracts import Event, UnknownEventType, UnreadableEvent, parse_event, type_name
-from ocop_contracts.topics import dead_letter_topic
+from ocop_contracts.topics import INGEST, dead_letter_topic, ingest_limit
 from ocop_platform.errors import DomainError
 from ocop_platform.logging import correlation_scope
 
@@ -39,6 +40,12 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+class Outcome(StrEnum):
+    """What a handler may return to say more than "handled" (None says just that)."""
+
+    DUPLICATE = "duplicate"  # a re-send of something already handled: acknowledged, no effect
+
+
 @dataclass(frozen=True)
 class Subscription:
     """One topic and the handler of each event type this service reacts to on it."""
@@ -48,10 +55,29 @@ class Subscription:
     # Canonical topics grow additively, so an unknown type is skipped; on an ingest topic it is
     # a province system's mistake and goes to the dead-letter topic.
     unknown_types: Literal["skip", "dead_letter"] = "skip"
+    # Rules a publisher must know (AsyncAPI), after the list of accepted types.
+    description: str = ""
     accepted: Mapping[str, type[Event]] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "accepted", {type_name(cls): cls for cls in self.handlers})
+
+    @property
+    def from_outside(self) -> bool:
+        """An ingest topic: province systems publish here, so sizes are limited."""
+        return self.topic in INGEST
+
+    def oversize(self, raw: bytes, type_name: str | None) -> str | None:
+        """Why ``raw`` is too large for this topic (None when it is not). Before parsing,
+        ``type_name`` is None and the largest limit of the accepted types applies."""
+        if not self.from_outside:
+            return None
+        names = [type_name] if type_name is not None else list(self.accepted)
+        limit = max((ingest_limit(name) for name in names), default=0)
+        if len(raw) <= limit:
+            return None
+        what = type_name or "message"
+        return f"{what} of {len(raw):,} bytes exceeds the ingest limit of {limit:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -105,11 +131,15 @@ class Dispatcher:
         self._backoff_seconds = backoff_seconds
         self.handled = 0
         self.dead_lettered = 0
+        self.duplicates = 0  # handled messages a handler recognised as re-sends
 
     async def dispatch(self, subscription: Subscription, msg: KafkaMessage) -> None:
         record = msg.raw_message
         assert not isinstance(record, tuple), "subscribers here consume one message at a time"
         raw: bytes = record.value if isinstance(record.value, bytes) else bytes(msg.body)
+        if too_large := subscription.oversize(raw, None):  # never parse a huge message
+            await self._dead_letter(record, raw, too_large, attempts=0)
+            return
         try:
             event = parse_event(raw, subscription.accepted)
         except UnknownEventType as exc:
@@ -121,6 +151,9 @@ class Dispatcher:
         except UnreadableEvent as exc:
             await self._dead_letter(record, raw, exc.reason, attempts=0)
             return
+        if too_large := subscription.oversize(raw, event.type):
+            await self._dead_letter(record, raw, too_large, attempts=0)
+            return
         handler = subscription.handlers[type(event)]
         with correlation_scope(str(event.correlation_id), causation_id=str(event.event_id)):
             await self._handle_with_retries(handler, event, record, raw)
@@ -130,7 +163,7 @@ class Dispatcher:
     ) -> None:
         for attempt in range(1, self._max_attempts + 1):
             try:
-                await handler(event)
+                outcome = await handler(event)
             except TRANSIENT_ERRORS:
                 await asyncio.sleep(self._backoff_seconds)
                 raise  # nack: redelivered once the outage is over
@@ -149,6 +182,8 @@ class Dispatcher:
                 await asyncio.sleep(self._backoff_seconds * 2 ** (attempt - 1))
             else:
                 self.handled += 1
+                if outcome is Outcome.DUPLICATE:
+                    self.duplicates += 1
                 return
 
     async def _dead_letter(self, record: Any, raw: bytes, reason: str, attempts: int) -> None:
@@ -177,9 +212,14 @@ def consumer_router(
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             title=f"{group_id}:{subscription.topic}",
-            description=", ".join(sorted(subscription.accepted)),
+            description=_describe(subscription),
         )(_bind(dispatcher, subscription))
     return router
+
+
+def _describe(subscription: Subscription) -> str:
+    types = ", ".join(sorted(subscription.accepted))
+    return f"{types}\n\n{subscription.description}" if subscription.description else types
 
 
 def _bind(dispatcher: Dispatcher, subscription: Subscription) -> Callable[..., Awaitable[None]]:

@@ -189,6 +189,7 @@ def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
             "outbox_published": infra.relay.published,
             "events_handled": infra.dispatcher.handled,
             "dead_lettered": infra.dispatcher.dead_lettered,
+            "duplicates": infra.dispatcher.duplicates,
         }
 
     return router
