@@ -18,6 +18,7 @@ from ocop_platform.auth import (
     decode_token,
     ensure_province,
     mint_token,
+    mint_token_cli,
     require_roles,
 )
 from ocop_platform.settings import ServiceSettings
@@ -149,3 +150,56 @@ def test_a_caller_with_the_role_gets_through(client: TestClient) -> None:
 
 def test_an_admin_gets_through_without_the_role(client: TestClient) -> None:
     assert client.get("/plans", headers=bearer(Role.ADMIN)).status_code == 200
+
+
+# --- ocop-token ---------------------------------------------------------------------------------
+
+
+def minted(capsys: pytest.CaptureFixture[str], *argv: str) -> Principal:
+    assert mint_token_cli(list(argv)) == 0
+    secret = ServiceSettings().jwt_secret.get_secret_value()  # what the CLI signs with
+    return decode_token(capsys.readouterr().out.strip(), secret)
+
+
+def refusal(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as exited:
+        mint_token_cli(list(argv))
+    assert exited.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_ocop_token_mints_a_commune_officer_in_the_province_of_its_communes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    officer = minted(
+        capsys, "--role", "commune_officer", "--commune", "29869", "--commune", "28249"
+    )
+    assert officer.communes == {"29869", "28249"}
+    assert officer.provinces == {"82"}
+
+
+def test_ocop_token_mints_a_producer_of_its_entity(capsys: pytest.CaptureFixture[str]) -> None:
+    producer = minted(capsys, "--role", "producer", "--province", "82", "--entity", "ent-1")
+    assert (producer.entity_id, producer.roles) == ("ent-1", frozenset({Role.PRODUCER}))
+
+
+def test_ocop_token_mints_a_province_office_and_the_ministry(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert minted(capsys, "--role", "province_office", "--province", "82").provinces == {"82"}
+    assert minted(capsys, "--role", "ministry").provinces == {"*"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--role", "commune_officer", "--province", "82"], "must list its communes"),
+        (["--role", "producer", "--province", "82"], "must name its producer"),
+        (["--role", "commune_officer", "--commune", "123"], "unknown 2025 commune code"),
+        (["--role", "commune_officer", "--commune", "29869", "--province", "01"], "not cover"),
+    ],
+)
+def test_ocop_token_refuses_a_token_missing_its_scope(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert message in refusal(capsys, *argv)

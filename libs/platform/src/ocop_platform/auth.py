@@ -1,7 +1,10 @@
-"""Bearer-token (JWT, HS256) authentication with roles and a province scope.
+"""Bearer-token (JWT, HS256) authentication: the HTTP edge of ``ocop_platform.identity``.
 
-A token says who the caller is (``sub``), what they may do (``roles``) and where (``provinces``:
-2-digit codes; ``["*"]`` for national roles). ``ocop-token`` mints development tokens.
+A token says who the caller is (``sub``), what they may do (``roles``) and where: ``provinces``
+(2-digit codes; ``["*"]`` for national roles), ``communes`` (5-digit codes, commune officers) and
+``entity_id`` (the producer a producer account acts for). Which records each role reaches is
+decided in ``identity`` (no FastAPI there); this module decodes tokens into a ``Principal`` for
+FastAPI routes. ``ocop-token`` mints development tokens.
 """
 
 from __future__ import annotations
@@ -10,45 +13,41 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from enum import StrEnum
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from ocop_contracts import utc_now
+from ocop_platform.identity import (
+    ALL_PROVINCES,
+    Principal,
+    Role,
+    principal_from_claims,
+    provinces_of_communes,
+    scope_claims,
+    token_scope_problems,
+)
+
+__all__ = [
+    "ALGORITHM",
+    "ALL_PROVINCES",
+    "ISSUER",
+    "CurrentPrincipal",
+    "Principal",
+    "Role",
+    "current_principal",
+    "decode_token",
+    "ensure_province",
+    "mint_token",
+    "mint_token_cli",
+    "require_roles",
+]
 
 ALGORITHM = "HS256"
 ISSUER = "ocop-platform"
-ALL_PROVINCES = "*"
-
-
-class Role(StrEnum):
-    PRODUCER = "producer"
-    COMMUNE_OFFICER = "commune_officer"
-    PROVINCE_OFFICE = "province_office"
-    COUNCIL_MEMBER = "council_member"
-    MINISTRY = "ministry"
-    PROMOTION_TEAM = "promotion_team"
-    PROVINCE_SYSTEM = "province_system"
-    ADMIN = "admin"
-
-
-class Principal(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    subject: str
-    roles: frozenset[Role]
-    provinces: frozenset[str]
-    entity_id: str | None = None
-
-    def may_act_in(self, province_code: str) -> bool:
-        return ALL_PROVINCES in self.provinces or province_code in self.provinces
-
-    def has_any(self, roles: Iterable[Role]) -> bool:
-        return bool(self.roles.intersection(roles))
 
 
 def mint_token(
@@ -58,19 +57,18 @@ def mint_token(
     provinces: Iterable[str],
     *,
     entity_id: str | None = None,
+    communes: Iterable[str] = (),
     ttl: timedelta = timedelta(hours=12),
 ) -> str:
+    """Sign a token as given; ``token_scope_problems`` says whether the scopes make sense."""
     now = utc_now()
     claims = {
         "iss": ISSUER,
         "sub": subject,
-        "roles": sorted(Role(r).value for r in roles),
-        "provinces": sorted(provinces),
+        **scope_claims(roles, provinces, entity_id=entity_id, communes=communes),
         "iat": now,
         "exp": now + ttl,
     }
-    if entity_id:
-        claims["entity_id"] = entity_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -78,12 +76,7 @@ def decode_token(token: str, secret: str) -> Principal:
     claims = jwt.decode(
         token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub"]}
     )
-    return Principal(
-        subject=claims["sub"],
-        roles=frozenset(claims.get("roles", [])),
-        provinces=frozenset(claims.get("provinces", [])),
-        entity_id=claims.get("entity_id"),
-    )
+    return principal_from_claims(claims)
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT minted by ocop-token (development)")
@@ -124,6 +117,8 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
 
 
 def ensure_province(principal: Principal, province_code: str) -> None:
+    """403 with a plain-text detail (the older shape; ``identity.ensure_may_write`` raises the
+    domain error that names the rule instead)."""
     if not principal.may_act_in(province_code):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
@@ -132,23 +127,52 @@ def ensure_province(principal: Principal, province_code: str) -> None:
 
 
 def mint_token_cli(argv: list[str] | None = None) -> int:
-    """Print a development token: ocop-token --role province_office --province 82."""
+    """Print a development token, e.g. ocop-token --role province_office --province 82."""
     from ocop_platform.settings import ServiceSettings
 
-    parser = argparse.ArgumentParser(prog="ocop-token", description=mint_token_cli.__doc__)
-    parser.add_argument("--sub", default="dev-user")
+    parser = argparse.ArgumentParser(
+        prog="ocop-token",
+        description=mint_token_cli.__doc__,
+        epilog=(
+            "examples: --role producer --province 82 --entity ent-1a2b3c4d5e6f | "
+            "--role commune_officer --commune 29869 | --role province_office --province 82 | "
+            "--role ministry"
+        ),
+    )
+    parser.add_argument("--sub", default="dev-user", help="the caller (token subject)")
     parser.add_argument("--role", action="append", choices=[r.value for r in Role], required=True)
-    parser.add_argument("--province", action="append", default=[], help="2-digit code or *")
-    parser.add_argument("--entity", default=None, help="producer entity id (role producer)")
+    parser.add_argument(
+        "--province",
+        action="append",
+        default=[],
+        help="2-digit 2025 code, repeatable; * for national roles (default: * , or the "
+        "provinces of the --commune codes)",
+    )
+    parser.add_argument(
+        "--commune",
+        action="append",
+        default=[],
+        help="5-digit 2025 commune code, repeatable (required for commune_officer)",
+    )
+    parser.add_argument(
+        "--entity", default=None, help="the producer's entity_id (required for producer)"
+    )
     parser.add_argument("--hours", type=float, default=12.0)
     args = parser.parse_args(argv)
+    roles = [Role(r) for r in args.role]
+    # A commune officer's provinces follow from its communes; otherwise the default is national.
+    provinces = args.province or provinces_of_communes(args.commune) or [ALL_PROVINCES]
+    problems = token_scope_problems(roles, provinces, entity_id=args.entity, communes=args.commune)
+    if problems:
+        parser.error("; ".join(problems))
     settings = ServiceSettings()
     token = mint_token(
         settings.jwt_secret.get_secret_value(),
         args.sub,
-        [Role(r) for r in args.role],
-        args.province or [ALL_PROVINCES],
+        roles,
+        provinces,
         entity_id=args.entity,
+        communes=args.commune,
         ttl=timedelta(hours=args.hours),
     )
     sys.stdout.write(token + "\n")

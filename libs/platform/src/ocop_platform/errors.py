@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # FastAPI only at the HTTP edge: domain code imports the errors without it
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
 
 
 class DomainError(Exception):
@@ -29,6 +32,8 @@ class Conflict(DomainError):
 
 
 def _as_response(_: Request, exc: Exception) -> JSONResponse:
+    from fastapi.responses import JSONResponse
+
     assert isinstance(exc, DomainError)
     location = ["body", *exc.field.split(".")] if exc.field else []
     body = {"detail": [{"loc": location, "msg": exc.message, "type": exc.error_type}]}
