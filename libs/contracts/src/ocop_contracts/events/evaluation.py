@@ -15,6 +15,9 @@ class ProductRated(Event):
 
     Aggregate: the product (its rating history), so a product's ratings stay in order.
     ``previous_stars`` is 0 for a product that was never rated.
+
+    Province systems publish the same shape on ``ocop.ingest.evaluation.v1``; evaluation checks
+    it and re-emits it here (producer ``evaluation``), carrying ``source_rating_id`` over.
     """
 
     type: Literal["ProductRated"] = "ProductRated"
@@ -33,6 +36,17 @@ class ProductRated(Event):
         description="Points per part (A, B, C) when known; they add up to score.",
     )
     dossier_id: str | None = Field(default=None, description="Evaluation dossier, if any.")
+    source_rating_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description=(
+            "The rating's own id in the province system that published it on the ingest topic. "
+            "A re-send under a new event_id with the same source_rating_id and the same content "
+            "is acknowledged as a duplicate; with different content it is dead-lettered. Absent "
+            "on ratings decided in evaluation itself."
+        ),
+    )
 
     @model_validator(mode="after")
     def _five_stars_are_central(self) -> "ProductRated":

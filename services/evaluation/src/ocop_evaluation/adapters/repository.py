@@ -8,6 +8,8 @@
 - ``certificate_index``: certificate number → product (insert-once facts, for look-ups).
 - ``parked_ratings``: ingest messages held until their product is known (only held ones);
   ``rejected_ratings``: held messages that failed once their product was known.
+- ``source_ratings``: the first message of each province system's rating, keyed by
+  ``<province>:<producer>:<source_rating_id>``, with the fingerprint of its content (re-sends).
 - ``clock``: the development/test clock override.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from ocop_contracts import Event, ProductRegistered
 from ocop_contracts.events.registry import ProductUpdated
+from ocop_evaluation.domain.resends import SourceRating
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import push_outbox
@@ -30,6 +33,7 @@ COUNCIL_RULES = "council_rules"
 CERTIFICATE_INDEX = "certificate_index"
 PARKED = "parked_ratings"
 REJECTED = "rejected_ratings"
+SOURCE_RATINGS = "source_ratings"
 CLOCK = "clock"
 OUTBOX_COLLECTIONS = (PRODUCTS,)
 _NO_OUTBOX = {"outbox": 0}
@@ -161,6 +165,33 @@ class MongoEvaluationRepository:
     async def reject_parked(self, parked: Document, reason: str) -> None:
         await insert_once(self._db[REJECTED], {**parked, "status": "rejected", "reason": reason})
         await self._db[PARKED].delete_one({"_id": parked["_id"]})
+
+    # --- province systems' own rating ids ---------------------------------------------------
+
+    async def record_source_rating(self, source: SourceRating) -> bool:
+        """Insert-once: False when a message of this source rating was recorded before."""
+        return await insert_once(
+            self._db[SOURCE_RATINGS],
+            {
+                "_id": source.key,
+                "source_rating_id": source.source_rating_id,
+                "event_id": source.event_id,
+                "fingerprint": source.fingerprint,
+                "content": source.content,
+            },
+        )
+
+    async def get_source_rating(self, key: str) -> SourceRating | None:
+        doc = await self._db[SOURCE_RATINGS].find_one({"_id": key})
+        if doc is None:
+            return None
+        return SourceRating(
+            doc["_id"], doc["source_rating_id"], doc["event_id"], doc["fingerprint"], doc["content"]
+        )
+
+    async def forget_source_rating(self, source: SourceRating) -> None:
+        """Only the recording of this very message: a rejected rating never became one."""
+        await self._db[SOURCE_RATINGS].delete_one({"_id": source.key, "event_id": source.event_id})
 
     async def count(self, collection: str, query: Document) -> int:
         return await self._db[collection].count_documents(query)

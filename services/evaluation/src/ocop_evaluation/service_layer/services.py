@@ -25,10 +25,12 @@ from ocop_contracts.events.evaluation import (
 from ocop_contracts.events.registry import ProductUpdated
 from ocop_evaluation.adapters.repository import MongoEvaluationRepository
 from ocop_evaluation.domain.calendar import certificate_dates
+from ocop_evaluation.domain.resends import Resend, SourceRating, classify, conflict_reason
 from ocop_evaluation.domain.rules import PARTS, RuleSet, rule_set, rule_set_in_force
 from ocop_evaluation.domain.scoring import NextStar, next_star
 from ocop_evaluation.service_layer.commands import ImportCertificate, RecordRating, Revoke
 from ocop_platform.auth import Principal, Role, ensure_province
+from ocop_platform.consumer import Outcome
 from ocop_platform.errors import Conflict, DomainError, NotFound
 from ocop_platform.logging import trace_fields
 from ocop_platform.mongo import Document
@@ -92,6 +94,7 @@ class EvaluationService:
         round_id: str | None = None,
         parts: dict[str, float] | None = None,
         dossier_id: str | None = None,
+        source_rating_id: str | None = None,
     ) -> ProductRated:
         return ProductRated(
             **self.envelope(product, version),
@@ -107,6 +110,7 @@ class EvaluationService:
             commune_code=product.get("commune_code"),
             parts=parts,
             dossier_id=dossier_id,
+            source_rating_id=source_rating_id,
         )
 
     @staticmethod
@@ -177,27 +181,69 @@ class EvaluationService:
 
     # --- ingest from province systems ----------------------------------------------------
 
-    async def on_ingested_rating(self, event: ProductRated) -> None:
+    async def on_ingested_rating(self, event: ProductRated) -> Outcome | None:
         """Check a province system's rating against the rules; re-emit it canonically, hold it
-        until its product is known, or raise DomainError (→ dead letter with the reason)."""
+        until its product is known, acknowledge a re-send of a rating already received, or raise
+        DomainError (→ dead letter with the reason)."""
         self.check_ingested(event)
         product = await self.repo.get_product(event.product_id)
-        if product is None:
-            parked = {
-                "_id": str(event.event_id),
-                "product_id": event.product_id,
-                "status": "held",
-                "value": event.model_dump_json(),
-                "received_at": (await self.today()).isoformat(),
-            }
-            if await self.repo.park(parked):
-                log.info("held ingest rating until its product is known", extra=parked)
-            # The product may have arrived while this was parked: release it now if so.
-            if await self.repo.get_product(event.product_id) is not None:
-                for held in await self.repo.parked_for(event.product_id):
-                    await self._release_parked(held)
-            return
-        await self._apply_ingested(product, event)
+        if product is not None:
+            self.check_province(product, event)
+        source = SourceRating.of(event)
+        if source is not None and await self._is_resend(source, event):
+            return Outcome.DUPLICATE
+        try:
+            if product is None:
+                await self._hold(event)
+            else:
+                await self._apply_ingested(product, event)
+        except DomainError:
+            if source is not None:  # rejected: it never became the source rating's rating
+                await self.repo.forget_source_rating(source)
+            raise
+        return None
+
+    async def _is_resend(self, source: SourceRating, event: ProductRated) -> bool:
+        """Record the first message of a source rating; True for a duplicate of it, DomainError
+        for a conflicting one (docs: domain/resends.py)."""
+        for _ in range(3):  # the first message's record may be forgotten meanwhile (rejected)
+            if await self.repo.record_source_rating(source):
+                return False
+            first = await self.repo.get_source_rating(source.key)
+            if first is None:
+                continue
+            verdict = classify(first, source)
+            if verdict is Resend.CONFLICT:
+                raise DomainError(conflict_reason(first, source), field="source_rating_id")
+            if verdict is Resend.DUPLICATE:
+                log.info(
+                    "duplicate ingest rating acknowledged",
+                    extra={
+                        "source_rating_id": source.source_rating_id,
+                        "source_system": event.producer,
+                        "event_id": source.event_id,
+                        "first_event_id": first.event_id,
+                        "product_id": event.product_id,
+                    },
+                )
+                return True
+            return False  # the same message redelivered: handled as the first time
+        raise RuntimeError(f"could not record source rating {source.key}")
+
+    async def _hold(self, event: ProductRated) -> None:
+        parked = {
+            "_id": str(event.event_id),
+            "product_id": event.product_id,
+            "status": "held",
+            "value": event.model_dump_json(),
+            "received_at": (await self.today()).isoformat(),
+        }
+        if await self.repo.park(parked):
+            log.info("held ingest rating until its product is known", extra=parked)
+        # The product may have arrived while this was parked: release it now if so.
+        if await self.repo.get_product(event.product_id) is not None:
+            for held in await self.repo.parked_for(event.product_id):
+                await self._release_parked(held)
 
     @staticmethod
     def check_ingested(event: ProductRated) -> None:
@@ -236,13 +282,17 @@ class EvaluationService:
                     f"parts add up to {total:g}, not to the score {event.score:g}", field="parts"
                 )
 
-    async def _apply_ingested(self, product: Document, event: ProductRated) -> None:
+    @staticmethod
+    def check_province(product: Document, event: ProductRated) -> None:
         if event.province_code != product["province_code"]:
             raise DomainError(
                 f"product {event.product_id} belongs to province {product['province_code']}, "
                 f"not {event.province_code}",
                 field="province_code",
             )
+
+    async def _apply_ingested(self, product: Document, event: ProductRated) -> None:
+        self.check_province(product, event)
         key = f"ingest:{event.event_id}"
         for _ in range(5):
             if key in product.get("applied", []):
@@ -258,6 +308,7 @@ class EvaluationService:
                 rated_on=event.rated_on,
                 round_id=event.round_id,
                 parts=event.parts,
+                source_rating_id=event.source_rating_id,
             )
             fields = self.rating_fields(canonical)
             if await self.commit(product, [canonical], fields, applied_key=key):
@@ -272,6 +323,9 @@ class EvaluationService:
             await self._apply_ingested(product, event)
         except DomainError as exc:
             await self.repo.reject_parked(parked, exc.message)
+            source = SourceRating.of(event)
+            if source is not None:  # rejected: it never became the source rating's rating
+                await self.repo.forget_source_rating(source)
             log.warning("held ingest rating rejected", extra={"reason": exc.message})
             return
         await self.repo.delete("parked_ratings", parked["_id"])
