@@ -11,14 +11,17 @@ from ocop_registry.service_layer.access import Caller, Forbidden, ensure_write, 
 def caller(
     *roles: Role,
     provinces: tuple[str, ...] = ("82",),
-    communes: frozenset[str] | None = None,
+    communes: frozenset[str] = frozenset(),
     entity_id: str | None = None,
     sub: str = "u1",
 ) -> Caller:
-    principal = Principal(
-        subject=sub, roles=frozenset(roles), provinces=frozenset(provinces), entity_id=entity_id
+    return Principal(
+        subject=sub,
+        roles=frozenset(roles),
+        provinces=frozenset(provinces),
+        entity_id=entity_id,
+        communes=communes,
     )
-    return Caller(principal, communes)
 
 
 def test_a_province_office_writes_anywhere_in_its_province() -> None:

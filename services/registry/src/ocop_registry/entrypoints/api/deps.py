@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 
-from ocop_platform.auth import CurrentPrincipal, Principal, Role, decode_token, require_roles
-from ocop_registry.service_layer.access import Caller
+from ocop_platform.auth import CurrentPrincipal, Principal, decode_token, require_roles
+from ocop_registry.service_layer.access import WRITERS, Caller
 from ocop_registry.service_layer.services import RegistryService
 
 
@@ -20,36 +21,14 @@ def _service(request: Request) -> RegistryService:
 
 ServiceDep = Annotated[RegistryService, Depends(_service)]
 _optional_bearer = HTTPBearer(auto_error=False)
-_writer = require_roles(
-    Role.PROVINCE_OFFICE, Role.PROVINCE_SYSTEM, Role.COMMUNE_OFFICER, Role.PRODUCER
-)
 
 
-def _communes(token: str) -> frozenset[str] | None:
-    # The signature was checked by current_principal; this only reads one extra claim.
-    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
-    communes = claims.get("communes")
-    if not isinstance(communes, list):
-        return None
-    return frozenset(str(c) for c in communes)
+def writer(principal: Annotated[Principal, Depends(require_roles(*WRITERS))]) -> Caller:
+    return principal
 
 
-def _caller(principal: Principal, credentials: HTTPAuthorizationCredentials | None) -> Caller:
-    return Caller(principal, _communes(credentials.credentials) if credentials else None)
-
-
-def writer(
-    principal: Annotated[Principal, Depends(_writer)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
-) -> Caller:
-    return _caller(principal, credentials)
-
-
-def reader(
-    principal: CurrentPrincipal,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
-) -> Caller:
-    return _caller(principal, credentials)
+def reader(principal: CurrentPrincipal) -> Caller:
+    return principal
 
 
 def maybe_caller(
@@ -61,10 +40,9 @@ def maybe_caller(
         return None
     secret: str = request.app.state.settings.jwt_secret.get_secret_value()
     try:
-        principal = decode_token(credentials.credentials, secret)
-    except (jwt.PyJWTError, ValueError):
+        return decode_token(credentials.credentials, secret)
+    except (jwt.PyJWTError, ValidationError, ValueError):
         return None
-    return _caller(principal, credentials)
 
 
 Writer = Annotated[Caller, Depends(writer)]
