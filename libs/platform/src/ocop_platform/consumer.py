@@ -24,7 +24,7 @@ from faststream.kafka.annotations import KafkaMessage
 from pymongo.errors import ConnectionFailure
 
 from ocop_contracts import Event, UnknownEventType, UnreadableEvent, parse_event, type_name
-from ocop_contracts.topics import dead_letter_topic
+from ocop_contracts.topics import INGEST, dead_letter_topic, ingest_limit
 from ocop_platform.errors import DomainError
 from ocop_platform.logging import correlation_scope
 
@@ -61,6 +61,23 @@ class Subscription:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "accepted", {type_name(cls): cls for cls in self.handlers})
+
+    @property
+    def from_outside(self) -> bool:
+        """An ingest topic: province systems publish here, so sizes are limited."""
+        return self.topic in INGEST
+
+    def oversize(self, raw: bytes, type_name: str | None) -> str | None:
+        """Why ``raw`` is too large for this topic (None when it is not). Before parsing,
+        ``type_name`` is None and the largest limit of the accepted types applies."""
+        if not self.from_outside:
+            return None
+        names = [type_name] if type_name is not None else list(self.accepted)
+        limit = max((ingest_limit(name) for name in names), default=0)
+        if len(raw) <= limit:
+            return None
+        what = type_name or f"message (unread; accepted: {', '.join(names)})"
+        return f"{what} of {len(raw):,} bytes exceeds the ingest limit of {limit:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -120,6 +137,9 @@ class Dispatcher:
         record = msg.raw_message
         assert not isinstance(record, tuple), "subscribers here consume one message at a time"
         raw: bytes = record.value if isinstance(record.value, bytes) else bytes(msg.body)
+        if too_large := subscription.oversize(raw, None):  # never parse a huge message
+            await self._dead_letter(record, raw, too_large, attempts=0)
+            return
         try:
             event = parse_event(raw, subscription.accepted)
         except UnknownEventType as exc:
@@ -130,6 +150,9 @@ class Dispatcher:
             return
         except UnreadableEvent as exc:
             await self._dead_letter(record, raw, exc.reason, attempts=0)
+            return
+        if too_large := subscription.oversize(raw, event.type):
+            await self._dead_letter(record, raw, too_large, attempts=0)
             return
         handler = subscription.handlers[type(event)]
         with correlation_scope(str(event.correlation_id), causation_id=str(event.event_id)):

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -22,6 +22,15 @@ from pymongo import AsyncMongoClient
 from ocop_contracts import TOPIC_OF, type_name
 from ocop_contracts.topics import dead_letter_topic
 from ocop_platform.consumer import DeadLetterPublisher, Dispatcher, Subscription, consumer_router
+from ocop_platform.edge import (
+    BROKER,
+    STORE,
+    BodyLimit,
+    Deadline,
+    Probe,
+    check_dependencies,
+    dependency_error_handlers,
+)
 from ocop_platform.errors import install_error_handlers
 from ocop_platform.kafka import KafkaRecordSink, create_broker
 from ocop_platform.logging import correlation_scope
@@ -85,7 +94,10 @@ def service_app(
     api_routers: Sequence[APIRouter],
     subscriptions: Sequence[Subscription],
     on_startup: Startup | None = None,
+    upload_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
+    """``upload_limits``: path prefixes that take files larger than OCOP_MAX_REQUEST_BYTES,
+    with their own limit (and no request deadline while the upload arrives)."""
     settings = infra.settings
     infra.broker.include_router(
         consumer_router(subscriptions, infra.dispatcher, settings.consumer_group)
@@ -119,9 +131,20 @@ def service_app(
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.middleware("http")(_correlate)
+    uploads = dict(upload_limits or {})
+    app.add_middleware(
+        Deadline,
+        seconds=settings.request_deadline_seconds,
+        probes=dependency_probes(infra),
+        retry_after=settings.retry_after_seconds,
+        exempt=tuple(uploads),
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes, limits=uploads)
     app.state.settings = settings
     app.state.infra = infra
     install_error_handlers(app)
+    for error, handler in dependency_error_handlers(settings.retry_after_seconds).items():
+        app.add_exception_handler(error, handler)
     app.include_router(_operations_router(infra, title))
     for router in api_routers:
         app.include_router(router)
@@ -172,12 +195,22 @@ def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/health/ready", summary="The store and the broker answer")
+    @router.get("/health/ready", summary="The store and the broker answer (within 2 s)")
     async def ready(response: Response) -> dict[str, Any]:
-        checks = {"mongo": await _mongo_ok(infra), "kafka": await infra.broker.ping(timeout=2.0)}
-        if not all(checks.values()):
+        check = await check_dependencies(dependency_probes(infra), within=1.5)
+        if not check.ok:
             response.status_code = 503
-        return {"status": "ok" if all(checks.values()) else "unavailable", "checks": checks}
+            response.headers["Retry-After"] = str(infra.settings.retry_after_seconds)
+        return {
+            "status": "ok" if check.ok else "unavailable",
+            "checks": {
+                "mongo": check.results[STORE] is None,
+                "kafka": check.results[BROKER] is None,
+            },
+            "dependencies": {
+                name: {"ok": error is None, "error": error} for name, error in check.results.items()
+            },
+        }
 
     @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's topics")
     async def asyncapi() -> dict[str, Any]:
@@ -195,12 +228,14 @@ def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
     return router
 
 
-async def _mongo_ok(infra: Infrastructure) -> bool:
-    try:
-        await infra.db.command("ping")
-    except Exception:
-        return False
-    return True
+def dependency_probes(infra: Infrastructure) -> dict[str, Probe]:
+    async def store() -> object:
+        return await infra.db.command("ping")
+
+    async def broker() -> object:
+        return await infra.broker.ping(timeout=1.0)
+
+    return {STORE: store, BROKER: broker}
 
 
 def run_service(create_app: Callable[[], FastAPI], settings: ServiceSettings) -> None:

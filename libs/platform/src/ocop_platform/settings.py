@@ -40,6 +40,14 @@ class ServiceSettings(BaseSettings):
     create_topics: bool = True
     topic_partitions: int = Field(default=3, ge=1, le=1000)
     topic_replication_factor: int = Field(default=1, ge=1, le=10)
+    # The HTTP edge: no single request may exhaust memory or hang on a stalled dependency.
+    max_request_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=1024**3, description="Largest request body (413 above)."
+    )
+    request_deadline_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="A request not answered by then gets a 503."
+    )
+    retry_after_seconds: int = Field(default=5, ge=1, le=3600)
     clock: date | None = Field(
         default=None,
         description="Pin the business date (OCOP_CLOCK=YYYY-MM-DD) outside production; refused "

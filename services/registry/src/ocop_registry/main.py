@@ -49,6 +49,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         api_routers=routers,
         subscriptions=consumers.subscriptions(service),
         on_startup=repository.ensure_indexes,
+        upload_limits={"/imports": settings.max_import_bytes},
     )
     app.state.registry = service
     app.state.imports = ImportService(service, settings.import_dir)
