@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from ocop_contracts.reference import UnknownClassificationError
 from ocop_contracts.vocabulary import ActivityKind, DelistReason
@@ -194,14 +194,14 @@ class SubscriptionFilterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     province_codes: list[ProvinceCode] = Field(default_factory=list, max_length=34)
-    classification_codes: list[str] = Field(
+    classification_codes: list[Annotated[str, Field(max_length=20)]] = Field(
         default_factory=list,
         max_length=30,
         description="QĐ26 sectors, groups or scoring sets, e.g. I, I.3, I.3.d",
     )
     min_stars: int = Field(default=3, ge=3, le=5)
     changes: list[Change] = Field(
-        default_factory=list, description="first_certification, upgrade; empty: both"
+        default_factory=list, max_length=2, description="first_certification, upgrade; empty: both"
     )
 
 
@@ -209,7 +209,7 @@ class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    url: AnyHttpUrl = Field(description="Where deliveries are POSTed (http or https)")
+    url: HttpUrl = Field(description="Where deliveries are POSTed (http or https)")
     filter: SubscriptionFilterIn = Field(default_factory=SubscriptionFilterIn)
 
 
@@ -619,7 +619,7 @@ class ListingIn(BaseModel):
         max_length=100,
         description="Shop or marketplace, e.g. shopee, lazada, tiki, voso, postmart, tiktok",
     )
-    url: AnyHttpUrl
+    url: HttpUrl
 
     @model_validator(mode="after")
     def _lower_channel(self) -> ListingIn:
@@ -702,8 +702,10 @@ class ActivityIn(BaseModel):
     occurred_on: date
     province_code: ProvinceCode
     outlet: str = Field(default="", max_length=300, description="Newspaper, TV channel…")
-    url: AnyHttpUrl | None = None
-    product_ids: list[str] = Field(default_factory=list, max_length=200)
+    url: HttpUrl | None = None
+    product_ids: list[Annotated[str, Field(max_length=128)]] = Field(
+        default_factory=list, max_length=200
+    )
 
 
 class ActivityOut(BaseModel):
