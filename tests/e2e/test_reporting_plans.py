@@ -24,27 +24,28 @@ from tests.e2e.support import eventually, expect
 
 pytestmark = pytest.mark.e2e
 
-# Expected (actual, percent, standing) per target, by hand from the fixture description.
+# Expected (actual, percent, standing) per target, by hand from the fixture description. Every
+# plan's period is over, so a goal not reached is not_met (not behind).
 EXPECTED: dict[str, tuple[float | None, float | None, str]] = {
     "tn22-certified": (12, 120.0, "attained"),  # 7 + 5 new 3–4★; the 2★ product does not count
     "tn22-rounds": (2, 100.0, "attained"),
-    "dt21-certified": (30, 61.2, "behind"),  # 30 / 49, the year is over
-    "dt21-upgraded": (8, 40.0, "behind"),  # 8 / 20
-    "dt21-proposals": (3, 75.0, "behind"),  # 3 / 4
+    "dt21-certified": (30, 61.2, "not_met"),  # 30 / 49, the year is over
+    "dt21-upgraded": (8, 40.0, "not_met"),  # 8 / 20
+    "dt21-proposals": (3, 75.0, "not_met"),  # 3 / 4
     "dt21-sales": (2, 100.0, "attained"),  # Sa Đéc showroom (twice) + Cao Lãnh point
     "dt21-trained": (None, None, "not_derived"),  # nothing reported
     "bk22-certified": (22, 110.0, "attained"),  # 12 + 10; old Thái Nguyên's 15 not here
     "bk22-traceable": (10, 100.0, "attained"),  # reported
-    "bk22-value-chain": (4, 66.7, "behind"),  # reported 4 / 6
+    "bk22-value-chain": (4, 66.7, "not_met"),  # reported 4 / 6
     "bk22-producers": (8, 100.0, "attained"),
-    "bk22-media": (1.82, 90.9, "behind"),  # 20 items over the 11 months Feb–Dec: 1.82/month
+    "bk22-media": (1.82, 90.9, "not_met"),  # 20 items over the 11 months Feb–Dec: 1.82/month
     "bk22-tv": (11, 110.0, "attained"),
     "tk22-certified": (11, 110.0, "attained"),  # the district's communes only, not the other 5
     "tk22-fairs": (2, 200.0, "attained"),
     "hb20-standardised": (55, 110.0, "attained"),  # 20 + 35 reported
     "hb20-villages": (12, 120.0, "attained"),  # range 10–15: percent of the minimum
     "hb20-producers": (12, 120.0, "attained"),
-    "hb20-officials": (280, 93.3, "behind"),
+    "hb20-officials": (280, 93.3, "not_met"),
 }
 # Where each plan is reported: (province_code, edition, year).
 UNITS = {
@@ -183,7 +184,7 @@ async def test_the_csv_export_has_the_api_figures(plans: Plans) -> None:
     mine = {r["target_id"].removesuffix(plans.suffix): r for r in rows}
     assert (mine["dt21-certified"]["actual"], mine["dt21-certified"]["standing"]) == (
         "30",
-        "behind",
+        "not_met",
     )
 
 
@@ -272,9 +273,10 @@ def _count_colour(png: bytes, rgb: tuple[int, int, int], tolerance: int = 12) ->
     return found
 
 
-GREEN, RED, AMBER, BLUE = (
+GREEN, DARK_RED, TEAL, AMBER, BLUE = (
     (0x1F, 0x9D, 0x55),
-    (0xD6, 0x45, 0x45),
+    (0x91, 0x20, 0x18),
+    (0x0E, 0x74, 0x90),
     (0xC9, 0x8A, 0x00),
     (0x25, 0x63, 0xEB),
 )
@@ -313,7 +315,7 @@ async def test_the_dashboard_shows_the_plan_figures_in_vietnamese(
         assert (await row.locator("td.actual").inner_text()).strip() == "22"
         assert "Đạt" in await row.inner_text()
         media = page.locator(f"tr[data-target='bk22-media{plans.suffix}']")
-        assert "Chậm" in await media.inner_text()
+        assert "Không đạt" in await media.inner_text()  # 2022 is over: not met, not "Chậm"
         assert await page.locator("h1").inner_text() == "Tiến độ OCOP"
         assert (await page.locator("#women-led").inner_text()).strip() == "3"
     finally:
@@ -354,8 +356,50 @@ async def test_the_charts_render_in_the_screenshot(plans: Plans, browser: Any) -
         trend = await page.locator("#chart-trend").screenshot()
     finally:
         await page.close()
-    # Bars as drawn: attained targets green, behind ones red; star mix amber; trend blue.
+    # Bars as drawn: attained targets green, those not met dark red; star mix amber; trend blue.
     assert _count_colour(progress, GREEN) > 500
-    assert _count_colour(progress, RED) > 500
+    assert _count_colour(progress, DARK_RED) > 500
     assert _count_colour(stars, AMBER) > 500
     assert _count_colour(trend, BLUE) > 500
+
+
+async def test_a_figure_above_the_range_is_exceeded_in_the_api_the_export_and_the_dashboard(
+    services: ServiceStack, http: httpx.AsyncClient, browser: Any, year: int
+) -> None:
+    url = services.url("reporting")
+    target_id = f"tgt-range-{uuid.uuid4().hex[:8]}"
+    unit: dict[str, str | int] = {"province_code": "96", "year": year}  # a year of its own
+    trained = {"metric": "people_trained", "province_code": "96", "evidence": "Quyết định 7/QĐ"}
+    target = {
+        **trained,
+        "target_id": target_id,
+        "plan_ref": "15/KH-UBND",
+        "label": "Tập huấn 10–15 cán bộ làm công tác OCOP",
+        "year_from": year,
+        "year_to": year,
+        "minimum": 10,
+        "maximum": 15,
+    }
+    expect(await http.post(f"{url}/targets", json=target), 201)
+    activity = {**trained, "quantity": 18, "occurred_on": f"{year}-03-01"}
+    expect(await http.post(f"{url}/activities", json=activity), 201)
+
+    report = expect(await http.get(f"{url}/reports/progress", params=unit), 200)
+    (row,) = [t for t in report["targets"] if t["target_id"] == target_id]
+    assert (row["actual"], row["percent"], row["standing"]) == (18, 180.0, "exceeded")
+
+    exported = await http.get(f"{url}/exports/progress.csv", params=unit)
+    lines = exported.content.decode("utf-8-sig").splitlines()
+    rows = [dict(zip(lines[0].split(","), line.split(","), strict=False)) for line in lines[1:]]
+    assert [r["standing"] for r in rows if r["target_id"] == target_id] == ["exceeded"]
+
+    page = await _open(browser, f"{url}/?province_code=96&year={year}")
+    try:
+        shown = f"tr[data-target='{target_id}']"
+        assert "Vượt chỉ tiêu" in await page.locator(shown).inner_text()
+        assert _count_colour(await page.locator("#chart-progress").screenshot(), TEAL) > 500
+        await page.click("#lang")  # reloads the page in English
+        await page.wait_for_selector("html[lang='en'] body[data-ready='true']", timeout=20_000)
+        assert "Above the range" in await page.locator(shown).inner_text()
+    finally:
+        await page.close()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from ocop_contracts import TargetMetric
+from ocop_contracts import TargetMetric, TargetUnit
 from ocop_reporting.domain.progress import Standing, Target, elapsed_fraction, progress_of
 
 MID_2026 = date(2026, 7, 2)  # 182 of the 364 days between 1 January and 31 December 2026
@@ -82,8 +83,34 @@ def test_nothing_done_before_the_period_starts_is_still_on_track() -> None:
     assert progress_of(target(minimum=100), 0, date(2025, 12, 1)).standing is Standing.ON_TRACK
 
 
-def test_short_of_the_minimum_once_the_period_is_over_is_behind() -> None:
-    assert progress_of(target(minimum=100), 99, date(2027, 1, 1)).standing is Standing.BEHIND
+def test_short_of_the_minimum_on_the_last_day_is_still_behind() -> None:
+    assert progress_of(target(minimum=100), 99, date(2026, 12, 31)).standing is Standing.BEHIND
+
+
+@pytest.mark.parametrize("today", [date(2027, 1, 1), date(2031, 6, 1)])
+def test_short_of_the_minimum_once_the_period_is_over_is_not_met(today: date) -> None:
+    progress = progress_of(target(minimum=100), 99, today)
+    assert (progress.standing, progress.percent) == (Standing.NOT_MET, 99.0)
+
+
+def test_a_finished_plan_of_past_years_not_reached_is_not_met() -> None:
+    plan = target(minimum=49, year_from=2021, year_to=2021)
+    assert progress_of(plan, 30, date(2026, 12, 1)).standing is Standing.NOT_MET
+
+
+def test_a_period_narrowed_by_its_last_day_is_over_after_that_day() -> None:
+    plan = replace(target(minimum=10), period_end=date(2026, 6, 30))
+    assert progress_of(plan, 4, date(2026, 6, 30)).standing is Standing.BEHIND
+    assert progress_of(plan, 4, date(2026, 7, 1)).standing is Standing.NOT_MET
+
+
+def test_a_finished_plan_with_nothing_reported_is_still_not_derived() -> None:
+    progress = progress_of(target(minimum=12), None, date(2027, 1, 1))
+    assert progress.standing is Standing.NOT_DERIVED
+
+
+def test_a_finished_plan_that_reached_its_goal_is_attained() -> None:
+    assert progress_of(target(minimum=30), 30, date(2027, 1, 1)).standing is Standing.ATTAINED
 
 
 def test_the_maximum_is_the_goal_when_there_is_no_minimum() -> None:
@@ -96,6 +123,60 @@ def test_the_minimum_is_the_goal_when_there_is_a_range() -> None:
     progress = progress_of(target(minimum=30, maximum=35), 30, MID_2026)
     assert progress.standing is Standing.ATTAINED
     assert progress.percent == 100.0
+
+
+@pytest.mark.parametrize("actual", [30, 33, 35])
+def test_within_the_range_is_attained(actual: int) -> None:
+    progress = progress_of(target(minimum=30, maximum=35), actual, MID_2026)
+    assert progress.standing is Standing.ATTAINED
+
+
+def test_above_the_range_is_exceeded_with_the_percent_of_the_minimum() -> None:
+    progress = progress_of(target(minimum=10, maximum=15), 16, MID_2026)
+    assert (progress.standing, progress.percent) == (Standing.EXCEEDED, 160.0)
+
+
+def test_above_a_maximum_without_a_minimum_is_exceeded() -> None:
+    at_most_40 = target(minimum=None, maximum=40)
+    assert progress_of(at_most_40, 40, MID_2026).standing is Standing.ATTAINED
+    assert progress_of(at_most_40, 41, MID_2026).standing is Standing.EXCEEDED
+
+
+def test_above_the_range_of_a_finished_plan_is_exceeded() -> None:
+    plan = target(minimum=10, maximum=15, year_from=2018, year_to=2020)
+    assert progress_of(plan, 20, date(2026, 12, 1)).standing is Standing.EXCEEDED
+
+
+def test_above_a_minimum_without_a_maximum_is_attained_however_far() -> None:
+    assert progress_of(target(minimum=30), 300, MID_2026).standing is Standing.ATTAINED
+
+
+def test_a_percent_above_its_range_is_exceeded() -> None:
+    # 80–90 % of 200 officials trained
+    plan = replace(target(minimum=80, maximum=90), unit=TargetUnit.PERCENT, base=200.0)
+    progress = progress_of(plan, 190, MID_2026)  # 95 %
+    assert (progress.actual, progress.standing) == (95, Standing.EXCEEDED)
+
+
+def _rate(minimum: float, maximum: float | None) -> Target:
+    return replace(
+        target(minimum=minimum, maximum=maximum),
+        unit=TargetUnit.PER_MONTH,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+    )
+
+
+def test_a_rate_above_its_range_is_on_track_until_its_period_is_over() -> None:
+    rate = _rate(minimum=2, maximum=3)
+    assert progress_of(rate, 24, MID_2026).standing is Standing.ON_TRACK  # 24 in 7 months
+    assert progress_of(rate, 48, date(2027, 1, 1)).standing is Standing.EXCEEDED  # 4 a month
+
+
+def test_a_rate_short_of_its_goal_after_its_period_is_not_met() -> None:
+    rate = _rate(minimum=2, maximum=None)
+    assert progress_of(rate, 12, MID_2026).standing is Standing.BEHIND
+    assert progress_of(rate, 12, date(2027, 1, 1)).standing is Standing.NOT_MET
 
 
 def test_an_activity_without_a_derived_count_is_not_derived() -> None:

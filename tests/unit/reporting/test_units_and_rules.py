@@ -106,7 +106,7 @@ def test_a_rate_is_the_count_per_month_of_the_period() -> None:
     )
     progress = progress_of(target, 15, date(2023, 1, 1))
     assert (progress.actual, progress.count, progress.percent) == (1.5, 15, 75.0)
-    assert progress.standing is Standing.BEHIND
+    assert progress.standing is Standing.NOT_MET  # the period is over
 
 
 def test_a_percent_target_divides_by_its_base() -> None:

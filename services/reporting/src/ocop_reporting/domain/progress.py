@@ -5,8 +5,10 @@ A target counts something over its period (years ``year_from``–``year_to``, or
 - ``count``: the actual is a number of products, producers, fairs…
 - ``percent``: the actual (a number) is shown as a percent of ``base`` and compared with the goal.
 - ``per_month``: the actual is the number divided by the months elapsed in the period.
-Standing: attained once the goal is reached; on track when the actual keeps pace with the time
-elapsed (a rate: when it is at the goal so far); behind otherwise.
+Standing: attained once the goal is reached, exceeded when the actual is above the target's
+maximum (beyond its range); on track when the actual keeps pace with the time elapsed (a rate:
+when it is at the goal so far); behind otherwise, until the period is over: then a goal not
+reached is not met. A rate is attained (or exceeded) only once its whole period has elapsed.
 """
 
 from __future__ import annotations
@@ -20,9 +22,15 @@ from ocop_contracts import TargetMetric, TargetUnit
 
 class Standing(StrEnum):
     ATTAINED = "attained"
+    EXCEEDED = "exceeded"  # the goal reached and the maximum passed: above the range
     ON_TRACK = "on_track"
     BEHIND = "behind"
+    NOT_MET = "not_met"  # the period is over and the goal was not reached
     NOT_DERIVED = "not_derived"  # no figure: an activity nobody reported yet, or no goal
+
+
+# Standings whose goal was reached (the national view counts them as attained).
+REACHED = frozenset({Standing.ATTAINED, Standing.EXCEEDED})
 
 
 # Metrics the events of the other services answer; the others are reported activities.
@@ -128,19 +136,7 @@ def progress_of(target: Target, actual: float | None, today: date) -> Progress:
         value = actual / months if months else 0.0
     percent = round(100.0 * value / goal, 1) if goal else 100.0
     expected = goal if target.unit is TargetUnit.PER_MONTH else goal * elapsed
-    if target.unit is TargetUnit.PER_MONTH:
-        if elapsed == 0.0:
-            standing = Standing.ON_TRACK
-        elif value >= goal:
-            standing = Standing.ATTAINED if elapsed >= 1.0 else Standing.ON_TRACK
-        else:
-            standing = Standing.BEHIND
-    elif value >= goal:
-        standing = Standing.ATTAINED
-    elif value >= expected:
-        standing = Standing.ON_TRACK
-    else:
-        standing = Standing.BEHIND
+    standing = standing_of(target, value, goal, today)
     shown = round(value, 1) if target.unit is TargetUnit.PERCENT else value
     return Progress(
         target,
@@ -150,3 +146,19 @@ def progress_of(target: Target, actual: float | None, today: date) -> Progress:
         expected_by_now=round(expected, 1),
         count=_number(count),
     )
+
+
+def standing_of(target: Target, value: float, goal: float, today: date) -> Standing:
+    """Where ``value`` (in the target's unit) stands against ``goal`` on ``today``."""
+    elapsed = elapsed_between(target.first_day, target.last_day, today)
+    if value >= goal:
+        # A monthly rate can still fall until its last month is over; a count cannot.
+        if target.unit is TargetUnit.PER_MONTH and elapsed < 1.0:
+            return Standing.ON_TRACK
+        above_range = target.maximum is not None and value > target.maximum
+        return Standing.EXCEEDED if above_range else Standing.ATTAINED
+    if today > target.last_day:
+        return Standing.NOT_MET  # nothing can be counted any more: not "behind" but final
+    if target.unit is TargetUnit.PER_MONTH:
+        return Standing.ON_TRACK if elapsed == 0.0 else Standing.BEHIND
+    return Standing.ON_TRACK if value >= goal * elapsed else Standing.BEHIND

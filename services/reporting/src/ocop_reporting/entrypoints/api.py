@@ -20,7 +20,7 @@ from ocop_platform.auth import Principal, Role, ensure_province, require_roles
 from ocop_platform.errors import DomainError
 from ocop_reporting.adapters.exports import to_csv, to_xlsx
 from ocop_reporting.domain.commands import ReportActivity, SetTarget
-from ocop_reporting.domain.progress import Progress
+from ocop_reporting.domain.progress import REACHED, Progress, Standing
 from ocop_reporting.domain.units import Unit, merged_from, report_edition, unit
 from ocop_reporting.service_layer.services import ReportingService
 
@@ -113,7 +113,11 @@ class ProgressPublic(BaseModel):
     count: int | float | None = Field(description="What was counted, before a percent or rate.")
     percent: float | None = Field(description="Of the goal (the minimum, else the maximum).")
     expected_by_now: float | None
-    standing: str
+    standing: str = Field(
+        description="attained (goal reached), exceeded (above the maximum: beyond the range), "
+        "on_track, behind, not_met (the period is over, the goal not reached), not_derived "
+        "(no figure yet)."
+    )
     derived: bool = Field(description="From events (true) or from reported activities (false).")
 
 
@@ -153,8 +157,9 @@ class NationalRow(BaseModel):
     name: str
     new_certified: int
     targets: int
-    attained: int
+    attained: int = Field(description="Goal reached, including above the range (exceeded).")
     behind: int
+    not_met: int = Field(description="Period over, goal not reached.")
 
 
 class NationalReport(BaseModel):
@@ -273,15 +278,16 @@ async def national_report(
     rows = []
     for code, province in current_provinces().items():
         progress = by_province.get(code, [])
-        standings = [p.standing.value for p in progress]
+        standings = [p.standing for p in progress]
         rows.append(
             NationalRow(
                 province_code=code,
                 name=province.name,
                 new_certified=certified.get(code, 0),
                 targets=len(progress),
-                attained=standings.count("attained"),
-                behind=standings.count("behind"),
+                attained=sum(s in REACHED for s in standings),
+                behind=standings.count(Standing.BEHIND),
+                not_met=standings.count(Standing.NOT_MET),
             )
         )
     return NationalReport(year=year, as_of=(as_of or today).isoformat(), provinces=rows)

@@ -9,7 +9,8 @@
       title: "Tiến độ OCOP", province: "Tỉnh/thành", year: "Năm", show: "Xem", lang: "English",
       progress: "Tiến độ theo chỉ tiêu", stars: "Cơ cấu hạng sao", trend: "Sản phẩm mới đạt ≥3★ theo năm",
       targets: "Chỉ tiêu", plan: "Kế hoạch", unit: "Đơn vị", goal: "Mục tiêu", actual: "Đạt", standing: "Tình trạng",
-      attained: "Đạt", on_track: "Đúng tiến độ", behind: "Chậm", not_derived: "Chưa có số liệu",
+      attained: "Đạt", exceeded: "Vượt chỉ tiêu", on_track: "Đúng tiến độ", behind: "Chậm",
+      not_met: "Không đạt", not_derived: "Chưa có số liệu",
       producers: "Cơ cấu chủ thể", women: "Do phụ nữ làm chủ", minority: "Do người dân tộc thiểu số làm chủ",
       total: "Tổng số", expiring: "Giấy chứng nhận hết hạn trong 6 tháng tới", none: "Không có",
       asof: "Số liệu tính đến", merged: "Hợp nhất từ", exports: "Tải về", loading: "Đang tải…",
@@ -19,7 +20,8 @@
       title: "OCOP progress", province: "Province", year: "Year", show: "Show", lang: "Tiếng Việt",
       progress: "Progress per target", stars: "Star mix", trend: "New products at ≥3★ per year",
       targets: "Target", plan: "Plan", unit: "Unit", goal: "Goal", actual: "Actual", standing: "Standing",
-      attained: "Attained", on_track: "On track", behind: "Behind", not_derived: "No figure yet",
+      attained: "Attained", exceeded: "Above the range", on_track: "On track", behind: "Behind",
+      not_met: "Not met", not_derived: "No figure yet",
       producers: "Producer mix", women: "Women-led", minority: "Ethnic-minority-led",
       total: "Total", expiring: "Certificates expiring in the next 6 months", none: "None",
       asof: "Figures as of", merged: "Merged from", exports: "Download", loading: "Loading…",
@@ -27,6 +29,9 @@
     }
   };
   var SVG = "http://www.w3.org/2000/svg";
+  // Bar colour per standing: reached green (above the range teal), on track amber, missed red
+  // (darker once the period is over and it can no longer be caught up).
+  var BAR = { attained: "#1f9d55", exceeded: "#0e7490", on_track: "#e0a800", behind: "#d64545", not_met: "#912018" };
   var t = T[config.lang] || T.vi;
 
   function el(tag, attrs, children) {
@@ -84,7 +89,7 @@
     chart.appendChild(svg("text", { x: left + 100 * scale - 12, y: h - 6 }, "100%"));
     shown.forEach(function (r, i) {
       var y = 6 + i * 26, width = Math.max(2, Math.min(150, r.percent) * scale);
-      var color = r.standing === "attained" ? "#1f9d55" : r.standing === "on_track" ? "#e0a800" : "#d64545";
+      var color = BAR[r.standing] || "#98a2b3";
       chart.appendChild(svg("text", { x: 0, y: y + 14 }, (r.label.length > 40 ? r.label.slice(0, 39) + "…" : r.label)));
       chart.appendChild(svg("rect", { "class": "bar " + r.standing, x: left, y: y, width: width, height: 18, fill: color, "data-target": r.target_id }));
       chart.appendChild(svg("text", { x: left + width + 4, y: y + 14 }, r.percent + "%"));
