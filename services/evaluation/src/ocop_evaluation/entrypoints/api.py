@@ -11,10 +11,17 @@ from pydantic import BaseModel
 
 from ocop_contracts import RatingLevel
 from ocop_evaluation.adapters.clock import StoredClock
-from ocop_evaluation.adapters.repository import DOSSIERS, ROUNDS
+from ocop_evaluation.adapters.repository import ROUNDS
 from ocop_evaluation.domain.calendar import vietnam_calendar
 from ocop_evaluation.domain.rules import rule_set, rule_set_in_force, rule_sets
 from ocop_evaluation.domain.scoring import NextStar
+from ocop_evaluation.service_layer.access import (
+    EVALUATORS,
+    FILERS,
+    INTAKE,
+    SCORERS,
+    product_scope,
+)
 from ocop_evaluation.service_layer.commands import (
     CommuneCheck,
     CouncilRulesBody,
@@ -34,8 +41,9 @@ from ocop_evaluation.service_layer.commands import (
 )
 from ocop_evaluation.service_layer.dossiers import DossierService
 from ocop_evaluation.service_layer.services import EvaluationService
-from ocop_platform.auth import CurrentPrincipal, Principal, Role, ensure_province, require_roles
+from ocop_platform.auth import CurrentPrincipal, Principal, Role, require_roles
 from ocop_platform.errors import NotFound
+from ocop_platform.identity import ensure_may_read
 from ocop_platform.mongo import Document
 
 
@@ -57,17 +65,11 @@ def _clock(request: Request) -> StoredClock:
 ServiceDep = Annotated[EvaluationService, Depends(_service)]
 Dossiers = Annotated[DossierService, Depends(_dossiers)]
 ClockDep = Annotated[StoredClock, Depends(_clock)]
-Evaluator = Annotated[Principal, Depends(require_roles(Role.PROVINCE_OFFICE, Role.MINISTRY))]
-CommuneOrProvince = Annotated[
-    Principal, Depends(require_roles(Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICE))
-]
-Filer = Annotated[
-    Principal,
-    Depends(require_roles(Role.PRODUCER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICE)),
-]
-Scorer = Annotated[
-    Principal, Depends(require_roles(Role.COUNCIL_MEMBER, Role.PROVINCE_OFFICE, Role.MINISTRY))
-]
+# Roles a route accepts; the service then checks the record is within the caller's scope.
+Evaluator = Annotated[Principal, Depends(require_roles(*EVALUATORS))]
+CommuneOrProvince = Annotated[Principal, Depends(require_roles(*INTAKE))]
+Filer = Annotated[Principal, Depends(require_roles(*FILERS))]
+Scorer = Annotated[Principal, Depends(require_roles(*SCORERS))]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 _INTERNAL = {"outbox", "applied", "version"}
@@ -214,7 +216,11 @@ async def create_dossier(body: CreateDossier, dossiers: Dossiers, who: Filer) ->
     return _public(await dossiers.create_dossier(body, who), "dossier_id")
 
 
-@router.get("/dossiers", summary="Dossiers of a round or of a product")
+@router.get(
+    "/dossiers",
+    summary="Dossiers of a round or of a product (those the caller may read: a producer its own, "
+    "a commune officer its communes', an office its province's, the Ministry all)",
+)
 async def list_dossiers(
     dossiers: Dossiers,
     who: CurrentPrincipal,
@@ -231,15 +237,13 @@ async def list_dossiers(
         query["status"] = status_is
     if not query:
         raise NotFound("give round_id or product_id", field="round_id")
-    docs = await dossiers.repo.find(DOSSIERS, query, sort="submitted_on")
-    return [_public(d, "dossier_id") for d in docs if who.may_act_in(d["province_code"])]
+    docs = await dossiers.readable_dossiers(query, who)
+    return [_public(d, "dossier_id") for d in docs]
 
 
-@router.get("/dossiers/{dossier_id}")
+@router.get("/dossiers/{dossier_id}", summary="A dossier (403 outside the caller's scope)")
 async def get_dossier(dossier_id: str, dossiers: Dossiers, who: CurrentPrincipal) -> dict[str, Any]:
-    doc = await dossiers.dossier(dossier_id)
-    ensure_province(who, doc["province_code"])
-    return _public(doc, "dossier_id")
+    return _public(await dossiers.readable(dossier_id, who), "dossier_id")
 
 
 @router.post("/dossiers/{dossier_id}/commune-check", summary="Commune: forward or return")
@@ -294,8 +298,8 @@ async def submit_sheet(
 async def council_result(
     dossier_id: str, dossiers: Dossiers, who: CurrentPrincipal
 ) -> dict[str, Any]:
+    await dossiers.readable(dossier_id, who)
     doc, rnd, result = await dossiers.result(dossier_id)
-    ensure_province(who, doc["province_code"])
     stage = "central" if doc.get("central_round_id") else "province"
     return {
         "dossier_id": doc["_id"],
@@ -352,6 +356,9 @@ def _next_star_body(product: Document, gap: NextStar) -> dict[str, Any]:
     summary="What stands between a product and its next star (from its latest council sheet)",
 )
 async def next_star(product_id: str, service: ServiceDep, who: CurrentPrincipal) -> dict[str, Any]:
+    known = await service.repo.get_product(product_id)
+    if known is not None:  # criterion-level results: the producer's, its units' and the Ministry's
+        ensure_may_read(who, product_scope(known))
     product, gap = await service.next_star(product_id)
     return _next_star_body(product, gap)
 

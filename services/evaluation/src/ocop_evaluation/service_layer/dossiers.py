@@ -29,6 +29,13 @@ from ocop_evaluation.domain.scoring import (
     score_sheet,
     stars_with_minima,
 )
+from ocop_evaluation.service_layer.access import (
+    EVALUATORS,
+    FILERS,
+    INTAKE,
+    dossier_scope,
+    product_scope,
+)
 from ocop_evaluation.service_layer.commands import (
     CommuneCheck,
     CommuneDecision,
@@ -45,8 +52,15 @@ from ocop_evaluation.service_layer.commands import (
     SubmitSheet,
 )
 from ocop_evaluation.service_layer.services import EvaluationService
-from ocop_platform.auth import Principal, Role, ensure_province
 from ocop_platform.errors import Conflict, DomainError, NotFound
+from ocop_platform.identity import (
+    Principal,
+    Role,
+    Scope,
+    ensure_may_read,
+    ensure_may_write,
+    may_read,
+)
 from ocop_platform.mongo import Document
 
 COMMUNE_DAYS = 15  # QĐ 26 Art. 7.2: the commune checks within 15 working days
@@ -84,7 +98,7 @@ class DossierService:
     async def set_council_rules(
         self, province_code: str, body: CouncilRulesBody, who: Principal
     ) -> Document:
-        ensure_province(who, province_code)
+        ensure_may_write(who, Scope(province_code), EVALUATORS)
         await self.repo.put(COUNCIL_RULES, province_code, body.model_dump())
         return {"province_code": province_code, **body.model_dump()}
 
@@ -92,7 +106,7 @@ class DossierService:
         if cmd.level is RatingLevel.PROVINCE:
             if cmd.province_code is None:
                 raise DomainError("a province round needs province_code", field="province_code")
-            ensure_province(who, cmd.province_code)
+            ensure_may_write(who, Scope(cmd.province_code), EVALUATORS)
         elif not who.has_any((Role.MINISTRY, Role.ADMIN)):
             raise DomainError("central rounds are run by the Ministry", field="level")
         if cmd.kind is RoundKind.EXTRA:
@@ -142,7 +156,7 @@ class DossierService:
             if not who.has_any((Role.MINISTRY, Role.ADMIN)):
                 raise DomainError("central rounds are run by the Ministry", field="round_id")
         else:
-            ensure_province(who, rnd["province_code"])
+            ensure_may_write(who, Scope(rnd["province_code"]), EVALUATORS)
 
     async def set_council(self, round_id: str, body: SetCouncil, who: Principal) -> Document:
         rnd = await self.round(round_id)
@@ -182,6 +196,29 @@ class DossierService:
             raise NotFound(f"no dossier {dossier_id}", field="dossier_id")
         return doc
 
+    async def _scope(self, doc: Document) -> Scope:
+        if doc.get("entity_id"):
+            return dossier_scope(doc)
+        return dossier_scope(doc, await self.repo.get_product(doc["product_id"]))
+
+    async def _writable(
+        self, dossier_id: str, who: Principal, actors: tuple[Role, ...]
+    ) -> Document:
+        """The dossier, if ``who`` may act on it as one of ``actors``; else Forbidden (403)."""
+        doc = await self.dossier(dossier_id)
+        ensure_may_write(who, await self._scope(doc), actors)
+        return doc
+
+    async def readable(self, dossier_id: str, who: Principal) -> Document:
+        """The dossier, if ``who`` may read it: its producer, commune, province, the Ministry."""
+        doc = await self.dossier(dossier_id)
+        ensure_may_read(who, await self._scope(doc))
+        return doc
+
+    async def readable_dossiers(self, query: Document, who: Principal) -> list[Document]:
+        docs = await self.repo.find(DOSSIERS, query, sort="submitted_on")
+        return [d for d in docs if may_read(who, await self._scope(d))]
+
     def _rubric(self, rules: RuleSet, scoring_set_code: str) -> Rubric | None:
         return rules.rubric_for(scoring_set_code)
 
@@ -203,13 +240,7 @@ class DossierService:
 
     async def create_dossier(self, cmd: CreateDossier, who: Principal) -> Document:
         product = await self.ev.product(cmd.product_id)
-        ensure_province(who, product["province_code"])
-        if (
-            who.has_any((Role.PRODUCER,))
-            and not who.has_any((Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICE, Role.ADMIN))
-            and who.entity_id != product.get("entity_id")
-        ):
-            raise DomainError("this product is not your entity's", field="product_id")
+        ensure_may_write(who, product_scope(product), FILERS)
         rnd = await self.round(cmd.round_id)
         if rnd["level"] != RatingLevel.PROVINCE.value:
             raise DomainError("dossiers are filed in a province round", field="round_id")
@@ -239,6 +270,7 @@ class DossierService:
             "product_name": product.get("name"),
             "province_code": product["province_code"],
             "commune_code": product.get("commune_code"),
+            "entity_id": product.get("entity_id"),
             "scoring_set_code": product["scoring_set_code"],
             "round_id": rnd["_id"],
             "rule_set_id": rules.rule_set_id,
@@ -261,8 +293,7 @@ class DossierService:
         return doc
 
     async def commune_check(self, dossier_id: str, cmd: CommuneCheck, who: Principal) -> Document:
-        doc = await self.dossier(dossier_id)
-        ensure_province(who, doc["province_code"])
+        doc = await self._writable(dossier_id, who, INTAKE)
         if doc["status"] != "at_commune":
             raise Conflict(f"dossier is {doc['status']}, not at the commune", field="decision")
         if cmd.decision is CommuneDecision.RETURN and not cmd.reasons:
@@ -289,8 +320,7 @@ class DossierService:
     async def resubmit(
         self, dossier_id: str, lines: list[SelfAssessmentLine], who: Principal
     ) -> Document:
-        doc = await self.dossier(dossier_id)
-        ensure_province(who, doc["province_code"])
+        doc = await self._writable(dossier_id, who, FILERS)
         if doc["status"] != "returned":
             raise Conflict(f"dossier is {doc['status']}, not returned", field="dossier_id")
         rules = rule_set(doc["rule_set_id"])
@@ -317,8 +347,7 @@ class DossierService:
     async def request_evidence(
         self, dossier_id: str, cmd: EvidenceRequest, who: Principal
     ) -> Document:
-        doc = await self.dossier(dossier_id)
-        ensure_province(who, doc["province_code"])
+        doc = await self._writable(dossier_id, who, INTAKE)
         if doc["status"] not in (*EVIDENCE_STATUSES, "awaiting_evidence"):
             raise Conflict(f"dossier is {doc['status']}", field="dossier_id")
         if cmd.criterion_id is not None and doc.get("rubric_id"):
@@ -346,8 +375,7 @@ class DossierService:
     async def answer_evidence(
         self, dossier_id: str, request_id: str, cmd: EvidenceResponse, who: Principal
     ) -> Document:
-        doc = await self.dossier(dossier_id)
-        ensure_province(who, doc["province_code"])
+        doc = await self._writable(dossier_id, who, FILERS)
         requests = doc["evidence_requests"]
         index = next((i for i, r in enumerate(requests) if r["request_id"] == request_id), None)
         if index is None:
@@ -478,7 +506,7 @@ class DossierService:
             self._may_run(who, rnd)
             level = RatingLevel.CENTRAL
         elif status == "awaiting_province_certification":
-            ensure_province(who, doc["province_code"])
+            ensure_may_write(who, Scope(doc["province_code"]), EVALUATORS)
             return await self._certify_from_central(doc, cmd, who)
         else:
             raise Conflict(f"dossier is {status}: nothing to decide", field="dossier_id")
