@@ -17,9 +17,10 @@ from ocop_contracts import (
 )
 from ocop_contracts.events.registry import ProductUpdated
 from ocop_platform.errors import Conflict, DomainError
+from ocop_platform.identity import Forbidden, Principal, Role
 from ocop_reporting.domain.commands import SetTarget
 from ocop_reporting.domain.progress import Target
-from ocop_reporting.domain.units import Unit
+from ocop_reporting.domain.units import Unit, unit
 from ocop_reporting.service_layer.services import ReportingService
 
 
@@ -33,6 +34,10 @@ class FakeReportingRepository:
     async def current_target_version(self, target_id: str) -> int:
         versions = [e.aggregate_version for e, _ in self.saved if e.target_id == target_id]
         return max(versions, default=0)
+
+    async def target_unit(self, target_id: str) -> Unit | None:
+        mine = [e for e, _ in self.saved if e.target_id == target_id]
+        return unit(mine[-1].province_code, mine[-1].province_edition or "2025") if mine else None
 
     async def has_ingested(self, target_id: str, source_event_id: str) -> bool:
         return any(e.target_id == target_id and s == source_event_id for e, s in self.saved)
@@ -178,6 +183,46 @@ async def test_a_target_that_keeps_changing_concurrently_is_a_conflict() -> None
     with pytest.raises(Conflict):
         await setup.service.set_target(command())
     assert setup.notified == 0
+
+
+# --- who may set a target ----------------------------------------------------------------------
+
+
+def office(*provinces: str, role: Role = Role.PROVINCE_OFFICE) -> Principal:
+    return Principal(subject="office", roles=frozenset({role}), provinces=frozenset(provinces))
+
+
+async def test_an_office_sets_the_targets_of_its_province() -> None:
+    setup = Setup()
+    assert await setup.service.set_target(command(), by=office("82")) is not None
+
+
+async def test_an_office_of_another_province_is_refused_and_nothing_is_saved() -> None:
+    setup = Setup()
+    with pytest.raises(Forbidden, match="province 82"):
+        await setup.service.set_target(command(), by=office("01"))
+    assert (setup.repo.saved, setup.notified) == ([], 0)
+
+
+async def test_an_office_may_not_take_over_another_provinces_target_by_its_id() -> None:
+    setup = Setup()
+    await setup.service.set_target(command(), by=office("82"))
+    with pytest.raises(Forbidden, match="province 82"):
+        await setup.service.set_target(command(province_code="01"), by=office("01"))
+    assert [e.province_code for e, _ in setup.repo.saved] == ["82"]
+
+
+async def test_an_office_plans_for_the_old_provinces_merged_into_its_own() -> None:
+    old_dong_thap = command(
+        province_code="87", province_edition="2008", year_from=2021, year_to=2025
+    )
+    assert await Setup().service.set_target(old_dong_thap, by=office("82")) is not None
+    with pytest.raises(Forbidden):
+        await Setup().service.set_target(old_dong_thap, by=office("86"))
+
+
+async def test_the_ministry_sets_targets_anywhere() -> None:
+    assert await Setup().service.set_target(command(), by=office("*", role=Role.MINISTRY))
 
 
 # --- targets from province systems --------------------------------------------------------------

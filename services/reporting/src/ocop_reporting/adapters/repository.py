@@ -293,6 +293,13 @@ class MongoReportingRepository:
         doc = await self._db[TARGETS].find_one({"_id": target_id}, {"version": 1})
         return 0 if doc is None else int(doc["version"])
 
+    async def target_unit(self, target_id: str) -> Unit | None:
+        """The unit a target was set for (who owns it); None for a new target."""
+        doc = await self._db[TARGETS].find_one(
+            {"_id": target_id}, {"province_code": 1, "province_edition": 1}
+        )
+        return None if doc is None else unit(doc["province_code"], doc["province_edition"])
+
     async def has_ingested(self, target_id: str, source_event_id: str) -> bool:
         found = await self._db[TARGETS].find_one(
             {"_id": target_id, "ingested": source_event_id}, {"_id": 1}
@@ -357,6 +364,11 @@ class MongoReportingRepository:
     async def current_report_version(self, report_id: str) -> int:
         doc = await self._db[REPORTS].find_one({"_id": report_id}, {"version": 1})
         return 0 if doc is None else int(doc["version"])
+
+    async def report_unit(self, report_id: str) -> Unit | None:
+        """The unit an activity report was made for; None for a new report."""
+        doc = await self._db[REPORTS].find_one({"_id": report_id}, {"unit_code": 1, "edition": 1})
+        return None if doc is None else unit(doc["unit_code"], doc["edition"])
 
     async def save_report(self, event: ActivityReported) -> bool:
         day = event.occurred_on

@@ -16,12 +16,13 @@ from pydantic import BaseModel, Field
 
 from ocop_contracts import TargetMetric, TargetUnit
 from ocop_contracts.reference import current_provinces, legacy_provinces
-from ocop_platform.auth import Principal, Role, ensure_province, require_roles
+from ocop_platform.auth import Principal, require_roles
 from ocop_platform.errors import DomainError
 from ocop_reporting.adapters.exports import to_csv, to_xlsx
 from ocop_reporting.domain.commands import ReportActivity, SetTarget
 from ocop_reporting.domain.progress import REACHED, Progress, Standing
 from ocop_reporting.domain.units import Unit, merged_from, report_edition, unit
+from ocop_reporting.service_layer.access import PLANNERS
 from ocop_reporting.service_layer.services import ReportingService
 
 
@@ -31,7 +32,7 @@ def _service(request: Request) -> ReportingService:
 
 
 ServiceDep = Annotated[ReportingService, Depends(_service)]
-Planner = Annotated[Principal, Depends(require_roles(Role.PROVINCE_OFFICE, Role.MINISTRY))]
+Planner = Annotated[Principal, Depends(require_roles(*PLANNERS))]
 ProvinceQuery = Annotated[str, Query(pattern=r"^\d{2}$", examples=["82"])]
 YearQuery = Annotated[int, Query(ge=2018, le=2100, examples=[2026])]
 AsOfQuery = Annotated[
@@ -173,11 +174,12 @@ router = APIRouter(tags=["reporting"])
 
 @router.post("/targets", status_code=status.HTTP_201_CREATED, response_model=TargetPublic)
 async def set_target(body: TargetCreate, service: ServiceDep, who: Planner) -> TargetPublic:
-    """Set or change a target (same target_id: the next version). 422 names the field."""
-    ensure_province(who, body.province_code)
+    """Set or change a target (same target_id: the next version). 422 names the field; 403 when
+    the token does not cover the target's province (or, for a change, the province it was set
+    for)."""
     fields = body.model_dump()
     fields["target_id"] = body.target_id or f"tgt-{uuid4().hex[:12]}"
-    event = await service.set_target(SetTarget(**fields))
+    event = await service.set_target(SetTarget(**fields), by=who)
     assert event is not None  # only province messages can be repeats
     return TargetPublic(target_id=event.target_id, version=event.aggregate_version)
 
@@ -187,11 +189,11 @@ async def report_activity(
     body: ActivityCreate, service: ServiceDep, who: Planner
 ) -> ActivityPublic:
     """Report an activity no event derives (training, traceability, tourism villages…), with its
-    evidence; it counts towards targets of the same metric, unit and period."""
-    ensure_province(who, body.province_code)
+    evidence; it counts towards targets of the same metric, unit and period. 403 outside the
+    token's province (as for targets)."""
     fields = body.model_dump()
     fields["report_id"] = body.report_id or f"act-{uuid4().hex[:12]}"
-    event = await service.report_activity(ReportActivity(**fields))
+    event = await service.report_activity(ReportActivity(**fields), by=who)
     return ActivityPublic(report_id=event.report_id, version=event.aggregate_version)
 
 

@@ -32,6 +32,7 @@ from ocop_contracts.events.registry import (
 )
 from ocop_contracts.events.reporting import ActivityReported
 from ocop_platform.errors import Conflict, DomainError
+from ocop_platform.identity import Principal
 from ocop_platform.logging import trace_fields
 from ocop_reporting.domain.commands import ReportActivity, SetTarget
 from ocop_reporting.domain.progress import (
@@ -42,6 +43,7 @@ from ocop_reporting.domain.progress import (
     progress_of,
 )
 from ocop_reporting.domain.units import Edition, Unit, target_edition, unit
+from ocop_reporting.service_layer.access import ensure_may_plan
 
 SERVICE = "reporting"
 _MAX_CONFLICT_RETRIES = 3
@@ -51,6 +53,7 @@ class ReportingRepository(Protocol):
     async def record_rating(self, event: ProductRated) -> bool: ...
     async def record_product(self, event: ProductRegistered | ProductUpdated) -> bool: ...
     async def current_target_version(self, target_id: str) -> int: ...
+    async def target_unit(self, target_id: str) -> Unit | None: ...
     async def has_ingested(self, target_id: str, source_event_id: str) -> bool: ...
     async def save_target(self, event: TargetUpdated, source_event_id: str | None) -> bool: ...
     async def targets(
@@ -119,11 +122,22 @@ class ReportingService:
         await self.set_target(_as_command(event), correlation_id=event.correlation_id)
 
     async def set_target(
-        self, cmd: SetTarget, correlation_id: UUID | None = None
+        self,
+        cmd: SetTarget,
+        correlation_id: UUID | None = None,
+        *,
+        by: Principal | None = None,
     ) -> TargetUpdated | None:
-        """Returns the canonical event, or None for a province message already applied."""
+        """Returns the canonical event, or None for a province message already applied.
+
+        ``by``: the caller of the API, who must cover the target's province and, when the target
+        exists, the province it was set for (a province cannot take over another's target)."""
         edition = _edition_of(cmd)
         _check_target(cmd)
+        if by is not None:
+            ensure_may_plan(by, unit(cmd.province_code, edition))
+            if (current := await self._repo.target_unit(cmd.target_id)) is not None:
+                ensure_may_plan(by, current)
         for _ in range(_MAX_CONFLICT_RETRIES):
             if cmd.source_event_id and await self._repo.has_ingested(
                 cmd.target_id, cmd.source_event_id
@@ -138,7 +152,10 @@ class ReportingService:
 
     # --- activity reports ----------------------------------------------------------------------
 
-    async def report_activity(self, cmd: ReportActivity) -> ActivityReported:
+    async def report_activity(
+        self, cmd: ReportActivity, *, by: Principal | None = None
+    ) -> ActivityReported:
+        """``by``: the caller, who must cover the report's province (and the existing report's)."""
         if cmd.metric in DERIVED_METRICS:
             raise DomainError(
                 f"{cmd.metric.value} is derived from the events of the other services; "
@@ -147,8 +164,12 @@ class ReportingService:
             )
         stated: Edition | None = cmd.province_edition  # type: ignore[assignment]
         edition: Edition = stated or ("2025" if cmd.occurred_on >= date(2025, 7, 1) else "2008")
-        unit(cmd.province_code, edition)
+        where = unit(cmd.province_code, edition)
         repo: Any = self._repo
+        if by is not None:
+            ensure_may_plan(by, where)
+            if (current := await repo.report_unit(cmd.report_id)) is not None:
+                ensure_may_plan(by, current)
         for _ in range(_MAX_CONFLICT_RETRIES):
             version = await repo.current_report_version(cmd.report_id) + 1
             try:
