@@ -28,10 +28,11 @@ from ocop_evaluation.domain.calendar import certificate_dates
 from ocop_evaluation.domain.resends import Resend, SourceRating, classify, conflict_reason
 from ocop_evaluation.domain.rules import PARTS, RuleSet, rule_set, rule_set_in_force
 from ocop_evaluation.domain.scoring import NextStar, next_star
+from ocop_evaluation.service_layer.access import EVALUATORS, product_scope
 from ocop_evaluation.service_layer.commands import ImportCertificate, RecordRating, Revoke
-from ocop_platform.auth import Principal, Role, ensure_province
 from ocop_platform.consumer import Outcome
 from ocop_platform.errors import Conflict, DomainError, NotFound
+from ocop_platform.identity import Principal, Role, ensure_may_write
 from ocop_platform.logging import trace_fields
 from ocop_platform.mongo import Document
 
@@ -143,7 +144,7 @@ class EvaluationService:
 
     async def record_rating(self, cmd: RecordRating, principal: Principal) -> ProductRated:
         product = await self.product(cmd.product_id)
-        ensure_province(principal, product["province_code"])
+        ensure_may_write(principal, product_scope(product), EVALUATORS)
         if cmd.level is RatingLevel.CENTRAL and not principal.has_any((Role.MINISTRY, Role.ADMIN)):
             raise DomainError("only the Ministry records central results", field="level")
         try:
@@ -394,7 +395,7 @@ class EvaluationService:
 
     async def import_certificate(self, cmd: ImportCertificate, principal: Principal) -> Document:
         product = await self.product(cmd.product_id)
-        ensure_province(principal, product["province_code"])
+        ensure_may_write(principal, product_scope(product), EVALUATORS)
         level = RatingLevel.CENTRAL if cmd.stars == 5 else RatingLevel.PROVINCE
         if level is RatingLevel.CENTRAL and not principal.has_any((Role.MINISTRY, Role.ADMIN)):
             raise DomainError("5★ certificates are the Ministry's", field="stars")
@@ -433,7 +434,7 @@ class EvaluationService:
 
     async def revoke(self, certificate_id: str, cmd: Revoke, principal: Principal) -> Document:
         product, cert = await self.certificate(certificate_id)
-        ensure_province(principal, product["province_code"])
+        ensure_may_write(principal, product_scope(product), EVALUATORS)
         if cert["stars"] == 5 and not principal.has_any((Role.MINISTRY, Role.ADMIN)):
             raise DomainError("5★ certificates are revoked by the Ministry", field="ground")
         if cert["stars"] < 5 and not principal.has_any(
