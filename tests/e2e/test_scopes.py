@@ -515,6 +515,16 @@ async def test_the_ministry_reads_every_dossier(world: World) -> None:
     assert set(world.dossiers.values()) <= {d["dossier_id"] for d in listed}
 
 
+async def test_the_ministry_reads_a_producers_whole_record_a_team_its_public_part(
+    world: World,
+) -> None:
+    url = world.url("registry", f"/entities/{world.theirs['entity_id']}")
+    ministry = bearer(Role.MINISTRY, provinces=("01",))
+    whole = expect(await world.http.get(url, headers=ministry), 200)
+    public = expect(await world.http.get(url, headers=HOME_TEAM), 200)
+    assert ("version" in whole, "version" in public) == (True, False)
+
+
 async def test_a_commune_officer_token_without_communes_acts_nowhere(world: World) -> None:
     no_communes = bearer(Role.COMMUNE_OFFICER)
     dossier = world.dossier("own", "intake-2")

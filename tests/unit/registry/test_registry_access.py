@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from ocop_platform.auth import Principal, Role
-from ocop_registry.service_layer.access import Caller, Forbidden, ensure_write, may_write
+from ocop_registry.service_layer.access import (
+    Caller,
+    Forbidden,
+    ensure_write,
+    may_read,
+    may_write,
+)
 
 
 def caller(
@@ -55,3 +61,13 @@ def test_other_roles_do_not_write() -> None:
 
 def test_admin_writes_everywhere() -> None:
     assert may_write(caller(Role.ADMIN, provinces=()), "01", "00004")
+
+
+def test_the_ministry_reads_every_whole_record_but_writes_none() -> None:
+    ministry = caller(Role.MINISTRY, provinces=("01",))
+    assert may_read(ministry, "82", "29869", entity_id="ent-1")
+    assert not may_write(ministry, "82", "29869", entity_id="ent-1")
+
+
+def test_a_promotion_team_reads_only_the_public_part() -> None:
+    assert not may_read(caller(Role.PROMOTION_TEAM), "82", "29869", entity_id="ent-1")

@@ -5,7 +5,8 @@
   inside the token's provinces; a commune officer token without that claim writes nothing;
 - producers: only their own records: the producer in the token's ``entity_id`` claim, or one whose
   ``accounts`` list the token's subject;
-- admin: anything. Everyone else (and the public) only reads the public views.
+- admin: anything. Everyone else (and the public) only reads the public views, but the Ministry
+  (national) reads every record whole.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 
 from ocop_platform.identity import Forbidden, Principal, Role, Scope
 from ocop_platform.identity import ensure_may_write as _ensure_may_write
+from ocop_platform.identity import may_read as _may_read
 from ocop_platform.identity import may_write as _may_write
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "Forbidden",
     "ensure_province_writer",
     "ensure_write",
+    "may_read",
     "may_write",
 ]
 
@@ -46,6 +49,18 @@ def may_write(
     accounts: Iterable[str] = (),
 ) -> bool:
     return _may_write(caller, _scope(province_code, commune_code, entity_id, accounts), WRITERS)
+
+
+def may_read(
+    caller: Caller,
+    province_code: str,
+    commune_code: str,
+    *,
+    entity_id: str | None = None,
+    accounts: Iterable[str] = (),
+) -> bool:
+    """The whole record (personal data included): its writers and the Ministry."""
+    return _may_read(caller, _scope(province_code, commune_code, entity_id, accounts), WRITERS)
 
 
 def ensure_write(

@@ -39,7 +39,7 @@ from ocop_registry.domain.lifecycle import EvaluationEvent, apply_evaluation
 from ocop_registry.domain.model import ProductStatus, Sex, product_code
 from ocop_registry.service_layer import documents as docs
 from ocop_registry.service_layer import validation as check
-from ocop_registry.service_layer.access import Caller, ensure_write, may_write
+from ocop_registry.service_layer.access import Caller, ensure_write, may_read
 
 SERVICE = docs.SERVICE
 MAX_PAGE_SIZE = 200
@@ -181,7 +181,7 @@ class RegistryService:
     async def may_see_personal_data(self, doc: Document, caller: Caller | None) -> bool:
         if caller is None:
             return False
-        return may_write(
+        return may_read(
             caller,
             doc["province_code"],
             doc["commune_code"],

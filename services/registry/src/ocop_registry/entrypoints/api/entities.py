@@ -21,8 +21,8 @@ async def register_entity(body: RegisterEntity, service: ServiceDep, who: Writer
 async def get_entity(
     entity_id: str, service: ServiceDep, who: MaybeCaller
 ) -> EntityFull | EntityPublic:
-    """The whole record for the offices of its unit and its own accounts; otherwise only the
-    public part (no representative, no contacts, no registration numbers)."""
+    """The whole record for the offices of its unit, its own accounts and the Ministry; otherwise
+    only the public part (no representative, no contacts, no registration numbers)."""
     doc = await service.get_entity(entity_id)
     if await service.may_see_personal_data(doc, who):
         return EntityFull.model_validate(doc)

@@ -45,7 +45,8 @@ class EntityPublic(_View):
 
 
 class EntityFull(EntityPublic):
-    """The whole producer record: for offices of its unit and the producer's own accounts."""
+    """The whole producer record: for offices of its unit, the producer's own accounts and the
+    Ministry."""
 
     tax_code: str | None = None
     registration_number: str | None = None
