@@ -1,9 +1,10 @@
 """Targets from province systems that break a rule go to the dead-letter topic with the reason;
-the same mistakes over HTTP are a 422 naming the field."""
+the same mistakes over HTTP are a 422 naming the field. Labels are stored in NFC either way."""
 
 from __future__ import annotations
 
 import json
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,3 +134,40 @@ async def test_bad_targets_from_province_systems_are_dead_lettered_with_the_reas
 
     row = await eventually(good_applied, timeout=60, what="the valid target after the bad ones")
     assert (row["unit"], row["province_name"]) == ("per_month", "Bắc Kạn")
+
+
+async def test_labels_sent_in_nfd_are_stored_in_nfc_over_http_and_the_ingest_topic(
+    infra: Infra, reporting: ServiceStack, http: httpx.AsyncClient
+) -> None:
+    label = VALID["label"]
+    decomposed = unicodedata.normalize("NFD", label)
+    assert decomposed != label
+    over_http = f"nfd-{uuid.uuid4().hex[:8]}"
+    body = VALID | {"target_id": over_http, "label": decomposed}
+    expect(await http.post(f"{reporting.url('reporting')}/targets", json=body), 201)
+    over_ingest = _message(label=decomposed)
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topics.INGEST_REPORTING,
+            json.dumps(over_ingest).encode(),
+            key=over_ingest["target_id"].encode(),
+        )
+    finally:
+        await producer.stop()
+
+    async def both_stored() -> dict[str, str] | None:
+        report = expect(
+            await http.get(
+                f"{reporting.url('reporting')}/reports/progress",
+                params={"province_code": "06", "edition": "2008", "year": 2022},
+            ),
+            200,
+        )
+        labels = {t["target_id"]: t["label"] for t in report["targets"]}
+        wanted = (over_http, over_ingest["target_id"])
+        return {k: labels[k] for k in wanted} if all(k in labels for k in wanted) else None
+
+    labels = await eventually(both_stored, timeout=60, what="both targets")
+    assert labels == {over_http: label, over_ingest["target_id"]: label}

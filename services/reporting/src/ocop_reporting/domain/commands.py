@@ -1,9 +1,25 @@
-"""What callers ask reporting to do."""
+"""What callers ask reporting to do.
 
+Free text is stored in Unicode NFC (DESIGN §9), whichever way a command comes in (HTTP or a
+province system's message on the ingest topic): Vietnamese arrives precomposed from most
+keyboards and decomposed (NFD) from macOS and some PDF exports; the two look the same but
+compare, sort and count differently.
+"""
+
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from ocop_contracts import TargetMetric, TargetUnit
+
+
+def nfc(text: str | None) -> str | None:
+    return None if text is None else unicodedata.normalize("NFC", text)
+
+
+def _normalise_free_text(command: object, fields: tuple[str, ...]) -> None:
+    for name in fields:
+        object.__setattr__(command, name, nfc(getattr(command, name)))  # frozen dataclass
 
 
 @dataclass(frozen=True)
@@ -28,6 +44,9 @@ class SetTarget:
     commune_codes: tuple[str, ...] = ()
     source_event_id: str | None = None  # set when a province system sent it (dedupe key)
 
+    def __post_init__(self) -> None:
+        _normalise_free_text(self, ("plan_ref", "label", "district_name"))
+
 
 @dataclass(frozen=True)
 class ReportActivity:
@@ -40,3 +59,6 @@ class ReportActivity:
     province_edition: str | None = None
     commune_code: str | None = None
     note: str = ""
+
+    def __post_init__(self) -> None:
+        _normalise_free_text(self, ("evidence", "note"))
