@@ -7,7 +7,9 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,8 +18,11 @@ from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from ocop_devstack.infra import Infra
+from ocop_devstack.process import free_ports
 from ocop_devstack.services import ServiceStack
+from ocop_devstack.stack import write_settings_files
 from ocop_reporting import demo_fixtures
+from ocop_reporting.rebuild import DEV_STACK_SETTINGS
 from tests.e2e.support import eventually, expect
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +47,7 @@ async def _snapshot(http: httpx.AsyncClient, url: str) -> list[Any]:
 
 
 async def test_the_rebuilt_figures_equal_the_live_ones(
-    infra: Infra, services: ServiceStack, http: httpx.AsyncClient
+    infra: Infra, services: ServiceStack, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     # The session's reporting service: already caught up with the topics, so only this test's
     # events have to flow before the live figures are read.
@@ -87,18 +92,13 @@ async def test_the_rebuilt_figures_equal_the_live_ones(
     await eventually(settled, timeout=180, what="the live figures of the five plans")
     live = await _snapshot(http, url)
 
-    env = {**os.environ, **services.env_for("reporting")}
-    database = env["OCOP_MONGO_DB"]
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "ocop_reporting.rebuild", "--every", "200"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=480,
-        check=False,
-    )
+    # Run as a newcomer would beside `./dev up`: no OCOP_* settings, the stack's file found.
+    database = services.env_for("reporting")["OCOP_MONGO_DB"]
+    clone = tmp_path / "clone"
+    write_settings_files({"reporting": services.env_for("reporting")}, clone / ".ocop/run/services")
+    result = await _rebuild(["--every", "200"], _without_connection_settings(), cwd=clone)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert f"settings from {clone / DEV_STACK_SETTINGS}" in result.stderr
     assert f"dropped the read models of {database}" in result.stderr
     assert "events replayed" in result.stderr  # progress lines
     assert "done:" in result.stderr
@@ -117,3 +117,69 @@ async def test_the_rebuilt_figures_equal_the_live_ones(
     rebuilt = await _snapshot(http, url)
     for (path, params), before, after in zip(REPORTS, live, rebuilt, strict=True):
         assert after == before, f"{path} {params} differs after the rebuild"
+
+
+async def test_without_a_reachable_store_it_stops_in_seconds_with_one_line_saying_what_to_set(
+    tmp_path: Path,
+) -> None:
+    mongo_port, kafka_port = free_ports(2)  # nothing listens there
+    env = _without_connection_settings() | {
+        "OCOP_MONGO_URL": f"mongodb://127.0.0.1:{mongo_port}/",
+        "OCOP_KAFKA_BOOTSTRAP": f"127.0.0.1:{kafka_port}",
+    }
+    started = time.monotonic()
+
+    result = await _rebuild([], env, cwd=tmp_path)
+
+    assert time.monotonic() - started < 20  # (the default server selection waits 30 s)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"[rebuild] MongoDB at 127.0.0.1:{mongo_port} did not answer within")
+    assert "nothing was dropped" in last
+    assert "OCOP_KAFKA_BOOTSTRAP, OCOP_MONGO_URL and OCOP_MONGO_DB" in last
+
+
+async def test_without_a_reachable_kafka_nothing_is_dropped(infra: Infra, tmp_path: Path) -> None:
+    database = f"ocop_rebuild_{uuid.uuid4().hex[:8]}"
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongo_url)
+    (kafka_port,) = free_ports(1)
+    try:
+        await client[database]["rating_facts_82"].insert_one({"_id": "kept"})
+        env = _without_connection_settings() | {
+            "OCOP_MONGO_URL": infra.mongo_url,
+            "OCOP_MONGO_DB": database,
+            "OCOP_KAFKA_BOOTSTRAP": f"127.0.0.1:{kafka_port}",
+        }
+
+        result = await _rebuild([], env, cwd=tmp_path)
+
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith(f"[rebuild] Kafka at 127.0.0.1:{kafka_port} did not answer")
+        assert await client[database]["rating_facts_82"].count_documents({}) == 1
+    finally:
+        await client.drop_database(database)
+        await client.close()
+
+
+def _without_connection_settings() -> dict[str, str]:
+    """This process's environment without the Kafka, store and database settings."""
+    names = ("OCOP_KAFKA_BOOTSTRAP", "OCOP_MONGO_URL", "OCOP_MONGO_DB")
+    return {k: v for k, v in os.environ.items() if k not in names}
+
+
+async def _rebuild(
+    args: list[str], env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "ocop_reporting.rebuild", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=480,
+        check=False,
+    )

@@ -8,6 +8,7 @@ import json
 import signal
 import sys
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,21 @@ from ocop_devstack.process import port_open
 from ocop_devstack.services import DEFAULT_PORTS, SERVICES, ServiceStack
 from ocop_platform.auth import ALL_PROVINCES, Role, mint_token
 from ocop_platform.settings import ServiceSettings
+
+# What each service was given to connect, written beside its log for command-line tools run
+# next to the stack: `ocop-reporting-rebuild` finds .ocop/run/services/reporting.env by itself.
+CONNECTION_SETTINGS = ("OCOP_KAFKA_BOOTSTRAP", "OCOP_MONGO_URL", "OCOP_MONGO_DB")
+
+
+def write_settings_files(env_of: Mapping[str, Mapping[str, str]], directory: Path) -> list[Path]:
+    """``<service>.env`` (KEY=value lines) with each service's connection settings."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for service, env in env_of.items():
+        path = directory / f"{service}.env"
+        path.write_text("".join(f"{k}={env[k]}\n" for k in CONNECTION_SETTINGS), encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def commands() -> list[Command]:
@@ -55,6 +71,8 @@ def _up(args: argparse.Namespace) -> int:
                 ports=dict(DEFAULT_PORTS),
                 namespace="dev",
             )
+            envs = {service: stack.env_for(service) for service in SERVICES}
+            settings_files = write_settings_files(envs, stack.run_dir)
             try:
                 stack.start_all()
                 token = _dev_token()
@@ -71,6 +89,8 @@ def _up(args: argparse.Namespace) -> int:
                         signal.pause()
             finally:
                 stack.stop_all()
+                for path in settings_files:  # a stopped stack is no longer there to be found
+                    path.unlink(missing_ok=True)
     except KeyboardInterrupt:
         print("[ocop-dev] stopped", file=sys.stderr, flush=True)
     return 0
