@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
 from ocop_contracts import RatingLevel
@@ -255,7 +255,10 @@ async def commune_check(
 
 @router.put("/dossiers/{dossier_id}/self-assessment", summary="Resubmit a returned dossier")
 async def resubmit(
-    dossier_id: str, body: list[SelfAssessmentLine], dossiers: Dossiers, who: Filer
+    dossier_id: str,
+    body: Annotated[list[SelfAssessmentLine], Body(max_length=200)],
+    dossiers: Dossiers,
+    who: Filer,
 ) -> dict[str, Any]:
     return _public(await dossiers.resubmit(dossier_id, body, who), "dossier_id")
 
