@@ -9,7 +9,6 @@ never counts twice; every figure is derived by query. Each fact carries the unit
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -39,8 +38,17 @@ from ocop_contracts.reference.errors import ReferenceDataError, UnknownReference
 from ocop_contracts.vocabulary import ActivityKind, VenueKind
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.mongo import Database, Document
-from ocop_platform.outbox import outbox_entries, push_outbox
+from ocop_platform.outbox import insert_with_events, update_with_events
+from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore, summary_ids
 from ocop_reporting.domain.progress import Target
+from ocop_reporting.domain.summaries import (
+    SUMMARY_METRICS,
+    SummaryView,
+    Window,
+    proposal_marks,
+    rating_marks,
+    summary_of,
+)
 from ocop_reporting.domain.units import Edition, Unit, unit, unit_of_fact
 
 RATINGS = "rating_facts"
@@ -56,7 +64,31 @@ REPORTS = "activity_reports"
 OUTBOX_COLLECTIONS = (TARGETS, REPORTS)
 # Dropped and rebuilt from the topics by `ocop-reporting-rebuild`; targets and activity reports
 # are reporting's own state (their events are on ocop.reporting.v1) and are kept.
-READ_MODELS = (RATINGS, PROPOSALS, PRODUCTS, ENTITIES, CERTIFICATES, FAIRS, SHOWCASES, ACTIVITIES)
+READ_MODELS = (
+    RATINGS,
+    PROPOSALS,
+    PRODUCTS,
+    ENTITIES,
+    CERTIFICATES,
+    FAIRS,
+    SHOWCASES,
+    ACTIVITIES,
+    SUMMARIES,
+)
+# The fields the queries on each province's facts filter on (MongoDB uses these indexes; FerretDB
+# v1 creates them and scans anyway). The unit: `edition` + `unit_code` (an old province) or the
+# whole collection (`current_code` is the same in every document of it).
+_UNIT_DAY = [("edition", 1), ("unit_code", 1), ("day", 1)]
+FACT_INDEXES: dict[str, list[list[tuple[str, int]]]] = {
+    RATINGS: [_UNIT_DAY, [("day", 1)], [("year", 1)], [("commune_code", 1), ("day", 1)]],
+    PROPOSALS: [_UNIT_DAY, [("day", 1)]],
+    PRODUCTS: [],
+    ENTITIES: [_UNIT_DAY, [("day", 1)]],
+    CERTIFICATES: [[("valid_until", 1)]],
+    FAIRS: [_UNIT_DAY, [("day", 1)]],
+    SHOWCASES: [_UNIT_DAY, [("venue_kind", 1), ("day", 1)]],
+    ACTIVITIES: [_UNIT_DAY, [("kind", 1), ("day", 1)]],
+}
 EXPIRY_WINDOW = timedelta(days=183)  # "the next 6 months"
 
 
@@ -104,6 +136,8 @@ def _day_range(first: date | None, last: date | None) -> Document:
 class MongoReportingRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._summaries = SummaryStore(db)
+        self._indexed: set[str] = set()  # province collections whose indexes this process made
 
     @property
     def db(self) -> Database:
@@ -113,10 +147,32 @@ class MongoReportingRepository:
         await self._db[TARGETS].create_index([("current_code", 1), ("year_from", 1)])
         await self._db[TARGETS].create_index([("province_code", 1), ("year_from", 1)])
         await self._db[REPORTS].create_index([("unit_code", 1), ("metric", 1)])
+        await self._db[REPORTS].create_index([("edition", 1), ("unit_code", 1), ("metric", 1)])
+        await self._db[REPORTS].create_index([("current_code", 1), ("metric", 1)])
+        for name in await self._fact_collections():
+            await self._index_province(name.rsplit("_", 1)[1])
+
+    async def _index_province(self, current_code: str) -> None:
+        """The indexes of one province's read models, once per process (they are created with
+        the province's first fact, and again by ensure_indexes after a restart)."""
+        if current_code in self._indexed:
+            return
+        self._indexed.add(current_code)
+        for base, indexes in FACT_INDEXES.items():
+            for keys in indexes:
+                await self._db[fact_collection(base, current_code)].create_index(keys)
+        await self._summaries.ensure_indexes(current_code)
+
+    async def _where(self, code: str, day: date) -> Document:
+        """The unit fields of a fact; its province's collections get their indexes first."""
+        fields = _unit_fields(code, day)
+        await self._index_province(fields["current_code"])
+        return fields
 
     async def drop_read_models(self) -> None:
         for name in await self._fact_collections():
             await self._db[name].drop()
+        self._indexed.clear()
 
     async def _fact_collections(self, base: str | None = None) -> list[str]:
         bases = (base,) if base else READ_MODELS
@@ -128,22 +184,48 @@ class MongoReportingRepository:
     async def record_entity(self, event: EntityRegistered | EntityUpdated) -> bool:
         day = event.occurred_at.date()
         fields = {
-            **_unit_fields(event.province_code, day),
+            **await self._where(event.province_code, day),
             "commune_code": event.commune_code,
             "legal_form": event.legal_form.value,
             "women_led": event.women_led,
             "ethnic_minority_led": event.ethnic_minority_led,
             "disability_led": event.disability_led,
         }
-        name = fact_collection(ENTITIES, fields["current_code"])
-        return await self._upsert_newer(
-            name, event.entity_id, event.aggregate_version, fields, {"day": day.isoformat()}
-        )
+        facts = self._db[fact_collection(ENTITIES, fields["current_code"])]
+        fact = {"_id": event.entity_id, **fields, "day": day.isoformat()}
+        fact["version"] = event.aggregate_version
+        try:  # most producers arrive once (version 1): an insert costs a fraction of an update
+            await facts.insert_one(fact)
+        except DuplicateKeyError:
+            return await self._update_entity(facts, fact)
+        await self._summaries.put_producer(fact)
+        return True
+
+    async def _update_entity(self, facts: AsyncCollection[Document], event_fact: Document) -> bool:
+        """A later version (or a redelivery) of a producer already recorded. Its summary is
+        written first and the fact last: a crash in between leaves the fact as it was, so the
+        redelivered event does both again (each write is repeatable)."""
+        key, version = event_fact["_id"], event_fact["version"]
+        stored = await facts.find_one({"_id": key})
+        if stored is None:  # dropped meanwhile (a rebuild): record it afresh
+            fields = {k: v for k, v in event_fact.items() if k not in ("_id", "version")}
+            applied = await apply_if_newer(facts, key, version, fields)
+            await self._summaries.put_producer(event_fact)
+            return applied
+        if event_fact["version"] <= stored["version"]:
+            await self._summaries.put_producer(stored)  # completes a write a crash cut short
+            return False
+        updated = {**stored, **{k: v for k, v in event_fact.items() if k != "day"}}
+        if summary_of(updated) != summary_of(stored):  # recorded in another unit now
+            await self._summaries.remove_producer(stored, updated["version"])
+        await self._summaries.put_producer(updated)
+        fields = {k: v for k, v in event_fact.items() if k not in ("_id", "day", "version")}
+        return await apply_if_newer(facts, updated["_id"], updated["version"], fields)
 
     async def record_product(self, event: ProductRegistered | ProductUpdated) -> bool:
         day = event.occurred_at.date()
         fields = {
-            **_unit_fields(event.province_code, day),
+            **await self._where(event.province_code, day),
             "province_code": event.province_code,
             "commune_code": event.commune_code,
             "scoring_set_code": event.scoring_set_code,
@@ -161,7 +243,7 @@ class MongoReportingRepository:
 
     async def record_withdrawal(self, event: ProductWithdrawn) -> bool:
         fields = {"withdrawn_on": event.withdrawn_on.isoformat()}
-        where = _unit_fields(event.province_code, event.withdrawn_on)["current_code"]
+        where = (await self._where(event.province_code, event.withdrawn_on))["current_code"]
         return await apply_if_newer(
             self._db[fact_collection(PRODUCTS, where)],
             event.product_id,
@@ -183,44 +265,49 @@ class MongoReportingRepository:
 
     async def record_rating(self, event: ProductRated) -> bool:
         # Keyed by event id: a redelivered event is the same fact, never a second one.
-        where = _unit_fields(event.province_code, event.rated_on)
-        return await insert_once(
-            self._db[fact_collection(RATINGS, where["current_code"])],
-            {
-                "_id": str(event.event_id),
-                **where,
-                "product_id": event.product_id,
-                "province_code": event.province_code,
-                "commune_code": event.commune_code,
-                "scoring_set_code": event.scoring_set_code,
-                "sector": _sector(event.scoring_set_code),
-                "stars": event.stars,
-                "previous_stars": event.previous_stars,
-                "upgraded": event.upgraded,
-                "score": event.score,
-                "level": event.level.value,
-                "round_id": event.round_id,
-                "day": event.rated_on.isoformat(),
-                "year": event.rated_on.year,
-            },
+        where = await self._where(event.province_code, event.rated_on)
+        fact: Document = {
+            "_id": str(event.event_id),
+            **where,
+            "product_id": event.product_id,
+            "province_code": event.province_code,
+            "commune_code": event.commune_code,
+            "scoring_set_code": event.scoring_set_code,
+            "sector": _sector(event.scoring_set_code),
+            "stars": event.stars,
+            "previous_stars": event.previous_stars,
+            "upgraded": event.upgraded,
+            "score": event.score,
+            "level": event.level.value,
+            "round_id": event.round_id,
+            "day": event.rated_on.isoformat(),
+            "year": event.rated_on.year,
+        }
+        inserted = await insert_once(
+            self._db[fact_collection(RATINGS, where["current_code"])], fact
         )
+        # On every delivery, not only a new fact: a redelivery after a crash between the two
+        # writes completes the summary, and $addToSet adds nothing twice.
+        await self._summaries.add_marks(fact, rating_marks(fact))
+        return inserted
 
     async def record_proposal(self, event: ProductProposedForNational) -> bool:
-        where = _unit_fields(event.province_code, event.proposed_on)
-        return await insert_once(
-            self._db[fact_collection(PROPOSALS, where["current_code"])],
-            {
-                "_id": str(event.event_id),
-                **where,
-                "product_id": event.product_id,
-                "score": event.score,
-                "day": event.proposed_on.isoformat(),
-            },
-        )
+        where = await self._where(event.province_code, event.proposed_on)
+        fact: Document = {
+            "_id": str(event.event_id),
+            **where,
+            "product_id": event.product_id,
+            "score": event.score,
+            "day": event.proposed_on.isoformat(),
+        }
+        proposals = self._db[fact_collection(PROPOSALS, where["current_code"])]
+        inserted = await insert_once(proposals, fact)
+        await self._summaries.add_marks(fact, proposal_marks(fact))  # every delivery, as ratings
+        return inserted
 
     async def record_certificate(self, event: CertificateIssued) -> bool:
         fields = {
-            **_unit_fields(event.province_code, event.issued_on),
+            **await self._where(event.province_code, event.issued_on),
             "product_id": event.product_id,
             "stars": event.stars,
             "day": event.issued_on.isoformat(),
@@ -243,7 +330,7 @@ class MongoReportingRepository:
             "ended_reason": reason,
             "product_id": event.product_id,
         }
-        where = _unit_fields(event.province_code, on)["current_code"]
+        where = (await self._where(event.province_code, on))["current_code"]
         await self._db[fact_collection(CERTIFICATES, where)].update_one(
             {"_id": event.certificate_id}, {"$set": fields}, upsert=True
         )
@@ -253,7 +340,7 @@ class MongoReportingRepository:
 
     async def record_fair(self, event: FairScheduled) -> bool:
         fields = {
-            **_unit_fields(event.province_code, event.starts_on),
+            **await self._where(event.province_code, event.starts_on),
             "name": event.name,
             "day": event.starts_on.isoformat(),
             "commune_code": event.commune_code,
@@ -262,7 +349,7 @@ class MongoReportingRepository:
         return await self._upsert_newer(name, event.fair_id, event.aggregate_version, fields, {})
 
     async def record_showcase(self, event: ProductShowcased) -> bool:
-        where = _unit_fields(event.province_code, event.since)
+        where = await self._where(event.province_code, event.since)
         return await insert_once(
             self._db[fact_collection(SHOWCASES, where["current_code"])],
             {
@@ -277,7 +364,7 @@ class MongoReportingRepository:
 
     async def record_activity(self, event: PromotionActivityRecorded) -> bool:
         fields = {
-            **_unit_fields(event.province_code, event.occurred_on),
+            **await self._where(event.province_code, event.occurred_on),
             "kind": event.kind.value,
             "title": event.title,
             "day": event.occurred_on.isoformat(),
@@ -311,21 +398,18 @@ class MongoReportingRepository:
         version = {k: v for k, v in fields.items() if k != "history"}
         if event.aggregate_version == 1:
             doc = {"_id": event.target_id, **fields, "history": [version]}
-            doc["outbox"] = outbox_entries([event])
             doc["ingested"] = [source_event_id] if source_event_id else []
             try:
-                await self._db[TARGETS].insert_one(doc)
+                await insert_with_events(self._db[TARGETS], doc, [event])
             except DuplicateKeyError:
                 return False
             return True
-        update: Document = push_outbox({"$set": fields}, [event])
         # One write: the new state, its event, and the version kept for as-of reports.
-        update.setdefault("$push", {})["history"] = version
+        update: Document = {"$set": fields, "$push": {"history": version}}
         if source_event_id:
             update["$addToSet"] = {"ingested": source_event_id}
-        result = await self._db[TARGETS].update_one(
-            {"_id": event.target_id, "version": event.aggregate_version - 1}, update
-        )
+        query = {"_id": event.target_id, "version": event.aggregate_version - 1}
+        result = await update_with_events(self._db[TARGETS], query, update, [event])
         return result.modified_count == 1
 
     async def targets(
@@ -396,16 +480,14 @@ class MongoReportingRepository:
         }
         if event.aggregate_version == 1:
             try:
-                await self._db[REPORTS].insert_one(
-                    {"_id": event.report_id, **fields, "outbox": outbox_entries([event])}
+                await insert_with_events(
+                    self._db[REPORTS], {"_id": event.report_id, **fields}, [event]
                 )
             except DuplicateKeyError:
                 return False
             return True
-        result = await self._db[REPORTS].update_one(
-            {"_id": event.report_id, "version": event.aggregate_version - 1},
-            push_outbox({"$set": fields}, [event]),
-        )
+        query = {"_id": event.report_id, "version": event.aggregate_version - 1}
+        result = await update_with_events(self._db[REPORTS], query, {"$set": fields}, [event])
         return result.modified_count == 1
 
     async def activity_reports(self, target: Target, last: date) -> list[Document]:
@@ -467,11 +549,14 @@ class MongoReportingRepository:
                 raise ValueError(f"{target.metric} is not derived from events")
 
     async def derived_actuals(self, targets: list[Target], as_of: date | None) -> dict[str, int]:
-        """Actuals of many derived targets: the rating-based ones from one read of each
-        province's ratings (one query instead of one per target), the others one query each."""
-        found: dict[str, int] = {}
+        """Actuals of many derived targets: a whole province's from its summaries (one read of
+        a handful of documents per province); the rating-based ones of a commune or district
+        from one read of the province's ratings; the others one query each."""
+        found = await self._summary_actuals([t for t in targets if _summarised(t)], as_of)
         by_province: dict[str, list[Target]] = {}
         for target in targets:
+            if target.target_id in found:
+                continue
             if target.metric in _RATING_METRICS:
                 by_province.setdefault(target.current_code, []).append(target)
             else:
@@ -481,6 +566,23 @@ class MongoReportingRepository:
             ratings = [doc async for doc in cursor]
             for target in group:
                 found[target.target_id] = await self._rating_actual(target, ratings, as_of)
+        return found
+
+    async def _summary_actuals(self, targets: list[Target], as_of: date | None) -> dict[str, int]:
+        by_province: dict[str, list[Target]] = {}
+        for target in targets:
+            by_province.setdefault(target.current_code, []).append(target)
+        found: dict[str, int] = {}
+        for cc, group in by_province.items():
+            ids = [i for t in group for i in summary_ids(_target_unit(t), _years(t))]
+            docs = {doc["_id"]: doc for doc in await self._summaries.read(cc, ids)}
+            for t in group:
+                mine = summary_ids(_target_unit(t), _years(t))
+                view = SummaryView(docs[i] for i in mine if i in docs)
+                last = t.last_day if as_of is None else min(as_of, t.last_day)
+                found[t.target_id] = view.actual(
+                    t.metric, t.min_stars, Window.of(t.first_day, last)
+                )
         return found
 
     async def _rating_actual(
@@ -530,11 +632,7 @@ class MongoReportingRepository:
         return len(await self._db[name].distinct(key, flt))
 
     async def rating_count(self, where: Unit, year: int) -> int:
-        if where.edition == "2025" and where.code == where.current_code:
-            flt: Document = {"current_code": where.code, "year": year}
-        else:
-            flt = {"unit_code": where.code, "edition": where.edition, "year": year}
-        return await self._db[fact_collection(RATINGS, where.current_code)].count_documents(flt)
+        return SummaryView(await self._summaries.read_units(where, [year])).ratings()
 
     async def latest_stars(self, where: Unit, as_of: date | None) -> dict[str, Document]:
         """Each product's latest rating on or before `as_of`, keyed by product id."""
@@ -550,35 +648,20 @@ class MongoReportingRepository:
         return latest
 
     async def new_certified_by_year(self, where: Unit, years: list[int]) -> dict[int, int]:
-        flt = unit_filter(where) | {
-            "year": {"$gte": min(years), "$lte": max(years)},
-            "stars": {"$gte": 3},
-            "previous_stars": {"$lt": 3},
+        """New ≥3★ products per year, from the unit's summaries of those years."""
+        docs = await self._summaries.read_units(where, years)
+        by_year: dict[int, list[Document]] = {y: [] for y in years}
+        for doc in docs:
+            by_year[int(doc["year"])].append(doc)
+        return {
+            y: SummaryView(found).certified(3, Window.of(date(y, 1, 1), date(y, 12, 31)))
+            for y, found in by_year.items()
         }
-        seen: dict[int, set[str]] = {y: set() for y in years}
-        ratings = self._db[fact_collection(RATINGS, where.current_code)]
-        async for doc in ratings.find(flt, {"product_id": 1, "year": 1}):
-            seen[int(doc["year"])].add(doc["product_id"])
-        return {y: len(ids) for y, ids in seen.items()}
 
     async def producer_mix(self, where: Unit, as_of: date | None) -> Document:
-        flt = unit_filter(where) | _day_range(None, as_of)
-        forms: Counter[str] = Counter()
-        women = minority = total = 0
-        projection = {"legal_form": 1, "women_led": 1, "ethnic_minority_led": 1}
-        async for doc in self._db[fact_collection(ENTITIES, where.current_code)].find(
-            flt, projection
-        ):
-            total += 1
-            forms[doc["legal_form"]] += 1
-            women += bool(doc.get("women_led"))
-            minority += bool(doc.get("ethnic_minority_led"))
-        return {
-            "total": total,
-            "by_legal_form": dict(sorted(forms.items())),
-            "women_led": women,
-            "ethnic_minority_led": minority,
-        }
+        """Producers recorded up to `as_of` (all years), from the unit's summaries."""
+        view = SummaryView(await self._summaries.read_all_years(where))
+        return view.producer_mix(Window.of(None, as_of or date.max))
 
     async def expiring_certificates(self, where: Unit, as_of: date) -> list[Document]:
         flt = unit_filter(where) | {
@@ -611,15 +694,13 @@ class MongoReportingRepository:
         return {doc["_id"]: doc.get("name", "") async for doc in cursor}
 
     async def national_certified(self, year: int) -> dict[str, int]:
-        """New ≥3★ ratings of `year` per current province (one $group over an indexed field)."""
-        pipeline: list[Document] = [
-            {"$match": {"year": year, "stars": {"$gte": 3}, "previous_stars": {"$lt": 3}}},
-            {"$group": {"_id": "$current_code", "n": {"$sum": 1}}},
-        ]
+        """New ≥3★ products of `year` per current province, from each province's summaries."""
+        whole_year = Window.of(date(year, 1, 1), date(year, 12, 31))
         found: dict[str, int] = {}
-        for name in await self._fact_collections(RATINGS):
-            cursor = await self._db[name].aggregate(pipeline)
-            found |= {str(doc["_id"]): int(doc["n"]) async for doc in cursor}
+        for name in await self._fact_collections(SUMMARIES):
+            cc = name.rsplit("_", 1)[1]
+            docs = await self._summaries.read_units(unit(cc, "2025"), [year])
+            found[cc] = SummaryView(docs).certified(3, whole_year)
         return found
 
     async def ratings_by_province(self) -> dict[tuple[str, int], int]:
@@ -666,6 +747,20 @@ _RATING_FIELDS = dict.fromkeys(
     ),
     1,
 )
+
+
+def _summarised(target: Target) -> bool:
+    """A whole province's target of a metric the summaries keep (not a commune's or district's)."""
+    return target.metric in SUMMARY_METRICS and not _commune_filter(target)
+
+
+def _target_unit(target: Target) -> Unit:
+    edition: Edition = "2008" if target.province_edition == "2008" else "2025"
+    return unit(target.province_code, edition)
+
+
+def _years(target: Target) -> range:
+    return range(target.first_day.year, target.last_day.year + 1)
 
 
 def _target_unit_filter(target: Target) -> Document:

@@ -1,0 +1,193 @@
+"""Per-province, per-year summaries of the facts: what the dashboards ask, kept as documents
+addressed by `_id`. Pure: what a fact adds to its summary, and how a report reads summaries.
+
+One summary per unit a fact was recorded in and year of its day: `_id = "<edition>:<unit>:<year>"`
+(`2008:87:2022`, `2025:82:2026`). A current province's figures are the union of its own summaries
+and those of the old provinces merged into it, exactly as its facts are.
+
+Every figure is a set, never a counter, so applying a fact twice changes nothing:
+- product and round marks are strings `"<day> <id>"` added with `$addToSet` (`crossed.<k>`: a
+  rating that took the product from below k stars to k or more; `upgraded.<s>`: an upgrade to s
+  stars; `proposed`: ≥90 points or proposed for 5★; `rounds`: a province council's round);
+- `rated` holds the event ids of the ratings (the "ratings counted" figure);
+- `producers.<key>` is the producer's latest state, written only by a version not older.
+The day inside each mark keeps periods and as-of days exact; a report de-duplicates by id.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ocop_contracts import TargetMetric
+
+Doc = Mapping[str, Any]
+
+# Metrics a summary answers, for a target of a whole province (no commune or district).
+SUMMARY_METRICS = frozenset(
+    {
+        TargetMetric.CERTIFIED_PRODUCTS,
+        TargetMetric.UPGRADED_PRODUCTS,
+        TargetMetric.NATIONAL_PROPOSALS,
+        TargetMetric.FIVE_STAR_PRODUCTS,
+        TargetMetric.EVALUATION_ROUNDS,
+        TargetMetric.NEW_PRODUCERS,
+    }
+)
+PROPOSAL_SCORE = 90.0
+_DAY = len("2026-01-31")
+
+
+def summary_id(edition: str, unit_code: str, year: int) -> str:
+    return f"{edition}:{unit_code}:{year}"
+
+
+def summary_of(fact: Doc) -> str:
+    """The summary a fact (as stored, with its unit fields and ISO `day`) belongs to."""
+    return summary_id(fact["edition"], fact["unit_code"], int(fact["day"][:4]))
+
+
+def unit_fields(fact: Doc) -> dict[str, Any]:
+    """The fields a summary is found by (besides its `_id`)."""
+    return {
+        "edition": fact["edition"],
+        "unit_code": fact["unit_code"],
+        "current_code": fact["current_code"],
+        "year": int(fact["day"][:4]),
+    }
+
+
+def mark(day: str, key: str) -> str:
+    return f"{day} {key}"
+
+
+def _split(entry: str) -> tuple[str, str]:
+    return entry[:_DAY], entry[_DAY + 1 :]
+
+
+def rating_marks(fact: Doc) -> dict[str, str]:
+    """What one rating fact adds to its summary (`$addToSet`, one value per field)."""
+    day, product = fact["day"], str(fact["product_id"])
+    stars, before = int(fact["stars"]), int(fact["previous_stars"])
+    marks = {"rated": str(fact["_id"])}
+    for threshold in range(max(before + 1, 1), stars + 1):
+        marks[f"crossed.{threshold}"] = mark(day, product)
+    if fact.get("upgraded"):
+        marks[f"upgraded.{stars}"] = mark(day, product)
+    if float(fact["score"]) >= PROPOSAL_SCORE:
+        marks["proposed"] = mark(day, product)
+    if fact.get("level") == "province" and fact.get("round_id"):
+        marks["rounds"] = mark(day, str(fact["round_id"]))
+    return marks
+
+
+def proposal_marks(fact: Doc) -> dict[str, str]:
+    return {"proposed": mark(fact["day"], str(fact["product_id"]))}
+
+
+def producer_key(entity_id: str) -> str:
+    """A field name for any id: ids come from other systems and may hold '.' or '$'."""
+    return entity_id.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
+
+
+def producer_entry(fact: Doc) -> dict[str, Any]:
+    return {
+        "id": fact["_id"],
+        "v": int(fact["version"]),
+        "day": fact["day"],
+        "legal_form": fact["legal_form"],
+        "women_led": bool(fact.get("women_led")),
+        "ethnic_minority_led": bool(fact.get("ethnic_minority_led")),
+    }
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days a figure counts (ISO strings compare as dates)."""
+
+    first: str
+    last: str
+
+    @classmethod
+    def of(cls, first: date | None, last: date) -> Window:
+        return cls((first or date.min).isoformat(), last.isoformat())
+
+    def __contains__(self, day: str) -> bool:
+        return self.first <= day <= self.last
+
+
+class SummaryView:
+    """The summaries of one unit (and of the old units merged into it) over some years."""
+
+    def __init__(self, summaries: Iterable[Doc]) -> None:
+        self._docs = list(summaries)
+
+    def _ids(self, fields: Iterable[str], window: Window) -> set[str]:
+        found: set[str] = set()
+        for doc in self._docs:
+            for field in fields:
+                group, _, sub = field.partition(".")
+                entries = doc.get(group, {}).get(sub, []) if sub else doc.get(group, [])
+                for entry in entries:
+                    day, key = _split(entry)
+                    if day in window:
+                        found.add(key)
+        return found
+
+    def certified(self, min_stars: int, window: Window) -> int:
+        return len(self._ids([f"crossed.{min_stars}"], window))
+
+    def upgraded(self, min_stars: int, window: Window) -> int:
+        return len(self._ids([f"upgraded.{s}" for s in range(max(min_stars, 4), 6)], window))
+
+    def proposed(self, window: Window) -> int:
+        return len(self._ids(["proposed"], window))
+
+    def rounds(self, window: Window) -> int:
+        return len(self._ids(["rounds"], window))
+
+    def ratings(self) -> int:
+        return len({event for doc in self._docs for event in doc.get("rated", [])})
+
+    def producers(self, window: Window) -> list[Doc]:
+        latest: dict[str, Doc] = {}
+        for doc in self._docs:
+            for entry in doc.get("producers", {}).values():
+                if entry["day"] in window:
+                    latest[entry["id"]] = entry
+        return list(latest.values())
+
+    def new_producers(self, window: Window) -> int:
+        return len(self.producers(window))
+
+    def producer_mix(self, window: Window) -> dict[str, Any]:
+        producers = self.producers(window)
+        forms = Counter(str(p["legal_form"]) for p in producers)
+        return {
+            "total": len(producers),
+            "by_legal_form": dict(sorted(forms.items())),
+            "women_led": sum(bool(p["women_led"]) for p in producers),
+            "ethnic_minority_led": sum(bool(p["ethnic_minority_led"]) for p in producers),
+        }
+
+    def actual(self, metric: TargetMetric, min_stars: int | None, window: Window) -> int:
+        """A province-wide target's actual; the same rules as the queries on the facts."""
+        stars = min_stars or 3
+        match metric:
+            case TargetMetric.CERTIFIED_PRODUCTS:
+                return self.certified(stars, window)
+            case TargetMetric.UPGRADED_PRODUCTS:
+                return self.upgraded(stars, window)
+            case TargetMetric.NATIONAL_PROPOSALS:
+                return self.proposed(window)
+            case TargetMetric.FIVE_STAR_PRODUCTS:
+                return self.certified(5, window)
+            case TargetMetric.EVALUATION_ROUNDS:
+                return self.rounds(window)
+            case TargetMetric.NEW_PRODUCERS:
+                return self.new_producers(window)
+            case _:
+                raise ValueError(f"{metric} is not kept in the summaries")
