@@ -1,8 +1,17 @@
 """Transactional outbox kept inside the aggregate's own document (works without transactions).
 
 A use case writes the new state and the events it causes in ONE single-document write: the events
-go into the document's ``outbox`` array. The relay publishes pending entries (idempotent producer,
-acks=all) and only then pulls them out. A crash in between republishes; consumers dedupe.
+go into the document's ``outbox`` array. Right after that write, a small marker is inserted into
+the ``outbox_pending`` collection (``_id`` = "<collection>/<aggregate _id>", insert-or-ignore),
+and the relay drains the markers: it loads the marked aggregates by ``_id`` (the one lookup every
+store indexes, FerretDB v1 included), publishes their entries (idempotent producer, acks=all) and
+only then pulls them out. A crash in between republishes; consumers dedupe.
+
+Writes go through :func:`insert_with_events`, :func:`update_with_events` and
+:func:`insert_many_with_events`, which write the marker themselves, so no write path can forget
+it. A crash between the aggregate's write and its marker's leaves events without a marker: the
+relay's full sweep (every ``sweep_seconds`` and once at start-up) is the safety net for that
+window. Why no event is lost is argued in :meth:`OutboxRelay.drain_marked`.
 """
 
 from __future__ import annotations
@@ -10,15 +19,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.results import UpdateResult
 
 from ocop_contracts import Event, topic_of, utc_now
 from ocop_platform.mongo import Database, Document
 
 OUTBOX_FIELD = "outbox"
+PENDING_COLLECTION = "outbox_pending"
+DUPLICATE_KEY = 11000
+# A failed sweep is tried again this soon (not at every poll: a sweep reads whole collections).
+SWEEP_RETRY_SECONDS = 5.0
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +79,97 @@ def push_outbox(update: Document, events: Sequence[Event]) -> Document:
     return {**update, "$push": pushes}
 
 
+# --- writing: the aggregate with its events, then its pending marker ----------------------------
+
+
+def pending_marker(collection: str, aggregate_id: Any) -> Document:
+    return {
+        "_id": f"{collection}/{aggregate_id}",
+        "collection": collection,
+        "aggregate_id": aggregate_id,
+        "marked_at": utc_now(),
+    }
+
+
+async def mark_pending(collection: AsyncCollection[Document], aggregate_ids: Iterable[Any]) -> None:
+    """Record that these aggregates of ``collection`` hold outbox entries (insert-or-ignore).
+
+    Call it only AFTER the write that added the entries: the relay's argument relies on that order.
+    """
+    markers = [pending_marker(collection.name, i) for i in dict.fromkeys(aggregate_ids)]
+    await _insert_ignoring_duplicates(collection.database[PENDING_COLLECTION], markers)
+
+
+async def insert_with_events(
+    collection: AsyncCollection[Document], doc: Document, events: Sequence[Event]
+) -> None:
+    """Insert an aggregate with its events in its outbox, then mark it pending."""
+    stored = {**doc, OUTBOX_FIELD: outbox_entries(events)}
+    marked = [doc["_id"]] if events else []
+    await _write_then_mark(collection.insert_one(stored), collection, lambda _: marked)
+
+
+async def update_with_events(
+    collection: AsyncCollection[Document],
+    query: Document,
+    update: Document,
+    events: Sequence[Event],
+) -> UpdateResult:
+    """``update_one(query, update)`` that also pushes the events; marks the aggregate
+    (``query["_id"]``) pending when the update changed it."""
+
+    def changed(result: UpdateResult) -> list[Any]:
+        return [query["_id"]] if events and result.modified_count else []
+
+    write = collection.update_one(query, push_outbox(update, events))
+    return await _write_then_mark(write, collection, changed)
+
+
+async def insert_many_with_events(
+    collection: AsyncCollection[Document], docs: Sequence[Document]
+) -> None:
+    """Bulk insert (unordered) of documents that already hold their ``outbox`` entries, then
+    one bulk insert of the markers of those that have some. Markers are written even when some
+    inserts failed: a marker of a document that holds nothing costs the relay one lookup."""
+    pending = [doc["_id"] for doc in docs if doc.get(OUTBOX_FIELD)]
+    try:
+        await collection.insert_many(list(docs), ordered=False)
+    finally:
+        await asyncio.shield(mark_pending(collection, pending))
+
+
+async def _write_then_mark(
+    write: Awaitable[T],
+    collection: AsyncCollection[Document],
+    marked: Callable[[T], list[Any]],
+) -> T:
+    async def both() -> T:
+        result = await write
+        await mark_pending(collection, marked(result))
+        return result
+
+    # Shielded, so a cancelled caller (a request deadline) cannot stop between the two writes.
+    return await asyncio.shield(both())
+
+
+async def _insert_ignoring_duplicates(
+    collection: AsyncCollection[Document], docs: Sequence[Document]
+) -> None:
+    if len(docs) == 1:
+        with contextlib.suppress(DuplicateKeyError):
+            await collection.insert_one(docs[0])
+    elif docs:
+        try:
+            await collection.insert_many(list(docs), ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                raise
+
+
+# --- relaying -----------------------------------------------------------------------------------
+
+
 def _record(entry: Document) -> OutboxRecord:
     return OutboxRecord(
         event_id=entry["event_id"],
@@ -76,8 +186,19 @@ class RecordSink(Protocol):
         """Return only when every record is acknowledged by the broker, in order per key."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An aggregate's outbox entries as read, and the collection it lives in."""
+
+    collection: str
+    aggregate_id: Any
+    entries: list[Document]
+
+
 class OutboxRelay:
-    """Publishes pending outbox entries of the given collections; wakes on notify() or a poll."""
+    """Publishes pending outbox entries: the marked aggregates at every pass (woken by notify()
+    or every ``poll_seconds``), and every aggregate of ``collections`` in a full sweep once at
+    start-up and then every ``sweep_seconds`` (the safety net for an unmarked write)."""
 
     def __init__(
         self,
@@ -87,14 +208,20 @@ class OutboxRelay:
         *,
         poll_seconds: float = 0.5,
         batch_size: int = 500,
+        sweep_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
         self._collections = tuple(collections)
         self._sink = sink
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
+        self._sweep_seconds = sweep_seconds
+        self._clock = clock
+        self._next_sweep = clock()  # the first pass sweeps: a crash may have left unmarked events
         self._wake = asyncio.Event()
         self.published = 0
+        self.swept = 0  # events that only the sweep found (a crash, or a write without a marker)
 
     def notify(self) -> None:
         """Called after a write with events, so they go out now instead of at the next poll."""
@@ -112,28 +239,85 @@ class OutboxRelay:
             await self._sleep_until_woken()
 
     async def publish_pending(self) -> int:
-        """One sweep over every collection; returns how many events went out."""
+        """One pass: the full sweep when it is due, then one batch of marked aggregates."""
+        sent = await self.sweep() if self._clock() >= self._next_sweep else 0
+        return sent + await self.drain_marked()
+
+    async def drain_marked(self) -> int:
+        """Publish the entries of up to ``batch_size`` marked aggregates; returns how many.
+
+        Why no entry is lost. The markers are deleted BEFORE their aggregates are read, and a
+        writer inserts its marker only AFTER its aggregate write. Take an entry E that a writer
+        adds to aggregate A while this pass handles A's marker:
+        - E written before this pass reads A: the read sees E, so E is published and pulled here;
+        - E written after that read: E's write, and so its marker insert, come after the marker
+          deletion (which precedes the read), so A is marked again and the next pass takes E.
+        Deleting the markers after publishing instead would lose E in the second case (its
+        insert-or-ignore would find the old marker, which the pass then deletes). If the pass
+        fails after the deletion, the markers are put back; if even that fails (the store is
+        down), the next pass sweeps. If the process dies in between, the start-up sweep finds
+        the entries, as it finds those of a writer that died between its two writes.
+        """
+        pending = self._db[PENDING_COLLECTION]
+        markers = await pending.find({}).limit(self._batch_size).to_list()
+        if not markers:
+            return 0
+        await pending.delete_many({"_id": {"$in": [marker["_id"] for marker in markers]}})
+        try:
+            return await self._publish_and_pull(await self._load_marked(markers))
+        except BaseException:
+            await self._restore_markers(markers)
+            raise
+
+    async def sweep(self) -> int:
+        """Publish every pending entry of every collection, reading them whole (slow on a big
+        collection: it runs once at start-up and every ``sweep_seconds``)."""
+        self._next_sweep = self._clock() + min(SWEEP_RETRY_SECONDS, self._sweep_seconds)
         sent = 0
         for name in self._collections:
-            sent += await self._publish_collection(name)
-        self.published += sent
+            while found := await self._unmarked_batch(name):
+                sent += await self._publish_and_pull(found)
+        self._next_sweep = self._clock() + self._sweep_seconds
+        if sent:
+            log.info("outbox sweep published %d events found without a pending marker", sent)
+        self.swept += sent
         return sent
 
-    async def _publish_collection(self, name: str) -> int:
-        collection = self._db[name]
-        cursor = collection.find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {OUTBOX_FIELD: 1})
+    async def _load_marked(self, markers: Sequence[Document]) -> list[_Pending]:
+        # One find by _id each: FerretDB v1 uses its _id index only for a plain {"_id": value}.
+        found: list[_Pending] = []
+        for marker in markers:
+            collection, aggregate_id = marker["collection"], marker["aggregate_id"]
+            doc = await self._db[collection].find_one({"_id": aggregate_id}, {OUTBOX_FIELD: 1})
+            if doc is not None and doc.get(OUTBOX_FIELD):
+                found.append(_Pending(collection, aggregate_id, doc[OUTBOX_FIELD]))
+        return found
+
+    async def _unmarked_batch(self, name: str) -> list[_Pending]:
+        cursor = self._db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {OUTBOX_FIELD: 1})
         docs: list[Document] = await cursor.limit(self._batch_size).to_list()
-        if not docs:
+        return [_Pending(name, doc["_id"], doc[OUTBOX_FIELD]) for doc in docs]
+
+    async def _publish_and_pull(self, pending: Sequence[_Pending]) -> int:
+        records = [_record(entry) for item in pending for entry in item.entries]
+        if not records:
             return 0
-        records = [_record(entry) for doc in docs for entry in doc[OUTBOX_FIELD]]
         await self._sink.send_batch(records)
-        # $pullAll of the exact entries read, so entries added meanwhile stay (FerretDB v1 ignores
-        # a $pull with a condition). Event ids are unique, so pulling the union is safe.
-        read = [entry for doc in docs for entry in doc[OUTBOX_FIELD]]
-        await collection.update_many(
-            {"_id": {"$in": [doc["_id"] for doc in docs]}}, {"$pullAll": {OUTBOX_FIELD: read}}
-        )
+        for item in pending:
+            # $pullAll of the exact entries read, so entries added meanwhile stay (FerretDB v1
+            # ignores a $pull with a condition); a plain {"_id": …} filter uses its index.
+            await self._db[item.collection].update_one(
+                {"_id": item.aggregate_id}, {"$pullAll": {OUTBOX_FIELD: item.entries}}
+            )
+        self.published += len(records)
         return len(records)
+
+    async def _restore_markers(self, markers: Sequence[Document]) -> None:
+        try:
+            await _insert_ignoring_duplicates(self._db[PENDING_COLLECTION], markers)
+        except Exception:
+            log.warning("could not restore %d outbox markers; sweeping next", len(markers))
+            self._next_sweep = self._clock()
 
     async def _sleep_until_woken(self) -> None:
         with contextlib.suppress(TimeoutError):

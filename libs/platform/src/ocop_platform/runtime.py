@@ -71,6 +71,7 @@ def build_infrastructure(
         KafkaRecordSink(broker),
         poll_seconds=settings.relay_poll_seconds,
         batch_size=settings.relay_batch_size,
+        sweep_seconds=settings.outbox_sweep_seconds,
     )
     dispatcher = Dispatcher(
         DeadLetterPublisher(broker, settings.consumer_group),

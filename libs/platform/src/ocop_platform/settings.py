@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     relay_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # The relay drains pending markers at every poll; the full sweep of the outbox collections
+    # (the safety net for a crash between an aggregate's write and its marker's) runs this often.
+    outbox_sweep_seconds: float = Field(default=300.0, gt=0, le=86_400)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0, le=60)
     consumer_group_prefix: str = "ocop"

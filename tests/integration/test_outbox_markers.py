@@ -1,0 +1,245 @@
+"""Pending markers and the relay's crash windows, on the real store and the real broker.
+
+The relay drains aggregates named by markers in `outbox_pending` and sweeps whole collections
+only at start-up and every `sweep_seconds`. These tests check each window of the argument in
+`OutboxRelay.drain_marked`: events without a marker (a writer died between its two writes), a
+marker left by a process that died before publishing, one claimed by a process that died after
+claiming it, and entries written while the relay runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import date
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from faststream.kafka import KafkaBroker
+
+from ocop_contracts import ProductRated, RatingLevel, parse_event, topics
+from ocop_devstack.infra import Infra
+from ocop_platform.kafka import KafkaRecordSink, create_broker
+from ocop_platform.mongo import Database, Document, create_client
+from ocop_platform.outbox import (
+    OUTBOX_FIELD,
+    PENDING_COLLECTION,
+    OutboxRelay,
+    insert_many_with_events,
+    insert_with_events,
+    outbox_entries,
+    update_with_events,
+)
+from ocop_platform.settings import ServiceSettings
+from ocop_platform.topics import ensure_topics
+
+pytestmark = pytest.mark.integration
+RATINGS = "ratings"
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def rating(product_id: str, version: int) -> ProductRated:
+    return ProductRated(
+        producer="evaluation",
+        aggregate_id=product_id,
+        aggregate_version=version,
+        province_code="82",
+        product_id=product_id,
+        score=50.0 + version % 40,
+        stars=3,
+        previous_stars=0,
+        level=RatingLevel.PROVINCE,
+        rule_set_id="qd26-2026",
+        rated_on=date(2026, 6, 1),
+        scoring_set_code="I.1.a",
+    )
+
+
+@pytest.fixture
+async def db(infra: Infra) -> AsyncIterator[Database]:
+    # One connection, as the services use on FerretDB (updates on two connections get lost).
+    client = create_client(infra.mongo_url, max_pool_size=1)
+    name = f"ocop_it_{uuid.uuid4().hex[:8]}"
+    yield client[name]
+    await client.drop_database(name)
+    await client.close()
+
+
+@pytest.fixture
+async def broker(infra: Infra) -> AsyncIterator[KafkaBroker]:
+    await ensure_topics(infra.kafka_bootstrap, [topics.EVALUATION])
+    broker = create_broker(ServiceSettings(kafka_bootstrap=infra.kafka_bootstrap))
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+def relay(db: Database, broker: KafkaBroker, clock: ManualClock | None = None) -> OutboxRelay:
+    return OutboxRelay(
+        db, [RATINGS], KafkaRecordSink(broker), poll_seconds=0.01, clock=clock or ManualClock()
+    )
+
+
+async def started(relay: OutboxRelay) -> OutboxRelay:
+    await relay.publish_pending()  # the start-up sweep, over nothing yet
+    return relay
+
+
+def product_id() -> str:
+    return f"prd-mark-{uuid.uuid4().hex[:8]}"
+
+
+async def markers(db: Database) -> list[str]:
+    return [doc["_id"] async for doc in db[PENDING_COLLECTION].find({})]
+
+
+async def outbox(db: Database, aggregate_id: str) -> list[Document]:
+    doc = await db[RATINGS].find_one({"_id": aggregate_id})
+    assert doc is not None
+    entries: list[Document] = doc[OUTBOX_FIELD]
+    return entries
+
+
+async def test_platform_writes_are_drained_by_their_markers_without_a_sweep(
+    db: Database, broker: KafkaBroker, infra: Infra
+) -> None:
+    relay_ = await started(relay(db, broker))
+    product = product_id()
+    events = [rating(product, v) for v in (1, 2, 3)]
+    await insert_with_events(db[RATINGS], {"_id": product, "version": 1}, events[:2])
+    query = {"_id": product, "version": 1}
+    await update_with_events(db[RATINGS], query, {"$set": {"version": 2}}, events[2:])
+    assert await markers(db) == [f"{RATINGS}/{product}"]
+
+    assert await relay_.publish_pending() == 3
+    assert await relay_.publish_pending() == 0
+
+    assert relay_.swept == 0
+    assert await markers(db) == [] and await outbox(db, product) == []
+    published = await read_keys(infra, [product], count=3)
+    assert [e.event_id for e in published] == [e.event_id for e in events]
+
+
+async def test_events_written_without_a_marker_go_out_at_the_next_slow_sweep(
+    db: Database, broker: KafkaBroker, infra: Infra
+) -> None:
+    clock = ManualClock()
+    relay_ = await started(relay(db, broker, clock))
+    product = product_id()
+    event = rating(product, 1)
+    # The crash window: the aggregate's write happened, its marker's did not.
+    await db[RATINGS].insert_one({"_id": product, OUTBOX_FIELD: outbox_entries([event])})
+
+    assert await relay_.publish_pending() == 0  # draining markers does not see it
+    clock.now += 300.0
+    assert await relay_.publish_pending() == 1  # the sweep does
+
+    assert relay_.swept == 1 and await outbox(db, product) == []
+    assert [e.event_id for e in await read_keys(infra, [product], count=1)] == [event.event_id]
+
+
+async def test_a_process_that_died_before_publishing_leaves_work_the_next_one_does_at_start_up(
+    db: Database, broker: KafkaBroker, infra: Infra
+) -> None:
+    marked, claimed = product_id(), product_id()
+    first, second = rating(marked, 1), rating(claimed, 1)
+    # Died after the writes, before any relay pass: both aggregates are marked.
+    await insert_with_events(db[RATINGS], {"_id": marked}, [first])
+    await insert_with_events(db[RATINGS], {"_id": claimed}, [second])
+    # And one pass had claimed (deleted) the second marker before dying.
+    await db[PENDING_COLLECTION].delete_one({"_id": f"{RATINGS}/{claimed}"})
+
+    relay_ = relay(db, broker)
+    while await relay_.publish_pending():
+        pass
+
+    assert relay_.published == 2
+    assert await markers(db) == []
+    assert await outbox(db, marked) == [] and await outbox(db, claimed) == []
+    published = await read_keys(infra, [marked, claimed], count=2)
+    assert {e.event_id for e in published} == {first.event_id, second.event_id}
+
+
+async def test_bulk_inserts_mark_their_documents_ignoring_markers_already_there(
+    db: Database,
+) -> None:
+    docs = [
+        {"_id": f"prd-{i:04d}", OUTBOX_FIELD: outbox_entries([rating(f"prd-{i:04d}", 1)])}
+        for i in range(1_000)
+    ]
+    await db[PENDING_COLLECTION].insert_one({"_id": f"{RATINGS}/prd-0007"})  # marked already
+
+    await insert_many_with_events(db[RATINGS], [*docs, {"_id": "prd-none", OUTBOX_FIELD: []}])
+
+    assert await db[RATINGS].count_documents({}) == 1_001
+    assert await db[PENDING_COLLECTION].count_documents({}) == 1_000
+    assert await db[PENDING_COLLECTION].find_one({"_id": f"{RATINGS}/prd-none"}) is None
+
+
+async def test_entries_written_while_the_relay_runs_are_all_published_in_order(
+    db: Database, broker: KafkaBroker, infra: Infra
+) -> None:
+    relay_ = await started(relay(db, broker))
+    products = [product_id() for _ in range(4)]
+    written: dict[str, list[ProductRated]] = {p: [] for p in products}
+
+    async def writer(product: str) -> None:
+        for version in range(1, 31):
+            event = rating(product, version)
+            if version == 1:
+                await insert_with_events(db[RATINGS], {"_id": product, "version": 1}, [event])
+            else:
+                query = {"_id": product, "version": version - 1}
+                await update_with_events(
+                    db[RATINGS], query, {"$set": {"version": version}}, [event]
+                )
+            written[product].append(event)
+            relay_.notify()
+            await asyncio.sleep(0)  # interleave with the relay's reads, sends and pulls
+
+    task = asyncio.create_task(relay_.run_forever())
+    try:
+        await asyncio.gather(*(writer(p) for p in products))
+        async with asyncio.timeout(30):
+            while await markers(db) or any([await outbox(db, p) for p in products]):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)  # the store has nothing to wait on
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    assert relay_.swept == 0  # every entry went out through its marker
+    published = await read_keys(infra, products, count=sum(len(e) for e in written.values()))
+    for product, events in written.items():
+        versions = [e.aggregate_version for e in published if e.aggregate_id == product]
+        assert list(dict.fromkeys(versions)) == [e.aggregate_version for e in events]
+
+
+async def read_keys(infra: Infra, keys: Sequence[str], count: int) -> list[ProductRated]:
+    wanted = {key.encode() for key in keys}
+    consumer = AIOKafkaConsumer(
+        topics.EVALUATION,
+        bootstrap_servers=infra.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    values: list[bytes] = []
+    try:
+        for _ in range(80):
+            batches = await consumer.getmany(timeout_ms=250)
+            values += [r.value for rs in batches.values() for r in rs if r.key in wanted]
+            if len(values) >= count:
+                break
+    finally:
+        await consumer.stop()
+    events = [parse_event(v) for v in values if v is not None]
+    return [e for e in events if isinstance(e, ProductRated)]
