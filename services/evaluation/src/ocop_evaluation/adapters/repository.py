@@ -24,7 +24,7 @@ from ocop_contracts.events.registry import ProductUpdated
 from ocop_evaluation.domain.resends import SourceRating
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.mongo import Database, Document
-from ocop_platform.outbox import push_outbox
+from ocop_platform.outbox import update_with_events
 
 PRODUCTS = "products"
 ROUNDS = "rounds"
@@ -92,7 +92,7 @@ class MongoEvaluationRepository:
             update["$push"] = {"applied": applied_key}
         for operator, value in (extra or {}).items():
             update[operator] = {**update.get(operator, {}), **value}
-        result = await self._db[PRODUCTS].update_one(query, push_outbox(update, events))
+        result = await update_with_events(self._db[PRODUCTS], query, update, events)
         return result.modified_count == 1
 
     async def products_due(self, today: date, limit: int) -> list[Document]:

@@ -12,7 +12,13 @@ from pymongo.errors import DuplicateKeyError
 
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.mongo import Database, Document
-from ocop_platform.outbox import OUTBOX_FIELD, outbox_entries
+from ocop_platform.outbox import (
+    OUTBOX_FIELD,
+    insert_with_events,
+    mark_pending,
+    outbox_entries,
+    update_with_events,
+)
 from ocop_promotion.domain.compliance import CertificateStatus, Certification
 from ocop_promotion.domain.feed import Change, FeedEntry, ProductFacts
 from ocop_promotion.service_layer.queries import FeedQuery, ListingQuery
@@ -165,6 +171,8 @@ class MongoPromotionRepository:
         added = await insert_once(self._db[FEED], {"_id": entry.entry_id, **_feed_doc(entry)})
         pending = {"_id": entry.entry_id, OUTBOX_FIELD: outbox_entries(events)}
         await insert_once(self._db[FEED_OUTBOX], pending)
+        # Marked even when it was there already: a crash may have come before its marker.
+        await mark_pending(self._db[FEED_OUTBOX], [entry.entry_id])
         return added
 
     async def forget_published_feed_events(self) -> int:
@@ -318,8 +326,7 @@ class MongoPromotionRepository:
     async def insert_aggregate(
         self, collection: str, doc: Document, events: list[Any], version: int = 1
     ) -> None:
-        document = {**doc, "version": version, OUTBOX_FIELD: outbox_entries(events)}
-        await self._db[collection].insert_one(document)
+        await insert_with_events(self._db[collection], {**doc, "version": version}, events)
 
     async def update_aggregate(
         self,
@@ -331,12 +338,9 @@ class MongoPromotionRepository:
         bump: int = 1,
     ) -> None:
         """One single-document write: new state and its events, guarded by the version read."""
-        update: Document = {"$set": {**fields, "version": version + bump}}
-        if events:
-            update["$push"] = {OUTBOX_FIELD: {"$each": outbox_entries(events)}}
-        result = await self._db[collection].update_one(
-            {"_id": aggregate_id, "version": version}, update
-        )
+        query = {"_id": aggregate_id, "version": version}
+        update = {"$set": {**fields, "version": version + bump}}
+        result = await update_with_events(self._db[collection], query, update, events)
         if result.matched_count != 1:
             raise VersionConflict(f"{collection}/{aggregate_id} changed meanwhile")
 

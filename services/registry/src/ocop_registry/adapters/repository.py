@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ocop_contracts import Event
 from ocop_platform.mongo import Database, Document
-from ocop_platform.outbox import outbox_entries, push_outbox
+from ocop_platform.outbox import insert_many_with_events, insert_with_events, update_with_events
 from ocop_registry.domain.duplicates import Candidate
 
 ENTITIES = "entities"
@@ -49,12 +49,13 @@ class MongoRegistryRepository:
     # --- entities ------------------------------------------------------------------------
 
     async def add_entity(self, doc: Document, events: Sequence[Event]) -> None:
-        await self._db[ENTITIES].insert_one({**doc, "outbox": outbox_entries(events)})
+        await insert_with_events(self._db[ENTITIES], doc, events)
 
     async def add_many(self, collection: str, docs: list[Document]) -> None:
-        """Import path: plain inserts (each document already holds its outbox)."""
+        """Import path: bulk inserts (each document already holds its outbox), then their
+        pending markers in bulk."""
         if docs:
-            await self._db[collection].insert_many(docs, ordered=False)
+            await insert_many_with_events(self._db[collection], docs)
 
     async def get_entity(self, entity_id: str) -> Document | None:
         return await self._db[ENTITIES].find_one({"_id": entity_id}, _HIDDEN)
@@ -74,8 +75,9 @@ class MongoRegistryRepository:
     ) -> bool:
         """Optimistic: applies only if the stored version is still `version`."""
         new_version = version + 1 if bump else version
-        update = push_outbox({"$set": {**fields, "version": new_version}}, events)
-        result = await self._db[ENTITIES].update_one({"_id": entity_id, "version": version}, update)
+        query = {"_id": entity_id, "version": version}
+        update = {"$set": {**fields, "version": new_version}}
+        result = await update_with_events(self._db[ENTITIES], query, update, events)
         return result.modified_count == 1
 
     async def products_of_entity(self, entity_id: str) -> list[Document]:
@@ -113,7 +115,7 @@ class MongoRegistryRepository:
 
     async def add_product(self, doc: Document, events: Sequence[Event]) -> None:
         try:
-            await self._db[PRODUCTS].insert_one({**doc, "outbox": outbox_entries(events)})
+            await insert_with_events(self._db[PRODUCTS], doc, events)
         except DuplicateKeyError as exc:
             raise DuplicateCode(doc["code_key"]) from exc
 
@@ -142,11 +144,10 @@ class MongoRegistryRepository:
         new_version: int,
     ) -> bool:
         """Optimistic: applies only if the stored version is still `version`."""
-        update = push_outbox({"$set": {**fields, "version": new_version}}, events)
+        query = {"_id": product_id, "version": version}
+        update = {"$set": {**fields, "version": new_version}}
         try:
-            result = await self._db[PRODUCTS].update_one(
-                {"_id": product_id, "version": version}, update
-            )
+            result = await update_with_events(self._db[PRODUCTS], query, update, events)
         except DuplicateKeyError as exc:
             raise DuplicateCode(fields.get("code_key", "")) from exc
         return result.modified_count == 1
