@@ -57,6 +57,10 @@ async def _measure(coll: AsyncCollection[Document], size: int, ops: int) -> dict
         "update_one by _id": await _rate(
             n, lambda i: coll.update_one({"_id": ids[i]}, {"$inc": {"version": 1}})
         ),
+        # The aggregates' optimistic-concurrency save: _id plus the version read.
+        "guarded update": await _rate(
+            n, lambda i: coll.update_one({"_id": ids[i], "version": 2}, {"$inc": {"version": 1}})
+        ),
         "delete_one by _id": await _rate(n, lambda i: coll.delete_one({"_id": ids[i]})),
     }
 

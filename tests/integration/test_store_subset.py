@@ -283,3 +283,37 @@ async def test_sort_skip_limit(coll: AsyncCollection[Doc]) -> None:
     page = [d["_id"] async for d in coll.find({}).sort([("score", DESCENDING)]).skip(3).limit(4)]
 
     assert page == ["p6", "p5", "p4", "p3"]
+
+
+# --- an _id equality beside other conditions (FerretDB patch 0002 pushes only the _id down) --
+
+
+@pytest.mark.parametrize(
+    ("extra", "matches"),
+    [
+        ({"version": 2}, True),
+        ({"version": 1}, False),
+        ({"$or": [{"status": "open"}, {"version": 9}]}, True),
+        ({"$or": [{"status": "closed"}, {"version": 9}]}, False),
+        ({"tags.0": "b"}, False),
+    ],
+)
+async def test_every_condition_beside_the_id_still_decides(
+    coll: AsyncCollection[Doc], extra: Doc, matches: bool
+) -> None:
+    await coll.insert_many(
+        [{"_id": "p1", "version": 2, "status": "open", "tags": ["a"]}, {"_id": "p2", "version": 2}]
+    )
+    found = await coll.find_one({"_id": "p1", **extra})
+    updated = await coll.update_one({"_id": "p1", **extra}, {"$set": {"seen": True}})
+    modified = await coll.find_one_and_update(
+        {"_id": "p1", **extra}, {"$set": {"again": True}}, return_document=ReturnDocument.AFTER
+    )
+    deleted = await coll.delete_one({"_id": "p1", **extra})
+    assert (found is not None, updated.matched_count, modified is not None) == (
+        matches,
+        int(matches),
+        matches,
+    )
+    assert deleted.deleted_count == int(matches)
+    assert await coll.count_documents({"_id": "p2", "seen": {"$exists": True}}) == 0
