@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pymongo import MongoClient
@@ -39,9 +39,19 @@ class FerretNode:
     process: NativeProcess
     mongo_url: str
     workdir: Path
+    argv: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
         self.process.stop()
+
+    def restart(self, timeout: float = DEFAULT_READY_TIMEOUT_S) -> None:
+        """Start the store again on the same port and data (after a crash, in fault tests)."""
+        self.process.stop()
+        self.process = NativeProcess.start(
+            "ferretdb", self.argv, log=self.workdir / "ferretdb.log",
+            pidfile=self.workdir / "ferretdb.pid",
+        )  # fmt: skip
+        self.process.wait_ready(lambda: mongo_answers(self.mongo_url), timeout)
 
 
 def start_ferretdb(
@@ -57,7 +67,7 @@ def start_ferretdb(
     )
     url = mongo_url(port)
     proc.wait_ready(lambda: port_open(HOST, port) and mongo_answers(url), timeout)
-    return FerretNode(proc, url, workdir)
+    return FerretNode(proc, url, workdir, argv)
 
 
 def mongo_answers(url: str, timeout_ms: int = 2000) -> bool:

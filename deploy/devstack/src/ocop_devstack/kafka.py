@@ -7,7 +7,7 @@ import base64
 import subprocess
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -170,9 +170,19 @@ class KafkaNode:
     process: NativeProcess
     bootstrap: str
     layout: KafkaLayout
+    argv: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
         self.process.stop()
+
+    def restart(self, timeout: float = DEFAULT_READY_TIMEOUT_S) -> None:
+        """Start the broker again on the same port and data (after a crash, in fault tests)."""
+        self.process.stop()
+        self.process = NativeProcess.start(
+            "kafka", self.argv, log=self.layout.log, pidfile=self.layout.pidfile,
+            cwd=self.layout.workdir,
+        )  # fmt: skip
+        self.process.wait_ready(lambda: kafka_answers(self.bootstrap), timeout)
 
 
 def start_kafka(
@@ -208,7 +218,7 @@ def start_kafka(
     proc = NativeProcess.start("kafka", argv, log=layout.log, pidfile=layout.pidfile, cwd=workdir)
     bootstrap = f"{HOST}:{port}"
     proc.wait_ready(lambda: port_open(HOST, port) and kafka_answers(bootstrap), timeout)
-    return KafkaNode(proc, bootstrap, layout)
+    return KafkaNode(proc, bootstrap, layout, argv)
 
 
 def _format_storage(libs: Path, layout: KafkaLayout) -> None:

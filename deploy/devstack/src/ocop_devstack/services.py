@@ -125,6 +125,9 @@ class ServiceStack:
         for name in names:
             self.wait_ready(name)
 
+    def process(self, service: str) -> NativeProcess:
+        return self._procs[service]
+
     def kill(self, service: str) -> None:
         """SIGKILL, as a crash would: no shutdown hooks, no final commit."""
         proc = self._procs[service]
