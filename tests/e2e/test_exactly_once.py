@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from ocop_contracts import ProductRated, RatingLevel, topics
+from ocop_contracts import ProductRated, topics
+from ocop_devstack.faults import burst_rating, publish_stream
 from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
 from tests.e2e.support import eventually, expect
@@ -19,38 +18,11 @@ from tests.e2e.support import eventually, expect
 pytestmark = pytest.mark.e2e
 
 
-def _rating(product_id: str, province: str, year: int, version: int) -> ProductRated:
-    """First rating 0→3★, second 3→4★ (an upgrade), as evaluation would publish them."""
-    return ProductRated(
-        producer="evaluation",
-        aggregate_id=product_id,
-        aggregate_version=version,
-        province_code=province,
-        product_id=product_id,
-        score=55.0 if version == 1 else 75.0,
-        stars=3 if version == 1 else 4,
-        previous_stars=0 if version == 1 else 3,
-        level=RatingLevel.PROVINCE,
-        rule_set_id="qd26-2026",
-        rated_on=date(year, 6, 1),
-        scoring_set_code="I.1.a",
-    )
+_rating = burst_rating  # 0→3★, then 3→4★, as evaluation publishes them
 
 
 async def _publish(bootstrap: str, events: list[ProductRated], pause_every: int = 50) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        for i, event in enumerate(events, start=1):
-            await producer.send(
-                topics.EVALUATION, event.to_json_bytes(), key=event.aggregate_id.encode()
-            )
-            if i % pause_every == 0:
-                await producer.flush()
-                await asyncio.sleep(0.05)  # a stream, not one burst: the kill lands mid-way
-        await producer.flush()
-    finally:
-        await producer.stop()
+    await publish_stream(bootstrap, topics.EVALUATION, events, pause_every)
 
 
 async def _report(http: httpx.AsyncClient, url: str, province: str, year: int) -> dict:

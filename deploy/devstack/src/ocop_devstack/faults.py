@@ -182,11 +182,11 @@ async def _prepare_burst(
         ]
         return lambda: _publish_to(bootstrap, stream, pause_every=50)
     products = [f"flt-{run}-{i}" for i in range(events // 2)]
-    rated = [_rated(p, province, year, v) for v in (1, 2) for p in products]
-    return lambda: _publish(bootstrap, topics.EVALUATION, rated, pause_every=50)
+    rated = [burst_rating(p, province, year, v) for v in (1, 2) for p in products]
+    return lambda: publish_stream(bootstrap, topics.EVALUATION, rated, pause_every=50)
 
 
-def _rated(product_id: str, province: str, year: int, version: int) -> ProductRated:
+def burst_rating(product_id: str, province: str, year: int, version: int) -> ProductRated:
     """First rating 0→3★, second 3→4★, as evaluation publishes them."""
     return ProductRated(
         producer="evaluation",
@@ -238,7 +238,7 @@ def _province_rating(product_id: str, province: str, year: int) -> ProductRated:
     )
 
 
-async def _publish(
+async def publish_stream(
     bootstrap: str, topic: str, events: Sequence[Event], pause_every: int = 0
 ) -> None:
     await _publish_to(bootstrap, [(topic, event) for event in events], pause_every)
