@@ -84,7 +84,7 @@ def test_a_terminated_benchmark_stops_kafka_and_the_store(
     tmp_path: Path, sig: signal.Signals
 ) -> None:
     log = tmp_path / "bench.log"
-    bench = [sys.executable, "bench/store_by_id.py", "--sizes", "5000000", "--ops", "1"]
+    bench = [sys.executable, "bench/store_lookup.py", "--sizes", "5000000", "--ops", "1"]
     proc = _start(bench, log)
     _wait_for(lambda: "store: " in log.read_text(), 180, "the benchmark to start", log)
     _terminate_and_check(proc, sig, expected=2, log=log)

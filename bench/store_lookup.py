@@ -1,6 +1,6 @@
 """Benchmark of reads and writes by `_id` as a collection grows, against the store's bulk insert.
 
-    uv run python bench/store_by_id.py [--sizes 200 5000 20000] [--ops 300] [--mongo-url URL]
+    uv run python bench/store_lookup.py [--sizes 200 5000 20000] [--ops 300] [--mongo-url URL]
 
 Every aggregate and read model of the platform is loaded and saved by `_id`. On FerretDB v1
 (SQLite) that path used to scan the whole table (deploy/native/ferretdb/patches/0001-…), so its
