@@ -54,6 +54,14 @@ def _app(probes: dict[str, Probe] | None = None) -> FastAPI:
         await asyncio.sleep(30)
         return {"never": "answered"}
 
+    @app.get("/shielded")
+    async def shielded() -> dict[str, str]:
+        try:
+            await asyncio.sleep(30)  # the first write hangs on a stalled store…
+        finally:  # …and the second must happen even when cancelled: cleanup that waits
+            await asyncio.shield(asyncio.sleep(3))
+        return {"late": "answer"}
+
     @app.get("/stream")
     async def stream() -> StreamingResponse:
         async def chunks() -> AsyncIterator[bytes]:
@@ -124,6 +132,15 @@ async def test_a_request_past_its_deadline_gets_503_naming_the_silent_dependency
     assert body["dependencies"] == ["store"]
     assert body["detail"] == "no answer within 0.5 s from: store"
     assert took < 5  # the deadline and one bounded probe, not the handler's 30 s
+
+
+async def test_a_request_stuck_in_a_shielded_write_is_answered_without_waiting_for_it() -> None:
+    async with _client(_app()) as client:
+        started = time.monotonic()
+        response = await client.get("/shielded")
+        took = time.monotonic() - started
+    assert response.status_code == 503
+    assert took < 2.5  # deadline, a moment's grace and one probe; not the write's 3 s
 
 
 async def test_a_slow_request_with_healthy_dependencies_still_gets_a_503() -> None:

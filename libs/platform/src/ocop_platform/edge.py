@@ -212,8 +212,11 @@ class Deadline:
             await self.app(scope, receive, send)
             return
         response_started = asyncio.Event()
+        abandoned = False
 
         async def watched_send(message: Message) -> None:
+            if abandoned:
+                return  # the caller already has its 503
             if message["type"] == "http.response.start":
                 response_started.set()
             await send(message)
@@ -232,8 +235,15 @@ class Deadline:
             return
         started.cancel()
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        # A request inside a shielded write (state, then its outbox marker) finishes that write
+        # first; the caller does not wait for it beyond a moment.
+        await asyncio.wait({task}, timeout=0.5)
+        if not task.done():
+            abandoned = True
+            task.add_done_callback(_forget)
+        elif not task.cancelled():
+            with contextlib.suppress(Exception):
+                task.result()
         await self._unavailable(scope, receive, send)
 
     async def _unavailable(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -245,3 +255,9 @@ class Deadline:
             message = f"the request took longer than {self.seconds:g} s; try again"
         log.warning("request deadline exceeded", extra={"path": scope["path"], "failing": failing})
         await unavailable_response(failing, message, self.retry_after)(scope, receive, send)
+
+
+def _forget(task: asyncio.Task[None]) -> None:
+    """Collect the outcome of a request abandoned at its deadline, so nothing is left unseen."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("a request abandoned at its deadline failed: %s", task.exception())
