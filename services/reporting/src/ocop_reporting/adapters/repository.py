@@ -37,7 +37,7 @@ from ocop_contracts.reference import find_scoring_set
 from ocop_contracts.reference.errors import ReferenceDataError, UnknownReferenceCodeError
 from ocop_contracts.vocabulary import ActivityKind, VenueKind
 from ocop_platform.idempotency import apply_if_newer, insert_once
-from ocop_platform.mongo import Database, Document
+from ocop_platform.mongo import Database, Document, is_ferretdb
 from ocop_platform.outbox import insert_with_events, update_with_events
 from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore, summary_ids
 from ocop_reporting.domain.progress import Target
@@ -138,6 +138,7 @@ class MongoReportingRepository:
         self._db = db
         self._summaries = SummaryStore(db)
         self._indexed: set[str] = set()  # province collections whose indexes this process made
+        self._secondary_indexes: bool | None = None  # None: not asked the server yet
 
     @property
     def db(self) -> Database:
@@ -158,6 +159,12 @@ class MongoReportingRepository:
         if current_code in self._indexed:
             return
         self._indexed.add(current_code)
+        if self._secondary_indexes is None:
+            # FerretDB v1 never uses them for a query but maintains them on every write, which
+            # slows the one store all four services share: declared for MongoDB only.
+            self._secondary_indexes = not await is_ferretdb(self._db)
+        if not self._secondary_indexes:
+            return
         for base, indexes in FACT_INDEXES.items():
             for keys in indexes:
                 await self._db[fact_collection(base, current_code)].create_index(keys)
@@ -632,7 +639,13 @@ class MongoReportingRepository:
         return len(await self._db[name].distinct(key, flt))
 
     async def rating_count(self, where: Unit, year: int) -> int:
-        return SummaryView(await self._summaries.read_units(where, [year])).ratings()
+        # Kept a count of the facts: a set of every rating's id in the summary would make each
+        # summary write rewrite a document growing with the province's ratings.
+        if where.edition == "2025" and where.code == where.current_code:
+            flt: Document = {"current_code": where.code, "year": year}
+        else:
+            flt = {"unit_code": where.code, "edition": where.edition, "year": year}
+        return await self._db[fact_collection(RATINGS, where.current_code)].count_documents(flt)
 
     async def latest_stars(self, where: Unit, as_of: date | None) -> dict[str, Document]:
         """Each product's latest rating on or before `as_of`, keyed by product id."""

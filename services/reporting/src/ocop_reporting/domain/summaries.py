@@ -9,7 +9,6 @@ Every figure is a set, never a counter, so applying a fact twice changes nothing
 - product and round marks are strings `"<day> <id>"` added with `$addToSet` (`crossed.<k>`: a
   rating that took the product from below k stars to k or more; `upgraded.<s>`: an upgrade to s
   stars; `proposed`: ≥90 points or proposed for 5★; `rounds`: a province council's round);
-- `rated` holds the event ids of the ratings (the "ratings counted" figure);
 - `producers.<key>` is the producer's latest state, written only by a version not older.
 The day inside each mark keeps periods and as-of days exact; a report de-duplicates by id.
 """
@@ -38,6 +37,7 @@ SUMMARY_METRICS = frozenset(
     }
 )
 PROPOSAL_SCORE = 90.0
+MIN_STARS = 3  # OCOP certifies from 3 stars; a target's min_stars is 3 to 5
 _DAY = len("2026-01-31")
 
 
@@ -72,8 +72,9 @@ def rating_marks(fact: Doc) -> dict[str, str]:
     """What one rating fact adds to its summary (`$addToSet`, one value per field)."""
     day, product = fact["day"], str(fact["product_id"])
     stars, before = int(fact["stars"]), int(fact["previous_stars"])
-    marks = {"rated": str(fact["_id"])}
-    for threshold in range(max(before + 1, 1), stars + 1):
+    marks: dict[str, str] = {}
+    # Targets count from 3 stars up (the contract's min_stars): lower thresholds are not kept.
+    for threshold in range(max(before + 1, MIN_STARS), stars + 1):
         marks[f"crossed.{threshold}"] = mark(day, product)
     if fact.get("upgraded"):
         marks[f"upgraded.{stars}"] = mark(day, product)
@@ -148,9 +149,6 @@ class SummaryView:
 
     def rounds(self, window: Window) -> int:
         return len(self._ids(["rounds"], window))
-
-    def ratings(self) -> int:
-        return len({event for doc in self._docs for event in doc.get("rated", [])})
 
     def producers(self, window: Window) -> list[Doc]:
         latest: dict[str, Doc] = {}
