@@ -1,5 +1,5 @@
 """Every outage scenario of ocop_devstack.faults on a stack of its own: the store and the broker
-stopped (SIGSTOP) and killed (SIGKILL, then restarted), and each consuming service killed,
+stopped (SIGSTOP) and killed (SIGKILL, then restarted), and each of the four services killed,
 each during a burst of 1,000 events. After the fault, reporting's count and promotion's feed
 hold exactly the burst: nothing lost, nothing applied twice. `bench/faults.py` prints the same
 scenarios' figures (requests answered, p99 latency)."""
@@ -36,3 +36,4 @@ async def test_no_event_is_lost_or_applied_twice(
     assert report.counted_at_fault < report.events, "the fault must strike mid-burst"
     assert (report.counted, report.feed_entries) == (report.events, report.events)
     assert (report.lost, report.double_applied) == (0, 0)
+    assert report.registry_shown == report.registry_expected

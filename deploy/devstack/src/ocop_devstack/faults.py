@@ -11,7 +11,9 @@ Each scenario uses a province and a year of its own. The burst is 500 products r
 victim, the 1,000 events it consumes for 500 products: each product's ProductRegistered and a
 province system's rating on the ingest topic, interleaved. Totals are read from reporting
 (ratings counted: one fact per event id) and promotion (newly-starred feed entries): both must
-reach exactly the ratings the burst carries once the fault is over.
+reach exactly the ratings the burst carries once the fault is over. When registry is the
+victim, its 500 products are first registered through its API, and it must also end up
+showing each one's latest stars (4★).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from ocop_contracts import Event, ProductRated, ProductRegistered, RatingLevel, topics
+from ocop_contracts.reference import communes_of
 from ocop_devstack.ferretdb import FerretNode, start_ferretdb
 from ocop_devstack.kafka import KafkaNode, start_kafka
 from ocop_devstack.process import NativeProcess
@@ -96,6 +99,7 @@ SCENARIOS: tuple[Fault, ...] = (
     Fault("reporting", "kill"),
     Fault("promotion", "kill"),
     Fault("evaluation", "kill"),
+    Fault("registry", "kill"),
 )
 
 
@@ -109,6 +113,8 @@ class Report:
     counted_at_fault: int = 0  # by reporting, when the fault struck (must be under events)
     counted: int = 0  # by reporting
     feed_entries: int = 0  # by promotion
+    registry_expected: int = 0  # products whose stars registry must show (registry's scenario)
+    registry_shown: int = 0
     settle_seconds: float = 0.0
 
     @property
@@ -119,7 +125,8 @@ class Report:
 
     @property
     def lost(self) -> int:
-        return max(0, self.events - self.counted) + max(0, self.events - self.feed_entries)
+        missing = max(0, self.events - self.counted) + max(0, self.events - self.feed_entries)
+        return missing + max(0, self.registry_expected - self.registry_shown)
 
     @property
     def double_applied(self) -> int:
@@ -146,7 +153,7 @@ async def run_scenario(stack: FaultStack, fault: Fault, province: str, events: i
     report = Report(fault.name, events // 2 if fault.target == "evaluation" else events)
     headers = {"Authorization": f"Bearer {_token()}"}
     async with httpx.AsyncClient(headers=headers, timeout=15.0) as http:
-        burst = await _prepare_burst(stack, fault, province, year, events)
+        burst = await _prepare_burst(stack, http, fault, (province, year), events, report)
         probing = asyncio.create_task(_probe_forever(stack, http, province, year, report))
         publishing = asyncio.create_task(burst())
         report.counted_at_fault = await _until_under_way(stack, http, province, year)
@@ -166,10 +173,15 @@ async def run_scenario(stack: FaultStack, fault: Fault, province: str, events: i
 
 
 async def _prepare_burst(
-    stack: FaultStack, fault: Fault, province: str, year: int, events: int
+    stack: FaultStack,
+    http: httpx.AsyncClient,
+    fault: Fault,
+    where: tuple[str, int],
+    events: int,
+    report: Report,
 ) -> Callable[[], Coroutine[Any, Any, None]]:
     run = uuid.uuid4().hex[:6]
-    bootstrap = stack.kafka.bootstrap
+    (province, year), bootstrap = where, stack.kafka.bootstrap
     if fault.target == "evaluation":
         products = [f"flt-{run}-{i}" for i in range(events // 2)]
         stream: list[tuple[str, Event]] = [
@@ -181,9 +193,38 @@ async def _prepare_burst(
             )
         ]
         return lambda: _publish_to(bootstrap, stream, pause_every=50)
-    products = [f"flt-{run}-{i}" for i in range(events // 2)]
+    if fault.target == "registry":
+        products = await _register_products(stack, http, province, events // 2)
+        report.registry_expected = len(products)
+    else:
+        products = [f"flt-{run}-{i}" for i in range(events // 2)]
     rated = [burst_rating(p, province, year, v) for v in (1, 2) for p in products]
     return lambda: publish_stream(bootstrap, topics.EVALUATION, rated, pause_every=50)
+
+
+async def _register_products(
+    stack: FaultStack, http: httpx.AsyncClient, province: str, count: int
+) -> list[str]:
+    """Products registry owns (it ignores ratings of products it does not know)."""
+    registry = stack.services.url("registry")
+    producer = {
+        "name": f"HTX thử sự cố {uuid.uuid4().hex[:6]}",
+        "legal_form": "cooperative",
+        "province_code": province,
+        "commune_code": communes_of(province)[0],
+    }
+    entity = (await http.post(f"{registry}/entities", json=producer)).raise_for_status().json()
+    ids = []
+    for i in range(count):
+        body = {
+            "entity_id": entity["entity_id"],
+            "name": f"Sản phẩm thử sự cố số {i}",
+            "scoring_set_code": "I.1.a",
+            "year": 2026,
+        }
+        created = (await http.post(f"{registry}/products", json=body)).raise_for_status()
+        ids.append(str(created.json()["product_id"]))
+    return ids
 
 
 def burst_rating(product_id: str, province: str, year: int, version: int) -> ProductRated:
@@ -371,3 +412,21 @@ async def _settle(
     await asyncio.sleep(3.0)
     with contextlib.suppress(httpx.HTTPError):
         report.counted, report.feed_entries = await _counts(stack, http, province, year)
+    if report.registry_expected:
+        report.registry_shown = await _registry_shows(stack, http, province, report)
+
+
+async def _registry_shows(
+    stack: FaultStack, http: httpx.AsyncClient, province: str, report: Report
+) -> int:
+    """How many of the scenario's products registry shows at their latest stars (4★)."""
+    url = f"{stack.services.url('registry')}/products"
+    params: dict[str, str | int] = {"province_code": province, "stars": 4, "page_size": 1}
+    deadline, shown = time.monotonic() + SETTLE_TIMEOUT, 0
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            shown = int((await http.get(url, params=params)).json()["total"])
+            if shown >= report.registry_expected:
+                break
+        await asyncio.sleep(0.5)
+    return shown
