@@ -382,7 +382,7 @@ async def _counts(
 async def _until_under_way(
     stack: FaultStack, http: httpx.AsyncClient, province: str, year: int
 ) -> int:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + SETTLE_TIMEOUT  # the last fault's rebalance may still run
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
             counted, _ = await _counts(stack, http, province, year)
