@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -9,8 +10,10 @@ from datetime import date
 from typing import Any, cast
 
 import pytest
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.subscriber.usecase import BatchSubscriber
 from pymongo.errors import AutoReconnect, ConnectionFailure
 
 from ocop_contracts import (
@@ -410,3 +413,159 @@ async def test_dead_letter_publisher_truncates_a_long_reason() -> None:
     await publisher.send(letter(reason="x" * 5000))
 
     assert len(broker.published[0][2]["headers"]["x-dlq-reason"]) == 2000
+
+
+# --- batches ------------------------------------------------------------------------------------
+
+
+def batch(*values: bytes) -> KafkaMessage:
+    """A batch subscriber's message: records of one poll, one partition, consecutive offsets."""
+    records = tuple(
+        FakeRecord(topic=topics.EVALUATION, partition=1, offset=100 + i, key=b"prd-1", value=v)
+        for i, v in enumerate(values)
+    )
+    return cast(KafkaMessage, FakeMessage(raw_message=records, body=list(values)))  # type: ignore[arg-type]
+
+
+def versions(n: int) -> list[ProductRated]:
+    return [rated().model_copy(update={"aggregate_version": v}) for v in range(1, n + 1)]
+
+
+async def test_applies_a_batch_in_poll_order() -> None:
+    setup, handler = Setup(), Handler()
+    events = versions(4)
+
+    await setup.dispatch(on_evaluation(handler), batch(*(e.to_json_bytes() for e in events)))
+
+    assert handler.calls == events
+    assert setup.dispatcher.handled == 4
+
+
+async def test_dead_letters_a_bad_record_mid_batch_and_applies_the_rest() -> None:
+    setup, handler = Setup(), Handler()
+    first, last = versions(2)
+
+    await setup.dispatch(
+        on_evaluation(handler), batch(first.to_json_bytes(), b"not json", last.to_json_bytes())
+    )
+
+    assert handler.calls == [first, last]
+    (letter,) = setup.dead_letters.sent
+    assert (letter.offset, letter.value) == (101, b"not json")
+    assert (setup.dispatcher.handled, setup.dispatcher.dead_lettered) == (2, 1)
+
+
+async def test_a_rejected_record_mid_batch_is_dead_lettered_with_its_reason() -> None:
+    setup = Setup()
+    handler = Handler(DomainError("unknown province code 99", field="province_code"))
+    rejected, applied = versions(2)
+
+    await setup.dispatch(
+        on_evaluation(handler), batch(rejected.to_json_bytes(), applied.to_json_bytes())
+    )
+
+    (letter,) = setup.dead_letters.sent
+    assert letter.offset == 100
+    assert letter.reason == "ProductRated rejected (province_code): unknown province code 99"
+    assert handler.calls == [rejected, applied]
+
+
+async def test_an_outage_mid_batch_stops_it_and_raises_so_nothing_is_committed() -> None:
+    setup = Setup()
+    applied = ProductVersions()
+    applied.fail_once_at(2, ConnectionFailure("store down"))
+    events = versions(4)
+
+    with pytest.raises(ConnectionFailure):
+        await setup.dispatch(on_evaluation(applied), batch(*(e.to_json_bytes() for e in events)))
+
+    assert applied.attempted == [1, 2]  # nothing after the outage is tried
+    assert setup.dead_letters.sent == []
+    assert setup.dispatcher.handled == 1
+
+
+async def test_a_redelivered_batch_is_applied_once_the_prefix_absorbed_as_duplicates() -> None:
+    setup = Setup()
+    applied = ProductVersions()
+    applied.fail_once_at(3, ConnectionFailure("store down"))
+    redelivered = batch(*(e.to_json_bytes() for e in versions(4)))
+    with pytest.raises(ConnectionFailure):
+        await setup.dispatch(on_evaluation(applied), redelivered)
+
+    await setup.dispatch(on_evaluation(applied), redelivered)  # what Kafka sends after the nack
+
+    assert applied.stored_version == 4
+    assert applied.applied == [1, 2, 3, 4]  # each version took effect exactly once
+    assert setup.dispatcher.duplicates == 2  # versions 1 and 2, seen again
+    assert setup.dead_letters.sent == []
+
+
+async def test_lets_other_tasks_run_between_the_records_of_a_batch() -> None:
+    setup, handler = Setup(), Handler()  # a handler that never waits for anything
+    turns = 0
+
+    async def another_task() -> None:  # e.g. an HTTP request waiting for the store connection
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(another_task())
+    await asyncio.sleep(0)
+    before = turns
+    await setup.dispatch(on_evaluation(handler), batch(*(e.to_json_bytes() for e in versions(5))))
+    other.cancel()
+
+    assert turns - before >= 4
+
+
+class ProductVersions:
+    """An apply-if-newer read model of one product, like the services' handlers."""
+
+    def __init__(self) -> None:
+        self.stored_version = 0
+        self.attempted: list[int] = []
+        self.applied: list[int] = []
+        self._failures: dict[int, BaseException] = {}
+
+    def fail_once_at(self, version: int, error: BaseException) -> None:
+        self._failures[version] = error
+
+    async def __call__(self, event: ProductRated) -> Outcome | None:
+        self.attempted.append(event.aggregate_version)
+        if error := self._failures.pop(event.aggregate_version, None):
+            raise error
+        if event.aggregate_version <= self.stored_version:
+            return Outcome.DUPLICATE
+        self.stored_version = event.aggregate_version
+        self.applied.append(event.aggregate_version)
+        return None
+
+
+def subscribers_of(router_batch_size: int) -> list[Any]:
+    broker = KafkaBroker()
+    subscription = on_evaluation(Handler())
+    broker.include_router(
+        consumer_router(
+            [subscription],
+            Dispatcher(RecordingDeadLetters()),
+            "ocop.reporting",
+            batch_size=router_batch_size,
+        )
+    )
+    return list(broker.subscribers)
+
+
+def test_a_batch_size_above_one_makes_batch_subscribers_of_that_size() -> None:
+    (subscriber,) = subscribers_of(250)
+
+    assert isinstance(subscriber, BatchSubscriber)
+    assert subscriber.max_records == 250
+    assert subscriber.ack_policy is AckPolicy.NACK_ON_ERROR
+
+
+def test_a_batch_size_of_one_keeps_one_message_per_commit() -> None:
+    (subscriber,) = subscribers_of(1)
+
+    assert not isinstance(subscriber, BatchSubscriber)
+    assert subscriber.ack_policy is AckPolicy.NACK_ON_ERROR

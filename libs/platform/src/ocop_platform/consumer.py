@@ -1,11 +1,12 @@
-"""At-least-once consumption with bounded retries and a dead-letter topic.
+"""At-least-once consumption in batches, with bounded retries and a dead-letter topic.
 
-Each subscription lists the event types it handles (one routing table per service). For every
-message: decode and validate → on failure, dead-letter it with the reason; run the handler → on a
-store or broker outage, nack so Kafka redelivers (nothing is dead-lettered for an outage); on a
-domain rule it breaks, dead-letter it at once; on any other error retry a bounded number of
-times, then dead-letter. The offset is committed only after
-that, so a crash redelivers and the handlers (idempotent by design) absorb the repeat.
+Each subscription lists the event types it handles (one routing table per service). A poll
+returns up to ``batch_size`` records; each one, in order: decode and validate → on failure,
+dead-letter it with the reason; run the handler → on a domain rule it breaks, dead-letter it at
+once; on any other error retry a bounded number of times, then dead-letter; on a store or broker
+outage, stop and raise, so nothing of the batch is committed and Kafka redelivers all of it
+(nothing is dead-lettered for an outage). The offsets are committed once, after the whole batch,
+so a crash redelivers and the handlers (idempotent by design) absorb the repeat.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class DeadLetterPublisher:
 
 
 class Dispatcher:
-    """Routes one Kafka message to its handler, with the retry and dead-letter policy above."""
+    """Routes Kafka messages (one, or a batch) to their handlers, with the policy above."""
 
     def __init__(
         self,
@@ -134,9 +135,16 @@ class Dispatcher:
         self.duplicates = 0  # handled messages a handler recognised as re-sends
 
     async def dispatch(self, subscription: Subscription, msg: KafkaMessage) -> None:
-        record = msg.raw_message
-        assert not isinstance(record, tuple), "subscribers here consume one message at a time"
-        raw: bytes = record.value if isinstance(record.value, bytes) else bytes(msg.body)
+        """Apply one message, or a batch in poll order (which keeps each partition's order, so
+        each key's). An outage propagates at once: the caller must not commit the batch."""
+        for record, raw in _records(msg):
+            await self._dispatch_record(subscription, record, raw)
+            # Let waiting tasks run between records. pymongo's pool hands a returned connection
+            # to whoever asks first, and the loop asks again at once: on FerretDB's single
+            # connection a batch applied back to back would starve the HTTP requests.
+            await asyncio.sleep(0)
+
+    async def _dispatch_record(self, subscription: Subscription, record: Any, raw: bytes) -> None:
         if too_large := subscription.oversize(raw, None):  # never parse a huge message
             await self._dead_letter(record, raw, too_large, attempts=0)
             return
@@ -200,11 +208,42 @@ class Dispatcher:
         self.dead_lettered += 1  # only once it is out: a failed send is nacked and redelivered
 
 
+def _records(msg: KafkaMessage) -> list[tuple[Any, bytes]]:
+    """(record, its bytes) of a message or of a batch subscriber's message, in poll order."""
+    if isinstance(msg.raw_message, tuple):
+        return [_with_bytes(r, body) for r, body in zip(msg.raw_message, msg.body, strict=True)]
+    return [_with_bytes(msg.raw_message, msg.body)]
+
+
+def _with_bytes(record: Any, body: Any) -> tuple[Any, bytes]:
+    return record, record.value if isinstance(record.value, bytes) else bytes(body)
+
+
+# How long a poll waits for a first record when there is none. FastStream then sleeps as long
+# again before the next poll, so an idle consumer picks up a new record within about 2× this.
+BATCH_WAIT_MS = 100
+
+
 def consumer_router(
-    subscriptions: Sequence[Subscription], dispatcher: Dispatcher, group_id: str
+    subscriptions: Sequence[Subscription],
+    dispatcher: Dispatcher,
+    group_id: str,
+    *,
+    batch_size: int = 1,
 ) -> KafkaRouter:
-    """The one KafkaRouter of a service: a subscriber per topic, committed after handling."""
+    """The one KafkaRouter of a service: a subscriber per topic, committed after handling.
+
+    With ``batch_size`` > 1 a subscriber takes up to that many records per poll and commits
+    once after all of them. On an error (an outage: the dispatcher handles every other one)
+    NACK_ON_ERROR commits nothing and seeks each partition of the batch back to its first
+    record, so the whole batch is redelivered (faststream.kafka.message.KafkaAckableMessage).
+    """
     router = KafkaRouter()
+    batching: dict[str, Any] = (
+        {"batch": True, "max_records": batch_size, "batch_timeout_ms": BATCH_WAIT_MS}
+        if batch_size > 1
+        else {}
+    )
     for subscription in subscriptions:
         router.subscriber(
             subscription.topic,
@@ -213,6 +252,7 @@ def consumer_router(
             auto_offset_reset="earliest",
             title=f"{group_id}:{subscription.topic}",
             description=_describe(subscription),
+            **batching,
         )(_bind(dispatcher, subscription))
     return router
 

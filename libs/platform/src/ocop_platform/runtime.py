@@ -101,7 +101,12 @@ def service_app(
     with their own limit (and no request deadline while the upload arrives)."""
     settings = infra.settings
     infra.broker.include_router(
-        consumer_router(subscriptions, infra.dispatcher, settings.consumer_group)
+        consumer_router(
+            subscriptions,
+            infra.dispatcher,
+            settings.consumer_group,
+            batch_size=settings.consumer_batch_size,
+        )
     )
     _document_publishers(infra.broker, infra.owned_topics)
     consumed = [s.topic for s in subscriptions]

@@ -36,6 +36,14 @@ class ServiceSettings(BaseSettings):
     # (the safety net for a crash between an aggregate's write and its marker's) runs this often.
     outbox_sweep_seconds: float = Field(default=300.0, gt=0, le=86_400)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    # 10, not more: with 100, e2e test_exactly_once's promotion feed fell behind on FerretDB.
+    consumer_batch_size: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Records a consumer takes per poll and commits at once; 1 commits after "
+        "every message.",
+    )
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0, le=60)
     consumer_group_prefix: str = "ocop"
     # Development creates missing topics at start-up; production provisions them beforehand

@@ -1,0 +1,230 @@
+"""Batched consumption on the real broker: FastStream's batch subscriber with our ack policy.
+
+What FastStream 0.7 does (faststream/kafka/message.py, middlewares/acknowledgement): after the
+handler returns, one commit of the consumer's positions; on an exception, NACK_ON_ERROR seeks
+each partition of the batch back to its first record and commits nothing, so the whole batch
+comes again. (MANUAL would do neither: the next batch's commit would skip the failed one.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pymongo.errors import ConnectionFailure
+
+from ocop_contracts import ProductRated, RatingLevel
+from ocop_devstack.infra import Infra
+from ocop_platform.consumer import (
+    DeadLetter,
+    DeadLetterPublisher,
+    Dispatcher,
+    Outcome,
+    Subscription,
+    consumer_router,
+)
+from ocop_platform.kafka import create_broker
+from ocop_platform.settings import ServiceSettings
+from ocop_platform.topics import ensure_topics
+
+pytestmark = pytest.mark.integration
+
+KEYS = 5
+VERSIONS = 8  # 40 records over 3 partitions, polled 10 at a time
+BATCH = 10
+Key = tuple[str, int]  # (product, version)
+
+
+def rating(product_id: str, version: int) -> ProductRated:
+    return ProductRated(
+        producer="evaluation",
+        aggregate_id=product_id,
+        aggregate_version=version,
+        province_code="82",
+        product_id=product_id,
+        score=50.0,
+        stars=3,
+        level=RatingLevel.PROVINCE,
+        rule_set_id="qd26-2026",
+        rated_on=date(2026, 6, 1),
+        scoring_set_code="I.1.a",
+    )
+
+
+class NoDeadLetters(DeadLetterPublisher):
+    def __init__(self) -> None:  # no broker: every record here is readable and accepted
+        self.sent: list[DeadLetter] = []
+
+    async def send(self, letter: DeadLetter) -> None:
+        self.sent.append(letter)
+
+
+@dataclass
+class ReadModel:
+    """Apply-if-newer per product, like the services' read models; the store "goes down" when
+    the ``failing`` event is applied, for as long as ``outage`` is set."""
+
+    outage: asyncio.Event = field(default_factory=asyncio.Event)
+    outage_hits: int = 0
+    failing: Key | None = None
+    stored: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    seen: list[Key] = field(default_factory=list)
+    out_of_order: list[Key] = field(default_factory=list)
+
+    async def apply(self, event: ProductRated) -> Outcome | None:
+        key = (event.aggregate_id, event.aggregate_version)
+        self.seen.append(key)
+        if key == self.failing and self.outage.is_set():
+            self.outage_hits += 1
+            raise ConnectionFailure("store down")
+        stored = self.stored[event.aggregate_id]
+        if event.aggregate_version <= stored:
+            return Outcome.DUPLICATE
+        if event.aggregate_version != stored + 1:  # a version overtook an earlier one
+            self.out_of_order.append(key)
+        self.stored[event.aggregate_id] = event.aggregate_version
+        return None
+
+
+@dataclass(frozen=True)
+class Polled:
+    partition: int
+    offset: int
+    key: Key
+
+
+class BatchRecordingDispatcher(Dispatcher):
+    """Remembers each batch it was given, and makes the third record of the second batch (of
+    three or more) the one the outage hits, so that the outage falls in the middle of a batch
+    that follows a committed one."""
+
+    def __init__(self, model: ReadModel) -> None:
+        super().__init__(NoDeadLetters(), backoff_seconds=0.05)
+        self.batches: list[list[Polled]] = []
+        self._model = model
+
+    async def dispatch(self, subscription: Subscription, msg: KafkaMessage) -> None:
+        records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+        batch = [Polled(r.partition, r.offset, _key(r.value)) for r in records]
+        self.batches.append(batch)
+        followed_one = any(len(earlier) >= 3 for earlier in self.batches[:-1])
+        if self._model.failing is None and len(batch) >= 3 and followed_one:
+            self._model.failing = batch[2].key
+        await super().dispatch(subscription, msg)
+
+
+def _key(value: bytes) -> Key:
+    document = json.loads(value)
+    return document["aggregate_id"], document["aggregate_version"]
+
+
+@pytest.fixture
+async def topic(infra: Infra) -> AsyncIterator[str]:
+    name = f"it.batch.{uuid.uuid4().hex[:8]}"
+    await ensure_topics(infra.kafka_bootstrap, [name], partitions=3)
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for version in range(1, VERSIONS + 1):
+            for k in range(KEYS):
+                event = rating(f"prd-{k}", version)
+                await producer.send(name, event.to_json_bytes(), key=event.aggregate_id.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+    yield name
+
+
+async def test_an_outage_mid_batch_commits_nothing_of_it_and_the_batch_comes_again(
+    infra: Infra, topic: str
+) -> None:
+    model = ReadModel()
+    dispatcher = BatchRecordingDispatcher(model)
+    model.outage.set()
+    group = f"{topic}.group"
+    broker = _consuming(infra, topic, group, model, dispatcher)
+    await broker.start()
+    try:
+        # Hit twice: the batch has come again, so whatever followed the first failure (a
+        # commit or a rewind) is done.
+        async with asyncio.timeout(60):
+            await _until(lambda: _hit_twice(model))
+        failing_batch = dispatcher.batches[-1]
+        committed = await _committed(infra, group, topic)
+        # Earlier batches are committed; of this one, nothing: each partition in it stays at
+        # its first record.
+        assert committed, "the batches before the failing one are committed"
+        for partition, first in _first_offsets(failing_batch).items():
+            assert committed.get(partition, 0) == first
+
+        model.outage.clear()  # the store is back
+        async with asyncio.timeout(60):
+            await _until(lambda: _everything_applied(model))
+            await _until(lambda: _all_committed(infra, group, topic))
+    finally:
+        await broker.stop()
+
+    assert model.stored == {f"prd-{k}": VERSIONS for k in range(KEYS)}
+    assert model.out_of_order == []
+    assert all(len(batch) <= BATCH for batch in dispatcher.batches)
+    # The records of the failing batch before the outage came again and were absorbed.
+    prefix = [polled.key for polled in failing_batch[:2]]
+    assert all(model.seen.count(key) >= 2 for key in prefix)
+    assert dispatcher.duplicates >= len(prefix)
+    assert dispatcher.handled == KEYS * VERSIONS + dispatcher.duplicates
+    assert dispatcher.dead_lettered == 0
+
+
+def _consuming(
+    infra: Infra, topic: str, group: str, model: ReadModel, dispatcher: Dispatcher
+) -> KafkaBroker:
+    broker = create_broker(ServiceSettings(kafka_bootstrap=infra.kafka_bootstrap))
+    subscription = Subscription(topic, {ProductRated: model.apply})
+    broker.include_router(consumer_router([subscription], dispatcher, group, batch_size=BATCH))
+    return broker
+
+
+def _first_offsets(batch: list[Polled]) -> dict[int, int]:
+    first: dict[int, int] = {}
+    for polled in batch:
+        first[polled.partition] = min(polled.offset, first.get(polled.partition, polled.offset))
+    return first
+
+
+async def _committed(infra: Infra, group: str, topic: str) -> dict[int, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    await admin.start()
+    try:
+        offsets: dict[TopicPartition, Any] = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic}
+
+
+async def _all_committed(infra: Infra, group: str, topic: str) -> bool:
+    committed = await _committed(infra, group, topic)
+    return sum(committed.values()) == KEYS * VERSIONS
+
+
+async def _hit_twice(model: ReadModel) -> bool:
+    return model.outage_hits >= 2
+
+
+async def _everything_applied(model: ReadModel) -> bool:
+    return sum(model.stored.values()) == KEYS * VERSIONS
+
+
+async def _until(condition: Callable[[], Awaitable[bool]]) -> None:
+    while not await condition():  # noqa: ASYNC110 - polls the consumer's and Kafka's state
+        await asyncio.sleep(0.1)
