@@ -2,16 +2,22 @@
 
     ./dev bench [--events 2000]
 
-Same N rating payloads through five paths, each on a fresh topic and database:
+Same N rating payloads through these paths, each on a fresh topic and database:
   raw-kafka              aiokafka: produce N (idempotent), consume N with batched getmany
                          (up to --batch records), committing once per batch; no store. The
                          baseline: what a plain Kafka consumer does.
   raw-kafka+store        the same, plus one insert per message into the document store
   raw-kafka/msg          aiokafka, committing after every message (getone); no store
   raw-kafka/msg+store    the same, plus one insert per message
+  consumer               the platform's consumer alone (FastStream subscriber + Dispatcher, up
+                         to --batch records per poll, one commit per batch) with the raw
+                         paths' handler: one insert per message. Its cost over raw-kafka+store
+                         is the platform's.
+  consumer/msg           the same with a batch of 1: a commit after every message
   pipeline               the platform: N aggregates with the event in their outbox →
                          OutboxRelay (publish, then $pullAll) → FastStream subscriber +
-                         Dispatcher (commit after handling) → reporting's read model (one fact
+                         Dispatcher (up to --batch records per poll, committed once after
+                         handling them) → reporting's read model (one fact
                          per event id, in the province's fact collection)
 It prints events/s of each path, the pipeline's two halves (relay drain; consume and store),
 and the ratios against the batched baseline. Infrastructure as in the tests: env URLs, Docker,
@@ -34,6 +40,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from ocop_contracts import ProductRated, RatingLevel, topics
 from ocop_devstack.infra import InfraStack
 from ocop_platform.consumer import Subscription, consumer_router
+from ocop_platform.idempotency import insert_once
 from ocop_platform.mongo import create_client
 from ocop_platform.outbox import outbox_entries
 from ocop_platform.runtime import build_infrastructure
@@ -133,19 +140,60 @@ async def _store(facts: Facts | None, record: ConsumerRecord[bytes, bytes]) -> N
         await facts.insert_one({"_id": f"{record.partition}:{record.offset}"})
 
 
+async def platform_consumer(
+    bootstrap: str, mongo_url: str, payloads: list[bytes], batch: int
+) -> float:
+    """Seconds to produce ``payloads`` and store one fact per message through the platform's
+    consumer (routing, parsing, retries, commits) with ``batch`` records per poll."""
+    name = f"benchconsumer{uuid.uuid4().hex[:8]}"
+    topic = f"bench.{name}"
+    await ensure_topics(bootstrap, [topic, f"{topic}.dlq"], partitions=3)
+    settings = ServiceSettings(service_name=name, kafka_bootstrap=bootstrap, mongo_url=mongo_url)
+    infra = build_infrastructure(settings, outbox_collections=[])
+    facts = infra.db["facts"]
+
+    async def store(event: ProductRated) -> None:
+        await insert_once(facts, {"_id": str(event.event_id)})
+
+    subscription = Subscription(topic, {ProductRated: store})
+    infra.broker.include_router(
+        consumer_router([subscription], infra.dispatcher, settings.consumer_group, batch_size=batch)
+    )
+    await infra.broker.start()
+    started = time.perf_counter()
+    try:
+        for i, payload in enumerate(payloads):
+            await infra.broker.publish(payload, topic, key=str(i).encode(), no_confirm=True)
+        await until(lambda: _at_least(facts.estimated_document_count(), len(payloads)))
+        return time.perf_counter() - started
+    finally:
+        await infra.broker.stop()
+        await infra.client.drop_database(settings.mongo_db)
+        await infra.client.close()
+
+
 async def pipeline(
-    bootstrap: str, mongo_url: str, events: list[ProductRated]
+    bootstrap: str, mongo_url: str, events: list[ProductRated], batch: int
 ) -> tuple[float, float]:
     """(seconds until the outbox is drained, seconds until every fact is stored)."""
     name = f"bench{uuid.uuid4().hex[:6]}"
     settings = ServiceSettings(
-        service_name=name, kafka_bootstrap=bootstrap, mongo_url=mongo_url, relay_batch_size=500
+        service_name=name,
+        kafka_bootstrap=bootstrap,
+        mongo_url=mongo_url,
+        relay_batch_size=500,
+        consumer_batch_size=batch,
     )
     infra = build_infrastructure(settings, outbox_collections=["ratings_outbox"])
     repository = MongoReportingRepository(infra.db)
     subscription = Subscription(topics.EVALUATION, {ProductRated: repository.record_rating})
     infra.broker.include_router(
-        consumer_router([subscription], infra.dispatcher, settings.consumer_group)
+        consumer_router(
+            [subscription],
+            infra.dispatcher,
+            settings.consumer_group,
+            batch_size=settings.consumer_batch_size,
+        )
     )
     await ensure_topics(bootstrap, [topics.EVALUATION, f"{topics.EVALUATION}.dlq"], partitions=3)
     # What the use cases leave behind: one document per aggregate, its event inside it.
@@ -193,9 +241,15 @@ async def main(n: int, batch: int) -> None:
             "raw-kafka/msg+store": await raw_kafka(
                 infra.kafka_bootstrap, payloads, infra.mongo_url, None
             ),
+            "consumer": await platform_consumer(
+                infra.kafka_bootstrap, infra.mongo_url, payloads, batch
+            ),
+            "consumer/msg": await platform_consumer(
+                infra.kafka_bootstrap, infra.mongo_url, payloads, 1
+            ),
         }
         drained, seconds["pipeline"] = await pipeline(
-            infra.kafka_bootstrap, infra.mongo_url, events
+            infra.kafka_bootstrap, infra.mongo_url, events, batch
         )
     rate = {name: n / value for name, value in seconds.items()}
     print(f"\n{n} events, batches of up to {batch}, infrastructure mode {infra.mode}")
@@ -203,8 +257,13 @@ async def main(n: int, batch: int) -> None:
     for name, value in rate.items():
         print(f"  {name:<20} {value:10.0f} events/s")
     print(f"  pipeline relay drained the outbox in {drained:.2f}s ({n / drained:.0f} events/s)")
-    for baseline in ("raw-kafka", "raw-kafka+store"):
-        print(f"  pipeline / {baseline:<16} = {rate['pipeline'] / rate[baseline]:.3f}")
+    for path, baseline in [
+        ("consumer", "raw-kafka+store"),
+        ("consumer/msg", "raw-kafka/msg+store"),
+        ("pipeline", "raw-kafka"),
+        ("pipeline", "raw-kafka+store"),
+    ]:
+        print(f"  {path + ' / ' + baseline:<34} = {rate[path] / rate[baseline]:.3f}")
 
 
 if __name__ == "__main__":
@@ -212,6 +271,6 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--batch", type=int, default=100, help="records per poll (raw-kafka)")
+    parser.add_argument("--batch", type=int, default=10, help="records per poll and commit")
     arguments = parser.parse_args()
     asyncio.run(main(arguments.events, arguments.batch))
