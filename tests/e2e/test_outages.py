@@ -113,7 +113,10 @@ async def test_a_stalled_store_gets_fast_503s_naming_it_and_recovers(
 async def test_1000_events_consumed_across_a_store_stall_count_exactly_once(
     stack: ServiceStack, own_store: FerretNode, infra: Infra, year: int, token: str
 ) -> None:
-    province, url = "01", stack.url("reporting")
+    # Its reporting reads the session's shared topics from the start: the kill-9 test's 1,000
+    # ratings of province 01 in the session's year are there too. A year of its own keeps
+    # this count this test's.
+    province, url, year = "01", stack.url("reporting"), year - 1 if year > 2040 else year + 1
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(headers=headers, timeout=CLIENT_TIMEOUT) as http:
         for metric in ("certified_products", "upgraded_products"):
