@@ -138,7 +138,8 @@ async def test_1000_events_consumed_across_a_store_stall_count_exactly_once(
             counted = int((await _report(http, url, province, year))["ratings_counted"])
             return counted if counted >= 100 else None
 
-        counted_before = await eventually(under_way, what="the burst to be under way")
+        # Its reporting first reads the session's whole history from offset 0: give it time.
+        counted_before = await eventually(under_way, timeout=240, what="the burst to be under way")
         async with stalled(own_store):
             await stream  # the rest of the burst arrives while nothing can be stored
             await asyncio.sleep(3.0)
