@@ -14,7 +14,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pymongo.errors import ConnectionFailure
 
-from ocop_contracts import ProductRated, RatingLevel
+from ocop_contracts import ProductRated
 from ocop_devstack.infra import Infra
 from ocop_platform.consumer import (
     DeadLetter,
@@ -37,6 +36,7 @@ from ocop_platform.consumer import (
 from ocop_platform.kafka import create_broker
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
+from tests.integration.support import rating
 
 pytestmark = pytest.mark.integration
 
@@ -44,22 +44,6 @@ KEYS = 5
 VERSIONS = 8  # 40 records over 3 partitions, polled 10 at a time
 BATCH = 10
 Key = tuple[str, int]  # (product, version)
-
-
-def rating(product_id: str, version: int) -> ProductRated:
-    return ProductRated(
-        producer="evaluation",
-        aggregate_id=product_id,
-        aggregate_version=version,
-        province_code="82",
-        product_id=product_id,
-        score=50.0,
-        stars=3,
-        level=RatingLevel.PROVINCE,
-        rule_set_id="qd26-2026",
-        rated_on=date(2026, 6, 1),
-        scoring_set_code="I.1.a",
-    )
 
 
 class NoDeadLetters(DeadLetterPublisher):

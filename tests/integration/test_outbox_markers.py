@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import date
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
 
-from ocop_contracts import ProductRated, RatingLevel, parse_event, topics
+from ocop_contracts import ProductRated, parse_event, topics
 from ocop_devstack.infra import Infra
 from ocop_platform.kafka import KafkaRecordSink, create_broker
 from ocop_platform.mongo import Database, Document, create_client
@@ -33,6 +32,7 @@ from ocop_platform.outbox import (
 )
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
+from tests.integration.support import rating
 
 pytestmark = pytest.mark.integration
 RATINGS = "ratings"
@@ -44,23 +44,6 @@ class ManualClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def rating(product_id: str, version: int) -> ProductRated:
-    return ProductRated(
-        producer="evaluation",
-        aggregate_id=product_id,
-        aggregate_version=version,
-        province_code="82",
-        product_id=product_id,
-        score=50.0 + version % 40,
-        stars=3,
-        previous_stars=0,
-        level=RatingLevel.PROVINCE,
-        rule_set_id="qd26-2026",
-        rated_on=date(2026, 6, 1),
-        scoring_set_code="I.1.a",
-    )
 
 
 @pytest.fixture

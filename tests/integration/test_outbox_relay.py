@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from ocop_contracts import ProductRated, RatingLevel, parse_event, topics
+from ocop_contracts import parse_event, topics
 from ocop_devstack.infra import Infra
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.kafka import KafkaRecordSink, create_broker
@@ -17,25 +16,9 @@ from ocop_platform.mongo import Database, create_client
 from ocop_platform.outbox import OutboxRelay, outbox_entries, push_outbox
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
+from tests.integration.support import rating
 
 pytestmark = pytest.mark.integration
-
-
-def rating(product_id: str, version: int) -> ProductRated:
-    return ProductRated(
-        producer="evaluation",
-        aggregate_id=product_id,
-        aggregate_version=version,
-        province_code="82",
-        product_id=product_id,
-        score=50.0 + version,
-        stars=3,
-        previous_stars=0,
-        level=RatingLevel.PROVINCE,
-        rule_set_id="qd26-2026",
-        rated_on=date(2026, 6, 1),
-        scoring_set_code="I.1.a",
-    )
 
 
 @pytest.fixture
