@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 from faststream import AckPolicy
@@ -92,6 +92,12 @@ class DeadLetter:
     attempts: int
 
 
+class DeadLetterSink(Protocol):
+    """Where the dispatcher puts what it rejects (a replay only counts them: sent live already)."""
+
+    async def send(self, letter: DeadLetter) -> None: ...
+
+
 class DeadLetterPublisher:
     """Writes the original bytes to ``<topic>.dlq`` with the reason in headers."""
 
@@ -122,7 +128,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        dead_letters: DeadLetterPublisher,
+        dead_letters: DeadLetterSink,
         *,
         max_attempts: int = 3,
         backoff_seconds: float = 0.2,
@@ -138,13 +144,16 @@ class Dispatcher:
         """Apply one message, or a batch in poll order (which keeps each partition's order, so
         each key's). An outage propagates at once: the caller must not commit the batch."""
         for record, raw in _records(msg):
-            await self._dispatch_record(subscription, record, raw)
+            await self.dispatch_record(subscription, record, raw)
             # Let waiting tasks run between records. pymongo's pool hands a returned connection
             # to whoever asks first, and the loop asks again at once: on FerretDB's single
             # connection a batch applied back to back would starve the HTTP requests.
             await asyncio.sleep(0)
 
-    async def _dispatch_record(self, subscription: Subscription, record: Any, raw: bytes) -> None:
+    async def dispatch_record(self, subscription: Subscription, record: Any, raw: bytes) -> None:
+        """Apply one record read from Kafka (its topic, partition, offset, key) whose bytes are
+        ``raw``. Public for replays: a rebuild reads the topics itself and applies each record
+        with the same parsing, routing and policy as live consumption."""
         if too_large := subscription.oversize(raw, None):  # never parse a huge message
             await self._dead_letter(record, raw, too_large, attempts=0)
             return
