@@ -29,6 +29,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pymongo.results import UpdateResult
 
 from ocop_contracts import Event, topic_of, utc_now
+from ocop_platform.background import BackgroundTask, Wakeup, supervise
 from ocop_platform.mongo import Database, Document
 
 OUTBOX_FIELD = "outbox"
@@ -219,24 +220,29 @@ class OutboxRelay:
         self._sweep_seconds = sweep_seconds
         self._clock = clock
         self._next_sweep = clock()  # the first pass sweeps: a crash may have left unmarked events
-        self._wake = asyncio.Event()
+        self.wakeup = Wakeup()
         self.published = 0
         self.swept = 0  # events that only the sweep found (a crash, or a write without a marker)
 
     def notify(self) -> None:
         """Called after a write with events, so they go out now instead of at the next poll."""
-        self._wake.set()
+        self.wakeup.set()
+
+    def background_task(self) -> BackgroundTask:
+        """Publish everything pending, then again at every notify() or every ``poll_seconds``."""
+        return BackgroundTask(
+            "outbox-relay", self.publish_all_pending, self._poll_seconds, wakeup=self.wakeup
+        )
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                while await self.publish_pending():
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # keep relaying: the broker or the store may come back
-                log.exception("outbox relay pass failed; retrying at the next poll")
-            await self._sleep_until_woken()
+        await supervise(self.background_task())
+
+    async def publish_all_pending(self) -> int:
+        """Passes until one finds nothing left; returns how many entries went out."""
+        sent = 0
+        while published := await self.publish_pending():
+            sent += published
+        return sent
 
     async def publish_pending(self) -> int:
         """One pass: the full sweep when it is due, then one batch of marked aggregates."""
@@ -318,11 +324,6 @@ class OutboxRelay:
         except Exception:
             log.warning("could not restore %d outbox markers; sweeping next", len(markers))
             self._next_sweep = self._clock()
-
-    async def _sleep_until_woken(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-        self._wake.clear()
 
 
 def pending_count(doc: dict[str, Any]) -> int:

@@ -21,6 +21,7 @@ from pymongo import AsyncMongoClient
 
 from ocop_contracts import TOPIC_OF, type_name
 from ocop_contracts.topics import dead_letter_topic
+from ocop_platform.background import BackgroundTask, running
 from ocop_platform.consumer import DeadLetterPublisher, Dispatcher, Subscription, consumer_router
 from ocop_platform.edge import (
     BROKER,
@@ -95,9 +96,13 @@ def service_app(
     api_routers: Sequence[APIRouter],
     subscriptions: Sequence[Subscription],
     on_startup: Startup | None = None,
+    on_shutdown: Startup | None = None,
+    background: Sequence[BackgroundTask] = (),
     upload_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
-    """``upload_limits``: path prefixes that take files larger than OCOP_MAX_REQUEST_BYTES,
+    """``background``: work supervised while the app runs, beside the outbox relay; it stops
+    before ``on_shutdown`` runs and the broker and the store close.
+    ``upload_limits``: path prefixes that take files larger than OCOP_MAX_REQUEST_BYTES,
     with their own limit (and no request deadline while the upload arrives)."""
     settings = infra.settings
     infra.broker.include_router(
@@ -125,13 +130,12 @@ def service_app(
                 settings.topic_replication_factor,
             )
         await infra.broker.start()
-        relay = asyncio.create_task(infra.relay.run_forever(), name="outbox-relay")
         try:
-            yield
+            async with running([infra.relay.background_task(), *background]):
+                yield
         finally:
-            relay.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay
+            if on_shutdown is not None:
+                await on_shutdown()
             await infra.broker.stop()
             await infra.client.close()
 

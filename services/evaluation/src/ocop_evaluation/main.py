@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from pydantic import Field
@@ -17,6 +14,7 @@ from ocop_evaluation.adapters.repository import OUTBOX_COLLECTIONS, MongoEvaluat
 from ocop_evaluation.entrypoints import api, consumers
 from ocop_evaluation.service_layer.dossiers import DossierService
 from ocop_evaluation.service_layer.services import EvaluationService
+from ocop_platform.background import BackgroundTask
 from ocop_platform.runtime import build_infrastructure, run_service, service_app
 from ocop_platform.settings import ServiceSettings
 
@@ -33,17 +31,13 @@ class EvaluationSettings(ServiceSettings):
     )
 
 
-async def _scheduler_loop(service: EvaluationService, clock: StoredClock, seconds: float) -> None:
-    while True:
-        try:
-            counts = await service.run_scheduler(await clock.today())
-            if any(counts.values()):
-                log.info("certificate scheduler emitted events", extra=counts)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the store may be back at the next tick
-            log.exception("certificate scheduler pass failed; retrying at the next tick")
-        await asyncio.sleep(seconds)
+def _scheduler(service: EvaluationService, clock: StoredClock, seconds: float) -> BackgroundTask:
+    async def one_pass() -> None:
+        counts = await service.run_scheduler(await clock.today())
+        if any(counts.values()):
+            log.info("certificate scheduler emitted events", extra=counts)
+
+    return BackgroundTask("certificate-scheduler", one_pass, seconds)
 
 
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
@@ -65,23 +59,8 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         api_routers=[api.router, api.admin],
         subscriptions=consumers.subscriptions(service),
         on_startup=repository.ensure_indexes,
+        background=[_scheduler(service, clock, settings.scheduler_seconds)],
     )
-    platform_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
-        async with platform_lifespan(a):
-            task = asyncio.create_task(
-                _scheduler_loop(service, clock, settings.scheduler_seconds), name="scheduler"
-            )
-            try:
-                yield
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    app.router.lifespan_context = lifespan
     app.state.evaluation = service
     app.state.dossiers = DossierService(service)
     app.state.clock = clock
