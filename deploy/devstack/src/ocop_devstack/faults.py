@@ -25,7 +25,7 @@ import signal
 import statistics
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -59,15 +59,19 @@ class FaultStack:
 
     @classmethod
     @contextlib.contextmanager
-    def running(cls, workdir: Path) -> Iterator[FaultStack]:
+    def running(
+        cls, workdir: Path, namespace: str = "faults", env: Mapping[str, str] | None = None
+    ) -> Iterator[FaultStack]:
+        """The stack; ``env`` adds settings to every service (e.g. OCOP_CLOCK)."""
         provisioned = provision_all()
         store = start_ferretdb(workdir / "ferretdb", provisioned.ferretdb_binary)
         try:
             kafka = start_kafka(workdir / "kafka", provisioned.kafka_libs, num_partitions=3)
             try:
                 services = ServiceStack.on_free_ports(
-                    kafka.bootstrap, store.mongo_url, workdir / "services", namespace="faults"
+                    kafka.bootstrap, store.mongo_url, workdir / "services", namespace=namespace
                 )
+                services.extra_env.update(env or {})
                 try:
                     services.start_all()
                     yield cls(kafka, store, services)
