@@ -20,6 +20,7 @@ from datetime import date
 
 from ocop_contracts import ProductRated, RatingLevel, utc_now
 from ocop_devstack.infra import InfraStack
+from ocop_platform.background import BackgroundTask, running
 from ocop_platform.mongo import create_client
 from ocop_platform.outbox import OutboxRecord, OutboxRelay
 from ocop_promotion.adapters.repository import OUTBOX_COLLECTIONS, MongoPromotionRepository
@@ -81,13 +82,12 @@ async def main(n: int, subscriptions: int) -> None:
             service = PromotionService(repo, placements)
             # The relay sweeps the outboxes and drained ones are forgotten, as in the service.
             relay = OutboxRelay(db, OUTBOX_COLLECTIONS, _NullSink(), poll_seconds=0.5)
-            relaying = asyncio.gather(relay.run_forever(), service.forget_published_forever())
-            started = time.perf_counter()
-            for event in events:
-                await service.on_product_rated(event)
-            handler = time.perf_counter() - started
-            relaying.cancel()
-            await asyncio.gather(relaying, return_exceptions=True)
+            forget = BackgroundTask("feed-outbox", repo.forget_published_feed_events, 5.0)
+            async with running([relay.background_task(), forget]):
+                started = time.perf_counter()
+                for event in events:
+                    await service.on_product_rated(event)
+                handler = time.perf_counter() - started
         finally:
             await client.drop_database(name)
             await client.close()

@@ -25,6 +25,7 @@ import httpx
 from ocop_contracts import utc_now
 from ocop_devstack.infra import InfraStack
 from ocop_devstack.process import free_ports
+from ocop_platform.background import BackgroundTask, running
 from ocop_platform.mongo import create_client
 from ocop_promotion.adapters.repository import EPOCH, MongoPromotionRepository
 from ocop_promotion.adapters.webhook_sender import HttpxWebhookSender
@@ -135,16 +136,17 @@ async def worker_run(
         ]
     )
     sender = HttpxWebhookSender(timeout_seconds=1.0)
-    worker = DeliveryWorker(repo, sender, RetryPolicy(initial_seconds=60), poll_seconds=0.5)
+    worker = DeliveryWorker(repo, sender, RetryPolicy(initial_seconds=60))
+    deliveries = BackgroundTask(
+        "webhook-deliveries", worker.start_due_drains, 0.5, on_stop=worker.stop_drains
+    )
     started = time.perf_counter()
-    task = asyncio.create_task(worker.run_forever())
     try:
-        while fast.count < len(feed):  # noqa: ASYNC110 - polls the receiver's counter
-            await asyncio.sleep(0.01)
-        return time.perf_counter() - started
+        async with running([deliveries]):
+            while fast.count < len(feed):  # noqa: ASYNC110 - polls the receiver's counter
+                await asyncio.sleep(0.01)
+            return time.perf_counter() - started
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
         await sender.close()
         await client.drop_database(name)
         await client.close()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from ocop_contracts import topics
+from ocop_contracts.clock import Clock
+from ocop_platform.background import BackgroundTask
 from ocop_platform.runtime import build_infrastructure, run_service, service_app
 from ocop_platform.settings import ServiceSettings
 from ocop_promotion.adapters.repository import OUTBOX_COLLECTIONS, MongoPromotionRepository
@@ -36,6 +34,32 @@ class PromotionSettings(ServiceSettings):
     certificate_sweep_seconds: float = Field(default=3600.0, gt=0, le=86_400)
 
 
+FEED_OUTBOX_SECONDS = 5.0
+
+
+def _background(
+    settings: PromotionSettings,
+    worker: DeliveryWorker,
+    service: PromotionService,
+    repository: MongoPromotionRepository,
+    clock: Clock,
+) -> list[BackgroundTask]:
+    async def sweep() -> None:
+        await service.sweep_lapsed_certificates(clock.today())
+
+    return [
+        BackgroundTask(
+            "webhook-deliveries",
+            worker.start_due_drains,
+            settings.webhook_poll_seconds,
+            wakeup=worker.wakeup,
+            on_stop=worker.stop_drains,
+        ),
+        BackgroundTask("certificate-sweep", sweep, settings.certificate_sweep_seconds),
+        BackgroundTask("feed-outbox", repository.forget_published_feed_events, FEED_OUTBOX_SECONDS),
+    ]
+
+
 def create_app(settings: PromotionSettings | None = None) -> FastAPI:
     settings = settings or PromotionSettings()
     infra = build_infrastructure(
@@ -53,7 +77,6 @@ def create_app(settings: PromotionSettings | None = None) -> FastAPI:
         repository,
         sender,
         policy,
-        poll_seconds=settings.webhook_poll_seconds,
         lease_seconds=settings.webhook_timeout_seconds + 30,
         clock=clock.now,
     )
@@ -78,29 +101,9 @@ def create_app(settings: PromotionSettings | None = None) -> FastAPI:
         api_routers=api.routers,
         subscriptions=consumers.subscriptions(service),
         on_startup=repository.ensure_indexes,
+        on_shutdown=sender.close,
+        background=_background(settings, worker, service, repository, clock),
     )
-    platform_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
-        async with platform_lifespan(app_):
-            tasks = [
-                asyncio.create_task(worker.run_forever(), name="webhook-deliveries"),
-                asyncio.create_task(
-                    service.sweep_forever(clock.today, settings.certificate_sweep_seconds),
-                    name="certificate-sweep",
-                ),
-                asyncio.create_task(service.forget_published_forever(), name="feed-outbox"),
-            ]
-            try:
-                yield
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-                await sender.close()
-
-    app.router.lifespan_context = lifespan
     app.state.promotion = service
     app.state.venues = venues
     app.state.placements = placements

@@ -2,17 +2,17 @@
 only ever waits on itself.
 
 Deliveries live in the store (created idempotently per subscription and feed entry), so they
-survive restarts. A supervisor loop finds subscriptions with due deliveries and runs one task per
-subscription; that task sends its due deliveries in order, each attempt claimed with a lease (so
-two instances never send the same attempt at once), logs every attempt and schedules the next one
-with exponential backoff until the receiver answers 2xx or the policy gives up ("failed", which a
-promotion team can redeliver by hand).
+survive restarts. A supervisor step (which the service runs as background work) finds the
+subscriptions with due deliveries and runs one task per subscription; that task sends its due
+deliveries in order, each attempt claimed with a lease (so two instances never send the same
+attempt at once), logs every attempt and schedules the next one with exponential backoff until
+the receiver answers 2xx or the policy gives up ("failed", which a promotion team can redeliver
+by hand).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from ocop_contracts import utc_now
+from ocop_platform.background import Wakeup
 from ocop_platform.mongo import Document
 from ocop_promotion.adapters.webhook_sender import SendResult
 from ocop_promotion.domain.feed import entry_json
@@ -52,41 +53,31 @@ class DeliveryWorker:
         sender: Sender,
         policy: RetryPolicy,
         *,
-        poll_seconds: float = 0.5,
         lease_seconds: float = 60.0,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._repo = repository
         self._sender = sender
         self._policy = policy
-        self._poll_seconds = poll_seconds
         self._lease = timedelta(seconds=lease_seconds)
         self._clock = clock
-        self._wake = asyncio.Event()
+        self.wakeup = Wakeup()
         self._drains: dict[str, asyncio.Task[None]] = {}
         self.sent = 0
 
     def wake(self) -> None:
-        self._wake.set()
+        self.wakeup.set()
 
-    async def run_forever(self) -> None:
-        try:
-            while True:
-                try:
-                    await self.start_due_drains()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # the store may come back; keep supervising
-                    log.exception("webhook supervisor pass failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
-                self._wake.clear()
-        finally:
-            for task in self._drains.values():
-                task.cancel()
-            await asyncio.gather(*self._drains.values(), return_exceptions=True)
+    async def stop_drains(self) -> None:
+        """Cancel the running drains and wait for them (the app is stopping)."""
+        for task in self._drains.values():
+            task.cancel()
+        await asyncio.gather(*self._drains.values(), return_exceptions=True)
+        self._drains.clear()
 
     async def start_due_drains(self) -> None:
+        """One supervisor step: start a drain for each subscription with due deliveries that
+        has none running (run again every webhook_poll_seconds, or at once after wake())."""
         due = await self._repo.subscriptions_with_due_deliveries(self._clock(), limit=5_000)
         for subscription_id in due:
             running = self._drains.get(subscription_id)
@@ -97,20 +88,24 @@ class DeliveryWorker:
 
     async def _drain(self, subscription_id: str) -> None:
         try:
-            while True:
-                subscription = await self._repo.subscription(subscription_id)
-                if subscription is None or not subscription.get("active"):
-                    return
-                batch = await self._repo.due_deliveries(subscription_id, self._clock(), limit=20)
-                if not batch:
-                    return
-                outcomes = [await self.attempt(subscription, d) for d in batch]
-                if all(outcome is None for outcome in outcomes):
-                    return  # another instance holds them; the supervisor comes back later
+            while await self._send_due_batch(subscription_id):
+                pass
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("webhook drain failed", extra={"subscription_id": subscription_id})
+
+    async def _send_due_batch(self, subscription_id: str) -> bool:
+        """Attempt the subscription's next due deliveries; False when the drain is over."""
+        subscription = await self._repo.subscription(subscription_id)
+        if subscription is None or not subscription.get("active"):
+            return False
+        batch = await self._repo.due_deliveries(subscription_id, self._clock(), limit=20)
+        if not batch:
+            return False
+        outcomes = [await self.attempt(subscription, d) for d in batch]
+        # All None: another instance holds them; the supervisor comes back later.
+        return not all(outcome is None for outcome in outcomes)
 
     async def attempt(self, subscription: Document, delivery: Document) -> DeliveryStatus | None:
         """One attempt at one delivery; None when another worker holds it."""

@@ -170,30 +170,9 @@ class PromotionService:
                 product_id, DelistReason.CERTIFICATE_EXPIRED, certificate_id
             )
             swept += 1
+        if swept:
+            log.info("delisted products whose certificate ran out", extra={"n": swept})
         return swept
-
-    async def forget_published_forever(self, every_seconds: float = 5.0) -> None:
-        while True:
-            try:
-                await self._repo.forget_published_feed_events()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("cleaning the feed outbox failed; retrying")
-            await asyncio.sleep(every_seconds)
-
-    async def sweep_forever(self, today: Callable[[], date], every_seconds: float) -> None:
-        """Run the sweep at start-up and then every ``every_seconds``."""
-        while True:
-            try:
-                swept = await self.sweep_lapsed_certificates(today())
-                if swept:
-                    log.info("delisted products whose certificate ran out", extra={"n": swept})
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("certificate sweep failed; retrying at the next one")
-            await asyncio.sleep(every_seconds)
 
     # --- the feed ---------------------------------------------------------------------------
 
