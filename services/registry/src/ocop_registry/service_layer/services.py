@@ -152,7 +152,15 @@ class RegistryService:
 
     # --- producers -----------------------------------------------------------------------
 
-    async def register_entity(self, cmd: RegisterEntity, caller: Caller) -> Document:
+    async def register_entity(
+        self,
+        cmd: RegisterEntity,
+        caller: Caller,
+        *,
+        entity_id: str | None = None,
+        origin: Document | None = None,
+    ) -> Document:
+        """``entity_id`` and ``origin`` (the province system's record): set by the ingest."""
         check.check_unit(cmd.province_code, cmd.commune_code)
         ensure_write(caller, cmd.province_code, cmd.commune_code)
         check.check_tax_code(cmd.tax_code)
@@ -167,7 +175,9 @@ class RegistryService:
                     f"{existing[key]['entity_id']}",
                     field="tax_code" if cmd.tax_code else "registration_number",
                 )
-        doc = entity_document(cmd, f"ent-{uuid4().hex[:12]}", key, self._clock.now())
+        doc = entity_document(cmd, entity_id or f"ent-{uuid4().hex[:12]}", key, self._clock.now())
+        if origin is not None:
+            doc["source"] = origin
         await self._repo.add_entity(doc, [docs.entity_registered(doc)])
         self._events_written()
         return doc
@@ -283,8 +293,14 @@ class RegistryService:
     # --- products ------------------------------------------------------------------------
 
     async def register_product(
-        self, cmd: RegisterProduct, caller: Caller
+        self,
+        cmd: RegisterProduct,
+        caller: Caller,
+        *,
+        product_id: str | None = None,
+        origin: Document | None = None,
     ) -> tuple[Document, list[NearDuplicate]]:
+        """``product_id`` and ``origin`` (the province system's record): set by the ingest."""
         entity = await self._repo.get_entity(cmd.entity_id)
         if entity is None:
             raise DomainError(f"no producer {cmd.entity_id}", field="entity_id")
@@ -296,35 +312,10 @@ class RegistryService:
             cmd.legacy_classification, found, "legacy_classification"
         )
         province, commune = entity["province_code"], entity["commune_code"]
-        legacy_province = (entity.get("legacy_address") or {}).get("province_code")
-        legacy_code: str | None = None
-        given_sequence = 0
-        if cmd.product_code is not None:
-            parsed = parse_product_code(cmd.product_code)
-            if parsed is None:
-                raise DomainError(
-                    "a product code has the QĐ26 form province-commune-sequence-year "
-                    "(e.g. 82-29869-7-2026) or the older province-district-commune-sequence-year",
-                    field="product_code",
-                )
-            if problem := code_mismatch(parsed, province, commune):
-                raise DomainError(problem, field="product_code")
-            if parsed.year != cmd.year:
-                raise DomainError(
-                    f"the code's year {parsed.year} differs from year {cmd.year}",
-                    field="product_code",
-                )
-            if parsed.legacy:
-                legacy_code = cmd.product_code.strip()
-                legacy_province = parsed.province_code
-                if await self._repo.find_product({"legacy_product_code": legacy_code}):
-                    raise Conflict(f"product code {legacy_code} is taken", field="product_code")
-            else:
-                given_sequence = parsed.sequence
-        product_id = f"prd-{uuid4().hex[:12]}"
+        legacy_code, legacy_province, given_sequence = await self._given_code(cmd, entity)
         doc = product_document(
             cmd,
-            product_id=product_id,
+            product_id=product_id or f"prd-{uuid4().hex[:12]}",
             entity=entity,
             group_code=found.group_code,
             sector_code=found.sector_code,
@@ -338,6 +329,8 @@ class RegistryService:
             doc["name"], commune, await self._repo.duplicate_candidates(province)
         )
         doc["near_duplicates"] = [asdict(w) for w in warnings]
+        if origin is not None:
+            doc["source"] = origin
         if cmd.draft:
             doc.update(status=ProductStatus.DRAFT.value, draft_year=cmd.year)
             doc["given_sequence"] = given_sequence
@@ -352,6 +345,35 @@ class RegistryService:
             ) from exc
         self._events_written()
         return doc, warnings
+
+    async def _given_code(
+        self, cmd: RegisterProduct, entity: Document
+    ) -> tuple[str | None, str | None, int]:
+        """The code a registration gives, checked: (legacy code, legacy province, sequence to
+        allocate from; 0 allocates the next one)."""
+        legacy_province = (entity.get("legacy_address") or {}).get("province_code")
+        if cmd.product_code is None:
+            return None, legacy_province, 0
+        parsed = parse_product_code(cmd.product_code)
+        if parsed is None:
+            raise DomainError(
+                "a product code has the QĐ26 form province-commune-sequence-year "
+                "(e.g. 82-29869-7-2026) or the older province-district-commune-sequence-year",
+                field="product_code",
+            )
+        if problem := code_mismatch(parsed, entity["province_code"], entity["commune_code"]):
+            raise DomainError(problem, field="product_code")
+        if parsed.year != cmd.year:
+            raise DomainError(
+                f"the code's year {parsed.year} differs from year {cmd.year}",
+                field="product_code",
+            )
+        if not parsed.legacy:
+            return None, legacy_province, parsed.sequence
+        legacy_code = cmd.product_code.strip()
+        if await self._repo.find_product({"legacy_product_code": legacy_code}):
+            raise Conflict(f"product code {legacy_code} is taken", field="product_code")
+        return legacy_code, parsed.province_code, 0
 
     async def _assign_code(self, doc: Document, year: int, given_sequence: int) -> None:
         province, commune = doc["province_code"], doc["commune_code"]

@@ -33,6 +33,15 @@ def commune_unit(code: str) -> Unit:
     return Unit(code=code, name=commune.name if commune else "")
 
 
+class SourceView(_View):
+    """The province system a record came from on the ingest topic, and its id there."""
+
+    system: str
+    province_code: str
+    id: str
+    event_id: str
+
+
 class EntityPublic(_View):
     entity_id: str
     name: str
@@ -42,6 +51,7 @@ class EntityPublic(_View):
     women_led: bool
     ethnic_minority_led: bool
     disability_led: bool
+    source: SourceView | None = None
 
 
 class EntityFull(EntityPublic):
@@ -105,6 +115,7 @@ class ProductView(_View):
     withdrawn: dict[str, Any] | None = None
     version: int
     registered_at: datetime | None = None
+    source: SourceView | None = None
 
 
 class NearDuplicateView(_View):
