@@ -13,6 +13,7 @@ from ocop_contracts import RatingLevel
 from ocop_evaluation.adapters.clock import StoredClock
 from ocop_evaluation.adapters.repository import ROUNDS
 from ocop_evaluation.domain.calendar import vietnam_calendar
+from ocop_evaluation.domain.dossiers import SelfAssessmentLine
 from ocop_evaluation.domain.rules import rule_set, rule_set_in_force, rule_sets
 from ocop_evaluation.domain.scoring import NextStar
 from ocop_evaluation.service_layer.access import (
@@ -34,7 +35,6 @@ from ocop_evaluation.service_layer.commands import (
     ImportCertificate,
     RecordRating,
     Revoke,
-    SelfAssessmentLine,
     SetClock,
     SetCouncil,
     SubmitSheet,

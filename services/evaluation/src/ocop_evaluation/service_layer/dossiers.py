@@ -19,6 +19,8 @@ from typing import Any
 from ocop_contracts import Event, RatingLevel
 from ocop_evaluation.adapters.repository import COUNCIL_RULES, DOSSIERS, ROUNDS
 from ocop_evaluation.domain.calendar import regular_round_dates, vietnam_calendar
+from ocop_evaluation.domain.dossiers import CommuneDecision, SelfAssessmentLine
+from ocop_evaluation.domain.rounds import RoundKind
 from ocop_evaluation.domain.rules import Rubric, RuleSet, rule_set, rule_set_in_force
 from ocop_evaluation.domain.scoring import (
     CouncilResult,
@@ -38,7 +40,6 @@ from ocop_evaluation.service_layer.access import (
 )
 from ocop_evaluation.service_layer.commands import (
     CommuneCheck,
-    CommuneDecision,
     CouncilRulesBody,
     CreateDossier,
     CreateRound,
@@ -46,8 +47,6 @@ from ocop_evaluation.service_layer.commands import (
     EvidenceRequest,
     EvidenceResponse,
     ForwardCentral,
-    RoundKind,
-    SelfAssessmentLine,
     SetCouncil,
     SubmitSheet,
 )
