@@ -12,11 +12,12 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo import AsyncMongoClient
 
 from ocop_contracts import TOPIC_OF, type_name
@@ -198,14 +199,57 @@ async def _warn_on_unsafe_store(infra: Infrastructure) -> None:
         )
 
 
+class Liveness(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyChecks(BaseModel):
+    mongo: bool
+    kafka: bool
+
+
+class DependencyState(BaseModel):
+    ok: bool
+    error: str | None = Field(description="Why the dependency did not answer in time")
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: ReadyChecks
+    dependencies: dict[str, DependencyState]
+
+
+class AsyncApiDocument(BaseModel):
+    """An AsyncAPI 3.0 document (the fields past these are as the specification defines)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    asyncapi: str
+    info: dict[str, Any]
+    channels: dict[str, Any] = Field(default_factory=dict)
+    operations: dict[str, Any] = Field(default_factory=dict)
+
+
+class PipelineCounters(BaseModel):
+    outbox_published: int
+    events_handled: int
+    dead_lettered: int
+    duplicates: int
+
+
 def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/health/live", summary="The process is up")
+    @router.get("/health/live", response_model=Liveness, summary="The process is up")
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/health/ready", summary="The store and the broker answer (within 2 s)")
+    @router.get(
+        "/health/ready",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "A dependency did not answer"}},
+        summary="The store and the broker answer (within 2 s)",
+    )
     async def ready(response: Response) -> dict[str, Any]:
         check = await check_dependencies(dependency_probes(infra), within=1.5)
         if not check.ok:
@@ -222,11 +266,19 @@ def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
             },
         }
 
-    @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's topics")
+    @router.get(
+        "/asyncapi.json",
+        response_model=AsyncApiDocument,
+        summary="AsyncAPI 3.0 document of this service's topics",
+    )
     async def asyncapi() -> dict[str, Any]:
         return asyncapi_document(infra.broker, title)
 
-    @router.get("/metrics/pipeline", summary="Outbox and consumer counters of this process")
+    @router.get(
+        "/metrics/pipeline",
+        response_model=PipelineCounters,
+        summary="Outbox and consumer counters of this process",
+    )
     async def pipeline() -> dict[str, int]:
         return {
             "outbox_published": infra.relay.published,

@@ -1,0 +1,103 @@
+"""Trade fairs: scheduling, booths, the products shown and the outcome."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from ocop_platform.mongo import Document
+from ocop_promotion.domain.venues import Booth
+from ocop_promotion.entrypoints.api.deps import (
+    Page,
+    PageSize,
+    PlacementsDep,
+    PromoterDep,
+    ProvinceFilter,
+    VenuesDep,
+    ensure_province,
+    withdraw_by_hand,
+)
+from ocop_promotion.entrypoints.api.schemas.fairs import (
+    FairIn,
+    FairOut,
+    FairPage,
+    OutcomeIn,
+    PlaceInFairIn,
+)
+from ocop_promotion.entrypoints.api.schemas.placements import PlacementOut
+from ocop_promotion.service_layer.venues import FairDetails, FairOutcome
+
+router = APIRouter(prefix="/fairs", tags=["fairs"])
+
+
+def _fair_out(doc: Document) -> FairOut:
+    return FairOut.model_validate({**doc, "fair_id": doc["_id"]})
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=FairOut)
+async def schedule_fair(body: FairIn, venues: VenuesDep, principal: PromoterDep) -> FairOut:
+    """Schedule a trade fair with its booths (emits FairScheduled)."""
+    ensure_province(principal, body.province_code)
+    details = FairDetails(
+        name=body.name,
+        place=body.place,
+        organiser=body.organiser,
+        province_code=body.province_code,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        booths=tuple(Booth(b.code, b.capacity, b.name) for b in body.booths),
+        commune_code=body.commune_code,
+    )
+    return _fair_out(await venues.schedule_fair(details))
+
+
+@router.get("", response_model=FairPage)
+async def fairs(
+    venues: VenuesDep,
+    province_code: ProvinceFilter = None,
+    year: Annotated[int | None, Query(ge=2018, le=2100)] = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
+) -> FairPage:
+    docs, total = await venues.fairs(province_code, year, page, page_size)
+    return FairPage(items=[_fair_out(d) for d in docs], total=total, page=page, page_size=page_size)
+
+
+@router.get("/{fair_id}", response_model=FairOut)
+async def fair(fair_id: str, venues: VenuesDep) -> FairOut:
+    """The fair, its booths, outcome and the products assigned now."""
+    return _fair_out(await venues.fair(fair_id))
+
+
+@router.post(
+    "/{fair_id}/products", status_code=status.HTTP_201_CREATED, response_model=PlacementOut
+)
+async def place_in_fair(
+    fair_id: str, body: PlaceInFairIn, venues: VenuesDep, principal: PromoterDep
+) -> Document:
+    """Assign a product with a valid ≥3★ certificate (valid through the fair) to a booth with
+    room (emits ProductShowcased)."""
+    ensure_province(principal, (await venues.fair(fair_id))["province_code"])
+    return await venues.place_in_fair(fair_id, body.product_id, body.booth_code)
+
+
+@router.delete("/{fair_id}/products/{product_id}", response_model=PlacementOut)
+async def withdraw_from_fair(
+    fair_id: str,
+    product_id: str,
+    venues: VenuesDep,
+    placements: PlacementsDep,
+    principal: PromoterDep,
+) -> Document:
+    return await withdraw_by_hand(placements, principal, await venues.fair(fair_id), product_id)
+
+
+@router.put("/{fair_id}/outcome", response_model=FairOut)
+async def record_outcome(
+    fair_id: str, body: OutcomeIn, venues: VenuesDep, principal: PromoterDep
+) -> FairOut:
+    """Sales, contracts and visitors of a fair that has begun."""
+    ensure_province(principal, (await venues.fair(fair_id))["province_code"])
+    outcome = FairOutcome(**body.model_dump())
+    return _fair_out(await venues.record_outcome(fair_id, outcome))

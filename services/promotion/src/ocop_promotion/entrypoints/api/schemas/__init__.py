@@ -1,0 +1,1 @@
+"""What promotion's routes take and return, one module per resource."""

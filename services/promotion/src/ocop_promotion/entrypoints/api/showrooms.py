@@ -1,0 +1,80 @@
+"""Showrooms and sales points, and the products on display."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from ocop_platform.mongo import Document
+from ocop_promotion.entrypoints.api.deps import (
+    Page,
+    PageSize,
+    PlacementsDep,
+    PromoterDep,
+    ProvinceFilter,
+    VenuesDep,
+    ensure_province,
+    withdraw_by_hand,
+)
+from ocop_promotion.entrypoints.api.schemas.placements import PlacementOut
+from ocop_promotion.entrypoints.api.schemas.showrooms import (
+    PlaceIn,
+    ShowroomIn,
+    ShowroomOut,
+    ShowroomPage,
+)
+from ocop_promotion.service_layer.venues import ShowroomDetails
+
+router = APIRouter(prefix="/showrooms", tags=["showrooms and sales points"])
+
+
+def _showroom_out(doc: Document) -> ShowroomOut:
+    return ShowroomOut.model_validate({**doc, "showroom_id": doc["_id"]})
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ShowroomOut)
+async def open_showroom(body: ShowroomIn, venues: VenuesDep, principal: PromoterDep) -> ShowroomOut:
+    """Register a showroom or sales point (e.g. the Sa Đéc OCOP sales point in Đồng Tháp)."""
+    ensure_province(principal, body.province_code)
+    return _showroom_out(await venues.open_showroom(ShowroomDetails(**body.model_dump())))
+
+
+@router.get("", response_model=ShowroomPage)
+async def showrooms(
+    venues: VenuesDep,
+    province_code: ProvinceFilter = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
+) -> ShowroomPage:
+    docs, total = await venues.showrooms(province_code, page, page_size)
+    items = [_showroom_out(d) for d in docs]
+    return ShowroomPage(items=items, total=total, page=page, page_size=page_size)
+
+
+@router.get("/{showroom_id}", response_model=ShowroomOut)
+async def showroom(showroom_id: str, venues: VenuesDep) -> ShowroomOut:
+    """The showroom and the products on display now."""
+    return _showroom_out(await venues.showroom(showroom_id))
+
+
+@router.post(
+    "/{showroom_id}/products", status_code=status.HTTP_201_CREATED, response_model=PlacementOut
+)
+async def display(
+    showroom_id: str, body: PlaceIn, venues: VenuesDep, principal: PromoterDep
+) -> Document:
+    """Put a product with a valid ≥3★ certificate on display (emits ProductShowcased)."""
+    ensure_province(principal, (await venues.showroom(showroom_id))["province_code"])
+    return await venues.display_in_showroom(showroom_id, body.product_id)
+
+
+@router.delete("/{showroom_id}/products/{product_id}", response_model=PlacementOut)
+async def remove_from_display(
+    showroom_id: str,
+    product_id: str,
+    venues: VenuesDep,
+    placements: PlacementsDep,
+    principal: PromoterDep,
+) -> Document:
+    return await withdraw_by_hand(
+        placements, principal, await venues.showroom(showroom_id), product_id
+    )
