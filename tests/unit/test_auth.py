@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -21,6 +21,8 @@ from ocop_platform.auth import (
     mint_token_cli,
     require_roles,
 )
+from ocop_platform.errors import install_error_handlers
+from ocop_platform.identity import Forbidden
 from ocop_platform.settings import ServiceSettings
 
 SECRET = "unit-test-secret-that-is-long-enough-for-hs256"
@@ -91,7 +93,7 @@ def test_a_provincial_principal_may_act_only_in_its_provinces() -> None:
 
 
 def test_ensure_province_refuses_a_province_outside_the_token_with_403() -> None:
-    with pytest.raises(HTTPException) as caught:
+    with pytest.raises(Forbidden, match="does not cover province 01") as caught:
         ensure_province(principal("82"), "01")
     assert caught.value.status_code == 403
 
@@ -103,6 +105,7 @@ def test_ensure_province_refuses_a_province_outside_the_token_with_403() -> None
 def client() -> TestClient:
     app = FastAPI()
     app.state.settings = ServiceSettings(jwt_secret=SecretStr(SECRET))
+    install_error_handlers(app)
 
     @app.get("/plans")
     def plans(who: Principal = Depends(require_roles(Role.PROVINCE_OFFICE))) -> dict[str, str]:
@@ -139,7 +142,8 @@ def test_a_token_with_a_role_that_does_not_exist_gets_401(client: TestClient) ->
 def test_a_caller_without_the_role_gets_403(client: TestClient) -> None:
     response = client.get("/plans", headers=bearer(Role.PRODUCER))
     assert response.status_code == 403
-    assert "province_office" in response.json()["detail"]
+    [error] = response.json()["detail"]  # the services' one error shape
+    assert error["type"] == "forbidden" and "province_office" in error["msg"]
 
 
 def test_a_caller_with_the_role_gets_through(client: TestClient) -> None:

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from ocop_contracts import utc_now
 from ocop_platform.identity import (
     ALL_PROVINCES,
+    Forbidden,
     Principal,
     Role,
     principal_from_claims,
@@ -109,21 +110,16 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
 
     def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has_any((*roles, Role.ADMIN)):
-            wanted = ", ".join(r.value for r in roles)
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"requires one of: {wanted}")
+            raise Forbidden(f"requires one of: {', '.join(r.value for r in roles)}")
         return principal
 
     return check
 
 
 def ensure_province(principal: Principal, province_code: str) -> None:
-    """403 with a plain-text detail (the older shape; ``identity.ensure_may_write`` raises the
-    domain error that names the rule instead)."""
+    """Forbidden (403, the services' one error shape) outside the token's provinces."""
     if not principal.may_act_in(province_code):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            detail=f"your token does not cover province {province_code}",
-        )
+        raise Forbidden(f"your token does not cover province {province_code}")
 
 
 def mint_token_cli(argv: list[str] | None = None) -> int:
