@@ -23,6 +23,7 @@ from ocop_platform.aggregates import (
     AggregateNotFound,
     AggregateStore,
     ConcurrencyConflict,
+    EventVersionedAggregate,
     InMemoryAggregateStore,
     MongoAggregateStore,
     VersionError,
@@ -58,6 +59,22 @@ class RatedThing(Aggregate):
         self.touch()
 
 
+class CountedThing(EventVersionedAggregate):
+    """The same, with a version that counts its events only (as registry's products do)."""
+
+    kind = "counted"
+    stars: list[int] = Field(default_factory=list)
+    note: str = ""
+
+    def rate(self, stars: int) -> None:
+        self.record(rating(self.id, self.next_version).model_copy(update={"stars": stars}))
+        self.stars = [*self.stars, stars]
+
+    def annotate(self, note: str) -> None:
+        self.note = note
+        self.touch()
+
+
 @dataclass
 class Subject:
     store: AggregateStore[RatedThing]
@@ -82,6 +99,20 @@ async def subject(request: pytest.FixtureRequest, infra: Infra) -> AsyncIterator
         return [parse_event(entry["value"]) for d in documents for entry in d[OUTBOX_FIELD]]
 
     yield Subject(MongoAggregateStore(db, COLLECTION, RatedThing), outbox)
+    await client.drop_database(db.name)
+    await client.close()
+
+
+@pytest.fixture(params=["memory", "store"])
+async def counted(
+    request: pytest.FixtureRequest, infra: Infra
+) -> AsyncIterator[AggregateStore[CountedThing]]:
+    if request.param == "memory":
+        yield InMemoryAggregateStore(CountedThing)
+        return
+    client = create_client(infra.mongo_url, max_pool_size=1)
+    db = client[f"ocop_agg_{uuid.uuid4().hex[:8]}"]
+    yield MongoAggregateStore(db, COLLECTION, CountedThing)
     await client.drop_database(db.name)
     await client.close()
 
@@ -217,6 +248,40 @@ async def test_find_and_count_understand_the_portable_filter_subset(subject: Sub
     assert await ids({"unknown": {"$exists": True}}) == []
     assert len(await subject.store.find({}, limit=2)) == 2
     assert await subject.store.count({"province_code": "82"}) == 2
+
+
+async def test_an_event_versioned_aggregate_keeps_its_version_through_changes_without_events(
+    counted: AggregateStore[CountedThing],
+) -> None:
+    new = CountedThing(id=uuid.uuid4().hex)
+    new.rate(3)
+    await counted.add(new)
+    loaded = await load(counted, new.id, "counted")
+    loaded.annotate("checked")
+    await counted.save(loaded)
+    again = await load(counted, new.id, "counted")
+    again.rate(4)
+    await counted.save(again)
+
+    final = await load(counted, new.id, "counted")
+    assert (final.note, final.stars, final.version, final.revision) == ("checked", [3, 4], 2, 3)
+
+
+async def test_an_event_versioned_aggregate_refuses_a_stale_save_after_a_change_without_events(
+    counted: AggregateStore[CountedThing],
+) -> None:
+    new = CountedThing(id=uuid.uuid4().hex)
+    await counted.add(new)
+    first = await load(counted, new.id, "counted")
+    second = await load(counted, new.id, "counted")
+    first.annotate("checked")  # no event: the version stays 0, the revision moves
+    await counted.save(first)
+    second.rate(4)
+
+    with pytest.raises(ConcurrencyConflict):
+        await counted.save(second)
+    final = await load(counted, new.id, "counted")
+    assert (final.note, final.stars, final.version) == ("checked", [], 0)
 
 
 def test_an_event_out_of_sequence_is_a_programming_error() -> None:

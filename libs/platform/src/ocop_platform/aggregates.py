@@ -2,7 +2,9 @@
 
 An aggregate is a pydantic model with an ``id`` (stored as ``_id``) and a ``version``. Its methods
 check the rules, change its state and :meth:`Aggregate.record` the contract events the change
-causes; a change without events calls :meth:`Aggregate.touch`. A use case is load → call → save,
+causes; a change without events calls :meth:`Aggregate.touch`. (Where clients see ``version`` as
+the contract's ``aggregate_version``, an :class:`EventVersionedAggregate` keeps it counting events
+only.) A use case is load → call → save,
 and never writes a MongoDB update document itself (:func:`change` does the three steps, retrying
 when another writer got there first).
 
@@ -135,6 +137,47 @@ class Aggregate(BaseModel):
         self._events.clear()
         self._stored_version = self.version
 
+    def save_guard(self) -> tuple[str, int]:
+        """The stored field, and its value when loaded, that a save must still find."""
+        if self._stored_version is None:
+            raise VersionError(f"{self.kind} {self.id} was never stored: add() it")
+        return "version", self._stored_version
+
+
+class EventVersionedAggregate(Aggregate):
+    """An aggregate whose ``version`` counts its events only: the contract's ``aggregate_version``,
+    which clients also see (registry's products and producers). ``revision`` counts every change,
+    with or without an event, and is what a save is guarded on; :meth:`touch` changes the state
+    without an event and keeps the version."""
+
+    revision: int = 0
+    _stored_revision: int = PrivateAttr(default=0)
+
+    @property
+    def has_changes(self) -> bool:
+        return self.stored_version is None or self.revision != self._stored_revision
+
+    def record(self, event: Event) -> None:
+        super().record(event)
+        self.revision += 1
+
+    def touch(self) -> None:
+        self.revision += 1
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> Self:
+        aggregate = super().from_document(document)
+        aggregate._stored_revision = aggregate.revision
+        return aggregate
+
+    def saved(self) -> None:
+        super().saved()
+        self._stored_revision = self.revision
+
+    def save_guard(self) -> tuple[str, int]:
+        super().save_guard()  # never stored: a VersionError
+        return "revision", self._stored_revision
+
 
 def _storable(value: Any) -> Any:
     """BSON has no date, enum, tuple, set or UUID: store ISO dates, values and lists."""
@@ -265,18 +308,17 @@ class MongoAggregateStore(Generic[A]):
     async def save(self, aggregate: A) -> None:
         if not aggregate.has_changes:
             return
-        if aggregate.stored_version is None:
-            raise VersionError(f"{aggregate.kind} {aggregate.id} was never stored: add() it")
+        field, loaded = aggregate.save_guard()
         state = aggregate.to_document()
         state.pop("_id")
         result = await update_with_events(
             self._collection,
-            {"_id": aggregate.id, "version": aggregate.stored_version},
+            {"_id": aggregate.id, field: loaded},
             {"$set": state},
             aggregate.pending_events,
         )
         if result.modified_count != 1:
-            raise ConcurrencyConflict(aggregate.kind, aggregate.id, aggregate.stored_version)
+            raise ConcurrencyConflict(aggregate.kind, aggregate.id, loaded)
         self._written([aggregate])
 
     async def find(
@@ -338,11 +380,10 @@ class InMemoryAggregateStore(Generic[A]):
     async def save(self, aggregate: A) -> None:
         if not aggregate.has_changes:
             return
-        if aggregate.stored_version is None:
-            raise VersionError(f"{aggregate.kind} {aggregate.id} was never stored: add() it")
+        field, loaded = aggregate.save_guard()
         stored = self._documents.get(aggregate.id)
-        if stored is None or stored["version"] != aggregate.stored_version:
-            raise ConcurrencyConflict(aggregate.kind, aggregate.id, aggregate.stored_version)
+        if stored is None or stored[field] != loaded:
+            raise ConcurrencyConflict(aggregate.kind, aggregate.id, loaded)
         self._store(aggregate)
 
     async def find(
@@ -426,6 +467,7 @@ __all__ = [
     "AggregateNotFound",
     "AggregateStore",
     "ConcurrencyConflict",
+    "EventVersionedAggregate",
     "InMemoryAggregateStore",
     "MongoAggregateStore",
     "VersionError",
