@@ -1,7 +1,7 @@
 """The five published plans end to end: targets and activity reports through reporting's API,
 historical events of the other services on their topics (as those services publish them), and the
 figures of the API, the exports, the metrics and the dashboard checked against expectations
-worked out by hand from ocop_reporting.demo_fixtures' description."""
+worked out by hand from ocop_devstack.demo_fixtures' description."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
+from ocop_devstack import demo_fixtures
 from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
-from ocop_reporting import demo_fixtures
 from tests.e2e.support import eventually, expect
 
 pytestmark = pytest.mark.e2e

@@ -17,11 +17,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
+from ocop_devstack import demo_fixtures
 from ocop_devstack.infra import Infra
 from ocop_devstack.process import free_ports
 from ocop_devstack.services import ServiceStack
 from ocop_devstack.stack import write_settings_files
-from ocop_reporting import demo_fixtures
 from ocop_reporting.rebuild import DEV_STACK_SETTINGS
 from tests.e2e.support import eventually, expect
 

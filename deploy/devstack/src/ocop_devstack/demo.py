@@ -6,7 +6,7 @@ Communes of the live season are real 2025 communes of today's Đồng Tháp (the
 them against the 2025 commune list); those of the historical plans are illustrative. Province
 codes: the unit that issued each plan (2008 codes for plans written before the 1 July 2025
 merger), 82 for today's Đồng Tháp. The five plans' targets, reported activities and historical
-events are ocop_reporting.demo_fixtures (also used by the tests).
+events are ocop_devstack.demo_fixtures (also used by the tests).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
+from ocop_devstack import demo_fixtures
 from ocop_devstack._console import say
-from ocop_reporting import demo_fixtures
 
 DONG_THAP = "82"
 
@@ -93,7 +93,7 @@ PRODUCTS: tuple[DemoProduct, ...] = (
 # Today's Đồng Tháp (Tiền Giang + Đồng Tháp) with live events from this demo, in the current
 # season (the year of today's business date by the platform clock, so the demo and the
 # dashboard's default year always agree). The five published plans come from
-# ocop_reporting.demo_fixtures (targets, reported activities, historical events).
+# ocop_devstack.demo_fixtures (targets, reported activities, historical events).
 def live_targets(year: int) -> tuple[dict[str, Any], ...]:
     season = {"province_code": DONG_THAP, "plan_ref": f"Demo {year}", "year_from": year}
     return (

@@ -3,7 +3,7 @@ POST /targets), the activities only a province can report (POST /activities), an
 events of the other services that exercise them (as registry, evaluation and promotion would have
 published them when those seasons happened).
 
-Used by `ocop-dev up` (deploy/devstack demo) and by the end-to-end tests, which state the expected
+Used by `ocop-dev up` (ocop_devstack.demo) and by the end-to-end tests, which state the expected
 figures by hand. Province codes are the units that issued each plan (2008 edition); commune codes
 are illustrative five-digit codes (the commune list is not in the reference data yet).
 
@@ -346,15 +346,37 @@ class _Season:
 
 def historical_events(suffix: str = "") -> list[tuple[str, Event]]:
     """(topic, event) pairs of the five plans' seasons, in publication order."""
-    seasons: list[_Season] = []
+    seasons = (
+        _tay_ninh_2022(suffix),
+        _dong_thap_2021(suffix),
+        _season("82", "tg", suffix, 5, date(2021, 8, 10), ("28360", "28700")),  # Tiền Giang
+        _bac_kan_2022(suffix),
+        _season("19", "ty", suffix, 15, date(2022, 9, 9), ("05440", "05443")),  # old Thái Nguyên
+        _tu_ky_2022(suffix),
+        _hoa_binh_2018_2020(suffix),
+    )
+    return [pair for season in seasons for pair in season.events]
 
+
+def _season(
+    province: str, prefix: str, suffix: str, certified: int, day: date, communes: tuple[str, ...]
+) -> _Season:
+    """A merged province's season: only products newly certified on one day."""
+    season = _Season(province, prefix, suffix)
+    season.certified(certified, day, communes)
+    return season
+
+
+def _tay_ninh_2022(suffix: str) -> _Season:
     tn = _Season("72", "tn", suffix)
     tn.certified(7, date(2022, 6, 20), ("25480", "25483"), round_id=f"tn-2022-1{suffix}")
     tn.certified(5, date(2022, 11, 25), ("25486",), round_id=f"tn-2022-2{suffix}")
     low = tn.product(date(2022, 6, 1), "25480")
     tn.rate(low, date(2022, 6, 20), 2, 45.0, "25480", round_id=f"tn-2022-1{suffix}")
-    seasons.append(tn)
+    return tn
 
+
+def _dong_thap_2021(suffix: str) -> _Season:
     dt = _Season("87", "dt", suffix)
     new = dt.certified(30, date(2021, 9, 15), ("29869", "29950", "30001"))
     for product_id in new[:3]:
@@ -366,20 +388,18 @@ def historical_events(suffix: str = "") -> list[tuple[str, Event]]:
     dt.showcase(new[0], date(2021, 5, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
     dt.showcase(new[1], date(2021, 10, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
     dt.showcase(new[2], date(2021, 11, 1), "caolanh-point", "Điểm bán OCOP Cao Lãnh")
-    seasons.append(dt)
+    return dt
 
-    tg = _Season("82", "tg", suffix)  # Tiền Giang, merged into today's Đồng Tháp
-    tg.certified(5, date(2021, 8, 10), ("28360", "28700"))
-    seasons.append(tg)
 
+def _bac_kan_2022(suffix: str) -> _Season:
     bk = _Season("06", "bk", suffix)
-    communes_bk = ("01840", "01843", "01846")
-    bk.certified(12, date(2022, 6, 15), communes_bk, round_id=f"bk-2022-1{suffix}")
-    bk.certified(10, date(2022, 11, 20), communes_bk, round_id=f"bk-2022-2{suffix}")
+    communes = ("01840", "01843", "01846")
+    bk.certified(12, date(2022, 6, 15), communes, round_id=f"bk-2022-1{suffix}")
+    bk.certified(10, date(2022, 11, 20), communes, round_id=f"bk-2022-2{suffix}")
     for i in range(8):
         bk.entity(
             date(2022, 3 + i, 5),
-            communes_bk[i % 3],
+            communes[i % 3],
             LegalForm.COOPERATIVE if i % 2 else LegalForm.HOUSEHOLD,
             women_led=i < 3,
             ethnic_minority_led=i >= 3,
@@ -388,25 +408,23 @@ def historical_events(suffix: str = "") -> list[tuple[str, Event]]:
         bk.media(ActivityKind.NEWS_ITEM, date(2022, 2 + i % 11, 12 + i // 11))
     for i in range(11):
         bk.media(ActivityKind.TV_REPORT, date(2022, 1 + i, 20))
-    seasons.append(bk)
+    return bk
 
-    ty = _Season("19", "ty", suffix)  # old Thái Nguyên, merged with Bắc Kạn
-    ty.certified(15, date(2022, 9, 9), ("05440", "05443"))
-    seasons.append(ty)
 
+def _tu_ky_2022(suffix: str) -> _Season:
     tk = _Season("30", "tk", suffix)
     tk.certified(11, date(2022, 10, 12), TU_KY_COMMUNES)
     tk.certified(5, date(2022, 10, 12), ("10600", "10603"))
     tk.fair(date(2022, 8, 26), TU_KY_COMMUNES[0], "Hội chợ OCOP huyện Tứ Kỳ 2022")
     tk.fair(date(2022, 12, 15), TU_KY_COMMUNES[2], "Phiên chợ sản phẩm OCOP Tứ Kỳ")
-    seasons.append(tk)
+    return tk
 
+
+def _hoa_binh_2018_2020(suffix: str) -> _Season:
     hb = _Season("17", "hb", suffix)
     for i in range(12):
         hb.entity(date(2018 + i % 3, 4 + i % 6, 10), "04420", LegalForm.COOPERATIVE)
-    seasons.append(hb)
-
-    return [pair for season in seasons for pair in season.events]
+    return hb
 
 
 def events_by_topic(events: list[tuple[str, Event]]) -> Iterator[tuple[str, bytes, bytes]]:
