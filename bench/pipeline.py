@@ -46,7 +46,8 @@ from ocop_platform.outbox import outbox_entries
 from ocop_platform.runtime import build_infrastructure
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
-from ocop_reporting.adapters.repository import RATINGS, MongoReportingRepository, fact_collection
+from ocop_reporting.adapters.facts import RATINGS, fact_collection
+from ocop_reporting.adapters.projections import MongoProjections
 
 Facts = AsyncCollection[dict[str, Any]]
 PROVINCE = "82"  # a current (2025) code: reporting keeps its facts under it
@@ -185,8 +186,8 @@ async def pipeline(
         consumer_batch_size=batch,
     )
     infra = build_infrastructure(settings, outbox_collections=["ratings_outbox"])
-    repository = MongoReportingRepository(infra.db)
-    subscription = Subscription(topics.EVALUATION, {ProductRated: repository.record_rating})
+    projections = MongoProjections(infra.db)
+    subscription = Subscription(topics.EVALUATION, {ProductRated: projections.record_rating})
     infra.broker.include_router(
         consumer_router(
             [subscription],

@@ -45,7 +45,7 @@ from ocop_contracts.vocabulary import LegalForm
 from ocop_devstack.infra import InfraStack
 from ocop_platform.mongo import create_client
 from ocop_platform.topics import ensure_topics
-from ocop_reporting.adapters.repository import RATINGS, fact_collection
+from ocop_reporting.adapters.facts import RATINGS, fact_collection
 from ocop_reporting.domain.commands import SetTarget
 from ocop_reporting.main import ReportingSettings, create_app
 from ocop_reporting.rebuild import rebuild

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -15,25 +16,32 @@ from ocop_contracts import ProductRated, RatingLevel, TargetMetric
 from ocop_contracts.events.registry import EntityRegistered, EntityUpdated
 from ocop_contracts.vocabulary import LegalForm
 from ocop_devstack.infra import Infra
-from ocop_platform.mongo import create_client
-from ocop_reporting.adapters.repository import (
-    ENTITIES,
-    RATINGS,
-    MongoReportingRepository,
-    fact_collection,
-)
+from ocop_platform.mongo import Database, create_client
+from ocop_reporting.adapters.facts import ENTITIES, RATINGS, fact_collection
+from ocop_reporting.adapters.projections import MongoProjections
+from ocop_reporting.adapters.queries import MongoReportQueries
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.units import unit
 
 pytestmark = pytest.mark.integration
 
 
+@dataclass(frozen=True)
+class Reporting:
+    """Reporting's read models on a database of their own: written, then queried."""
+
+    db: Database
+    projections: MongoProjections
+    queries: MongoReportQueries
+
+
 @pytest.fixture
-async def repo(infra: Infra) -> AsyncIterator[MongoReportingRepository]:
+async def repo(infra: Infra) -> AsyncIterator[Reporting]:
     client = create_client(infra.mongo_url)
     name = f"summaries_{uuid.uuid4().hex[:10]}"
+    db = client[name]
     try:
-        yield MongoReportingRepository(client[name])
+        yield Reporting(db, MongoProjections(db), MongoReportQueries(db))
     finally:
         await client.drop_database(name)
         await client.close()
@@ -97,82 +105,83 @@ def _target(metric: TargetMetric, code: str = "82", year: int = 2026, **more: An
     )
 
 
-async def _summaries(repo: MongoReportingRepository, code: str = "82") -> list[dict[str, Any]]:
+async def _summaries(repo: Reporting, code: str = "82") -> list[dict[str, Any]]:
     return [doc async for doc in repo.db[f"summaries_{code}"].find({}).sort("_id", 1)]
 
 
-async def test_a_redelivered_rating_changes_no_summary(repo: MongoReportingRepository) -> None:
+async def test_a_redelivered_rating_changes_no_summary(repo: Reporting) -> None:
     event = _rated("p1", date(2026, 3, 2), 4)
-    assert await repo.record_rating(event)
+    assert await repo.projections.record_rating(event)
     once = await _summaries(repo)
 
-    assert not await repo.record_rating(event)
+    assert not await repo.projections.record_rating(event)
 
     assert await _summaries(repo) == once
     where = unit("82", "2025")
-    assert await repo.rating_count(where, 2026) == 1
-    assert await repo.new_certified_by_year(where, [2025, 2026]) == {2025: 0, 2026: 1}
+    assert await repo.queries.rating_count(where, 2026) == 1
+    assert await repo.queries.new_certified_by_year(where, [2025, 2026]) == {2025: 0, 2026: 1}
 
 
 async def test_a_crash_between_the_fact_and_its_summary_is_completed_by_the_redelivery(
-    repo: MongoReportingRepository,
+    repo: Reporting,
 ) -> None:
     event = _rated("p1", date(2026, 3, 2), 3)
-    await repo.record_rating(event)
+    await repo.projections.record_rating(event)
     await repo.db["summaries_82"].drop()  # as if killed after the fact, before the summary
     target = _target(TargetMetric.CERTIFIED_PRODUCTS)
-    assert await repo.derived_actuals([target], None) == {target.target_id: 0}
+    assert await repo.queries.derived_actuals([target], None) == {target.target_id: 0}
 
-    await repo.record_rating(event)  # the consumer had not committed: the event comes again
+    # The consumer had not committed: the event comes again.
+    await repo.projections.record_rating(event)
 
-    assert await repo.derived_actuals([target], None) == {target.target_id: 1}
+    assert await repo.queries.derived_actuals([target], None) == {target.target_id: 1}
 
 
 async def test_a_producer_whose_summary_write_was_lost_is_restored_by_the_redelivery(
-    repo: MongoReportingRepository,
+    repo: Reporting,
 ) -> None:
     event = _producer("e1", 1, date(2026, 2, 1), "82")
-    await repo.record_entity(event)
+    await repo.projections.record_entity(event)
     await repo.db["summaries_82"].drop()
 
-    assert not await repo.record_entity(event)  # the fact is there already
+    assert not await repo.projections.record_entity(event)  # the fact is there already
 
-    mix = await repo.producer_mix(unit("82", "2025"), None)
-    assert (mix["total"], mix["women_led"]) == (1, 1)
+    mix = await repo.queries.producer_mix(unit("82", "2025"), None)
+    assert (mix.total, mix.women_led) == (1, 1)
 
 
 async def test_an_older_version_never_overwrites_a_producer(
-    repo: MongoReportingRepository,
+    repo: Reporting,
 ) -> None:
-    await repo.record_entity(_producer("e1", 1, date(2026, 2, 1), "82"))
-    await repo.record_entity(_producer("e1", 2, date(2026, 2, 3), "82", LegalForm.ENTERPRISE))
-    await repo.record_entity(_producer("e1", 1, date(2026, 2, 1), "82"))  # a late redelivery
+    record = repo.projections.record_entity
+    await record(_producer("e1", 1, date(2026, 2, 1), "82"))
+    await record(_producer("e1", 2, date(2026, 2, 3), "82", LegalForm.ENTERPRISE))
+    await record(_producer("e1", 1, date(2026, 2, 1), "82"))  # a late redelivery
 
-    mix = await repo.producer_mix(unit("82", "2025"), None)
-    assert mix["by_legal_form"] == {LegalForm.ENTERPRISE.value: 1}
+    mix = await repo.queries.producer_mix(unit("82", "2025"), None)
+    assert mix.by_legal_form == {LegalForm.ENTERPRISE.value: 1}
 
 
 async def test_a_producer_recorded_in_another_unit_leaves_the_old_units_summary(
-    repo: MongoReportingRepository,
+    repo: Reporting,
 ) -> None:
     # Registered in old Đồng Tháp (87) in 2024; updated in 2026, when its province is 82.
-    await repo.record_entity(_producer("e1", 1, date(2024, 5, 1), "87"))
+    await repo.projections.record_entity(_producer("e1", 1, date(2024, 5, 1), "87"))
     old = _target(TargetMetric.NEW_PRODUCERS, "87", 2024, province_edition="2008")
-    assert await repo.derived_actuals([old], None) == {old.target_id: 1}
+    assert await repo.queries.derived_actuals([old], None) == {old.target_id: 1}
 
-    await repo.record_entity(_producer("e1", 2, date(2026, 1, 10), "82"))
+    await repo.projections.record_entity(_producer("e1", 2, date(2026, 1, 10), "82"))
 
-    by_query = await repo.derived_actual(old)
-    assert (
-        await repo.derived_actuals([old], None) == {old.target_id: by_query} == {old.target_id: 0}
-    )
+    by_query = await repo.queries.derived_actual(old)
+    by_summary = await repo.queries.derived_actuals([old], None)
+    assert by_summary == {old.target_id: by_query} == {old.target_id: 0}
     new = _target(TargetMetric.NEW_PRODUCERS, "82", 2024)
-    assert await repo.derived_actuals([new], None) == {new.target_id: 1}
+    assert await repo.queries.derived_actuals([new], None) == {new.target_id: 1}
     assert await repo.db[fact_collection(ENTITIES, "82")].count_documents({}) == 1
 
 
 async def test_the_summaries_give_the_figures_of_the_queries_on_the_facts(
-    repo: MongoReportingRepository,
+    repo: Reporting,
 ) -> None:
     ratings = [
         _rated("p1", date(2025, 3, 1), 3, code="87"),  # old Đồng Tháp, before the merger
@@ -182,9 +191,9 @@ async def test_the_summaries_give_the_figures_of_the_queries_on_the_facts(
         _rated("p4", date(2025, 12, 1), 2, code="82"),
     ]
     for event in ratings:
-        await repo.record_rating(event)
-    await repo.record_entity(_producer("e1", 1, date(2025, 2, 1), "87"))
-    await repo.record_entity(_producer("e2", 1, date(2025, 8, 1), "82"))
+        await repo.projections.record_rating(event)
+    await repo.projections.record_entity(_producer("e1", 1, date(2025, 2, 1), "87"))
+    await repo.projections.record_entity(_producer("e2", 1, date(2025, 8, 1), "82"))
     targets = [
         _target(metric, code, 2025, province_edition=edition, min_stars=stars)
         for metric in (
@@ -199,9 +208,9 @@ async def test_the_summaries_give_the_figures_of_the_queries_on_the_facts(
     ]
     as_of = date(2025, 9, 30)
     for day in (None, as_of):
-        by_summary = await repo.derived_actuals(targets, day)
-        by_query = {t.target_id: await repo.derived_actual(t, day) for t in targets}
+        by_summary = await repo.queries.derived_actuals(targets, day)
+        by_query = {t.target_id: await repo.queries.derived_actual(t, day) for t in targets}
         assert by_summary == by_query
-    figures = await repo.derived_actuals(targets, None)
+    figures = await repo.queries.derived_actuals(targets, None)
     assert figures[_target(TargetMetric.CERTIFIED_PRODUCTS, "82", 2025, min_stars=3).target_id] == 3
     assert await repo.db[fact_collection(RATINGS, "82")].count_documents({}) == len(ratings)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ocop_contracts import TargetMetric
+from ocop_reporting.domain.figures import ProducerMix
 from ocop_reporting.domain.summaries import (
     SummaryView,
     Window,
@@ -169,12 +170,9 @@ def test_producers_are_counted_once_by_their_latest_state() -> None:
     }  # fmt: skip
     view = SummaryView([summary])
     assert view.new_producers(YEAR_2026) == 2
-    assert view.producer_mix(Window.of(None, date(2026, 6, 30))) == {
-        "total": 1,
-        "by_legal_form": {"cooperative": 1},
-        "women_led": 1,
-        "ethnic_minority_led": 0,
-    }
+    assert view.producer_mix(Window.of(None, date(2026, 6, 30))) == ProducerMix(
+        total=1, by_legal_form={"cooperative": 1}, women_led=1, ethnic_minority_led=0
+    )
 
 
 def test_any_id_becomes_a_field_name_without_dots_or_dollars() -> None:

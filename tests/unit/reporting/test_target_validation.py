@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 import pytest
 
 from ocop_contracts import (
-    ProductRated,
-    ProductRegistered,
     TargetMetric,
     TargetUnit,
     TargetUpdated,
 )
-from ocop_contracts.events.registry import ProductUpdated
 from ocop_platform.errors import Conflict, DomainError
 from ocop_platform.identity import Forbidden, Principal, Role
 from ocop_reporting.domain.commands import SetTarget
-from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.units import Unit, unit
 from ocop_reporting.service_layer.services import ReportingService
 
 
-class FakeReportingRepository:
-    """Targets only; the rating projections are not used by these tests."""
+class FakeTargetStore:
+    """Targets only: activity reports and the reports' reads are not used by these tests."""
 
     def __init__(self) -> None:
         self.saved: list[tuple[TargetUpdated, str | None]] = []
@@ -48,29 +43,22 @@ class FakeReportingRepository:
         self.saved.append((event, source_event_id))
         return True
 
-    async def record_rating(self, event: ProductRated) -> bool:
-        raise NotImplementedError
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"{name} is not used by these tests")
 
-    async def record_product(self, event: ProductRegistered | ProductUpdated) -> bool:
-        raise NotImplementedError
 
-    async def targets(
-        self, where: Unit, year: int | None, as_of: date | None = None
-    ) -> list[Target]:
-        raise NotImplementedError
+class Unused:
+    """The read models: a target's use cases never touch them."""
 
-    async def derived_actual(self, target: Target, as_of: date | None = None) -> int:
-        raise NotImplementedError
-
-    async def rating_count(self, where: Unit, year: int) -> int:
-        raise NotImplementedError
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"{name} is not used by these tests")
 
 
 class Setup:
     def __init__(self) -> None:
-        self.repo = FakeReportingRepository()
+        self.repo = FakeTargetStore()
         self.notified = 0
-        self.service = ReportingService(self.repo, self._notify)
+        self.service = ReportingService(self.repo, Unused(), Unused(), self._notify)
 
     def _notify(self) -> None:
         self.notified += 1

@@ -12,9 +12,9 @@ import pytest
 from ocop_contracts import TargetMetric, TargetUnit
 from ocop_platform.errors import DomainError
 from ocop_reporting.adapters.exports import to_csv, to_xlsx
-from ocop_reporting.adapters.repository import unit_filter
+from ocop_reporting.adapters.facts import unit_filter
 from ocop_reporting.domain.progress import Standing, Target, months_elapsed, progress_of
-from ocop_reporting.domain.units import target_edition, unit, unit_of_fact
+from ocop_reporting.domain.units import recorded_in, target_edition, unit, unit_of_fact
 from ocop_reporting.service_layer.services import _check_target
 
 from .test_target_validation import command
@@ -34,6 +34,13 @@ def test_a_code_means_the_unit_of_the_facts_date() -> None:
 
 def test_a_code_that_did_not_exist_on_the_date_has_no_unit() -> None:
     assert unit_of_fact("87", date(2026, 1, 5)) is None  # 87 (Đồng Tháp) is a 2008 code only
+
+
+def test_a_fact_in_a_unit_that_did_not_exist_is_refused_with_the_field() -> None:
+    # A DomainError: the consumer dead-letters the event with this reason.
+    with pytest.raises(DomainError, match="province code 87 did not exist on 2026-01-05") as caught:
+        recorded_in("87", date(2026, 1, 5))
+    assert caught.value.field == "province_code"
 
 
 def test_merged_provinces_each_roll_up_once_into_the_new_one() -> None:

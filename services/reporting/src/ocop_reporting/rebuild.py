@@ -21,20 +21,20 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pymongo
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
-from ocop_contracts import UnknownEventType, UnreadableEvent, parse_event
-from ocop_platform.errors import DomainError
+from ocop_platform.consumer import DeadLetter, Dispatcher, Subscription
 from ocop_platform.mongo import Document, create_client
-from ocop_reporting.adapters.repository import MongoReportingRepository
 from ocop_reporting.entrypoints.consumers import fact_subscriptions
-from ocop_reporting.service_layer.services import ReportingService
+from ocop_reporting.main import ReportingSettings, ReportingStores
 
 CONNECT_SECONDS = 3.0  # a server that answers at all answers a ping in milliseconds
 CONNECTION_SETTINGS = ("OCOP_KAFKA_BOOTSTRAP", "OCOP_MONGO_URL", "OCOP_MONGO_DB")
@@ -64,12 +64,10 @@ async def rebuild(
     """Rebuild; returns counts (events read, applied, skipped, rejected). `topic_names` maps a
     canonical topic to another name (benchmarks replay their own topics)."""
     client = create_client(mongo_url)
-    repository = MongoReportingRepository(client[mongo_db])
-    service = ReportingService(repository, lambda: None)
-    subscriptions = fact_subscriptions(service)
+    stores = ReportingStores.of(client[mongo_db])
+    subscriptions = fact_subscriptions(stores.service(lambda: None))
     names = topic_names or {}
-    counts = {"read": 0, "applied": 0, "skipped": 0, "rejected": 0}
-    started = time.monotonic()
+    replay = _Replay(every)
     try:
         await _reach_store(client, mongo_url)
         consumer = AIOKafkaConsumer(
@@ -77,22 +75,18 @@ async def rebuild(
         )
         try:
             await _reach_kafka(consumer, kafka_bootstrap)
-            await repository.drop_read_models()
-            await repository.ensure_indexes()
+            partitions = await _partitions(kafka_bootstrap)
+            await stores.projections.drop_read_models()
+            await stores.projections.ensure_indexes()
             _say(f"dropped the read models of {mongo_db}; replaying from offset 0")
             for subscription in subscriptions:
                 topic = names.get(subscription.topic, subscription.topic)
-                await _replay(consumer, topic, subscription, counts, every, started)
+                await replay.topic(consumer, topic, partitions.get(topic, []), subscription)
         finally:
             await consumer.stop()
     finally:
         await client.close()
-    seconds = time.monotonic() - started
-    _say(
-        f"done: {counts['read']} events in {seconds:.1f}s ({counts['applied']} applied, "
-        f"{counts['skipped']} of other types, {counts['rejected']} rejected)"
-    )
-    return counts
+    return replay.done()
 
 
 async def _reach_store(client: AsyncMongoClient[Document], mongo_url: str) -> None:
@@ -111,74 +105,98 @@ async def _reach_kafka(consumer: AIOKafkaConsumer, bootstrap: str) -> None:
         raise Unreachable(f"Kafka at {bootstrap} {_SILENT}") from exc
 
 
+async def _partitions(bootstrap: str) -> dict[str, list[int]]:
+    """The partitions of every topic (all of them: naming one would auto-create it)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="ocop-reporting-rebuild")
+    await admin.start()
+    try:
+        described = await admin.describe_topics()
+    finally:
+        await admin.close()
+    return {t["topic"]: sorted(p["partition"] for p in t["partitions"]) for t in described}
+
+
 def _hosts(mongo_url: str) -> str:
     """The host list of a MongoDB URL, without the credentials it may hold."""
     return re.sub(r"^mongodb(\+srv)?://([^@/]*@)?", "", mongo_url).split("/", 1)[0]
 
 
-async def _replay(
-    consumer: AIOKafkaConsumer,
-    topic: str,
-    subscription: object,
-    counts: dict[str, int],
-    every: int,
-    started: float,
-) -> None:
-    from ocop_platform.consumer import Subscription
+class _Rejections:
+    """Where the replay's dispatcher puts what it rejects: only counted, since the live
+    consumer dead-lettered each of them already."""
 
-    assert isinstance(subscription, Subscription)
-    # The consumer's public partitions_for_topic only knows topics it already has metadata for.
-    cluster = await consumer._client.fetch_all_metadata()
-    partitions = cluster.partitions_for_topic(topic) or set()
-    if not partitions:
-        _say(f"{topic}: no such topic, nothing to replay")
-        return
-    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-    consumer.assign(tps)
-    await consumer.seek_to_beginning(*tps)
-    ends = await consumer.end_offsets(tps)
-    total = sum(ends.values()) - sum((await consumer.beginning_offsets(tps)).values())
-    _say(f"{topic}: {total} events")
-    remaining = {tp: end for tp, end in ends.items() if end > 0}
-    while remaining:
-        batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=2000)
-        for tp, records in batches.items():
-            for record in records:
-                if record.offset >= remaining.get(tp, 0):
-                    continue
-                counts["read"] += 1
-                await _apply(subscription, record.value or b"", counts)
-                if counts["read"] % every == 0:
-                    rate = counts["read"] / max(time.monotonic() - started, 1e-6)
-                    _say(f"{counts['read']} events replayed ({rate:.0f}/s)")
-            if records and records[-1].offset + 1 >= remaining.get(tp, 0):
-                remaining.pop(tp, None)
-        if not batches:  # nothing more came: a partition whose tail holds no records is done
-            for tp in list(remaining):
-                if await consumer.position(tp) >= remaining[tp]:
-                    remaining.pop(tp)
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def send(self, letter: DeadLetter) -> None:
+        self.count += 1
 
 
-async def _apply(subscription: object, raw: bytes, counts: dict[str, int]) -> None:
-    from ocop_platform.consumer import Subscription
+class _Replay:
+    """Reads topics from offset 0 up to the end offsets seen at the start, and applies every
+    record through the live consumers' dispatcher: same parsing, routing and rules."""
 
-    assert isinstance(subscription, Subscription)
-    try:
-        event = parse_event(raw, subscription.accepted)
-    except (UnknownEventType, UnreadableEvent):
-        counts["skipped"] += 1  # live: skipped or dead-lettered already
-        return
-    try:
-        await subscription.handlers[type(event)](event)
-    except DomainError:
-        counts["rejected"] += 1  # live: dead-lettered with the reason
-        return
-    counts["applied"] += 1
+    def __init__(self, every: int) -> None:
+        self._every = every
+        self._rejections = _Rejections()
+        self._dispatcher = Dispatcher(self._rejections)
+        self._read = 0
+        self._started = time.monotonic()
+
+    async def topic(
+        self,
+        consumer: AIOKafkaConsumer,
+        topic: str,
+        partitions: list[int],
+        subscription: Subscription,
+    ) -> None:
+        if not partitions:
+            _say(f"{topic}: no such topic, nothing to replay")
+            return
+        tps = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        total = sum(ends.values()) - sum((await consumer.beginning_offsets(tps)).values())
+        _say(f"{topic}: {total} events")
+        remaining = {tp: end for tp, end in ends.items() if end > 0}
+        while remaining:
+            batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=2000)
+            for tp, records in batches.items():
+                for record in records:
+                    if record.offset < remaining.get(tp, 0):
+                        await self._apply(subscription, record)
+                if records and records[-1].offset + 1 >= remaining.get(tp, 0):
+                    remaining.pop(tp, None)
+            if not batches:  # nothing more came: a partition whose tail holds no records is done
+                for tp in list(remaining):
+                    if await consumer.position(tp) >= remaining[tp]:
+                        remaining.pop(tp)
+
+    async def _apply(self, subscription: Subscription, record: ConsumerRecord[Any, Any]) -> None:
+        self._read += 1
+        await self._dispatcher.dispatch_record(subscription, record, record.value or b"")
+        if self._read % self._every == 0:
+            rate = self._read / max(time.monotonic() - self._started, 1e-6)
+            _say(f"{self._read} events replayed ({rate:.0f}/s)")
+
+    def done(self) -> dict[str, int]:
+        applied, rejected = self._dispatcher.handled, self._rejections.count
+        counts = {
+            "read": self._read,
+            "applied": applied,
+            "skipped": self._read - applied - rejected,  # types no read model is derived from
+            "rejected": rejected,  # dead-lettered live, with the reason
+        }
+        seconds = time.monotonic() - self._started
+        _say(
+            f"done: {counts['read']} events in {seconds:.1f}s ({counts['applied']} applied, "
+            f"{counts['skipped']} of other types, {counts['rejected']} rejected)"
+        )
+        return counts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ocop_reporting.main import ReportingSettings
-
     parser = argparse.ArgumentParser(
         prog="ocop-reporting-rebuild",
         description="Drop reporting's read models and replay every topic from offset 0. Kafka, "

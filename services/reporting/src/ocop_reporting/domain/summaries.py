@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from ocop_contracts import TargetMetric
+from ocop_reporting.domain.figures import ProducerMix
 
 Doc = Mapping[str, Any]
 
@@ -161,15 +162,15 @@ class SummaryView:
     def new_producers(self, window: Window) -> int:
         return len(self.producers(window))
 
-    def producer_mix(self, window: Window) -> dict[str, Any]:
+    def producer_mix(self, window: Window) -> ProducerMix:
         producers = self.producers(window)
         forms = Counter(str(p["legal_form"]) for p in producers)
-        return {
-            "total": len(producers),
-            "by_legal_form": dict(sorted(forms.items())),
-            "women_led": sum(bool(p["women_led"]) for p in producers),
-            "ethnic_minority_led": sum(bool(p["ethnic_minority_led"]) for p in producers),
-        }
+        return ProducerMix(
+            total=len(producers),
+            by_legal_form=dict(sorted(forms.items())),
+            women_led=sum(bool(p["women_led"]) for p in producers),
+            ethnic_minority_led=sum(bool(p["ethnic_minority_led"]) for p in producers),
+        )
 
     def actual(self, metric: TargetMetric, min_stars: int | None, window: Window) -> int:
         """A province-wide target's actual; the same rules as the queries on the facts."""

@@ -64,6 +64,17 @@ def unit_of_fact(code: str, day: date) -> Unit | None:
         return None
 
 
+def recorded_in(code: str, day: date) -> Unit:
+    """The unit a fact dated `day` is recorded in. DomainError (field province_code) for a code
+    that did not exist then: the consumer dead-letters the event with that reason."""
+    found = unit_of_fact(code, day)
+    if found is None:
+        raise DomainError(
+            f"province code {code} did not exist on {day.isoformat()}", field="province_code"
+        )
+    return found
+
+
 def target_edition(code: str, year_to: int, stated: Edition | None) -> Edition:
     """A target's edition: as stated, else the only edition knowing the code, else by period."""
     if stated is not None:

@@ -4,37 +4,22 @@ progress and the other reports."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 
-from ocop_contracts import ProductRated, ProductRegistered, TargetUnit, TargetUpdated
+from ocop_contracts import Event, TargetUnit, TargetUpdated
 from ocop_contracts.clock import SYSTEM_CLOCK, Clock
-from ocop_contracts.events.evaluation import (
-    CertificateExpired,
-    CertificateIssued,
-    CertificateRevoked,
-    ProductProposedForNational,
-)
-from ocop_contracts.events.promotion import (
-    FairScheduled,
-    ProductShowcased,
-    PromotionActivityRecorded,
-)
-from ocop_contracts.events.registry import (
-    EntityRegistered,
-    EntityUpdated,
-    ProductUpdated,
-    ProductWithdrawn,
-)
 from ocop_contracts.events.reporting import ActivityReported
 from ocop_platform.errors import Conflict, DomainError
 from ocop_platform.identity import Principal
 from ocop_platform.logging import trace_fields
 from ocop_reporting.domain.commands import ReportActivity, SetTarget
+from ocop_reporting.domain.figures import Metrics, Overview, TrendPoint
 from ocop_reporting.domain.progress import (
     DERIVED_METRICS,
     REPORTED_METRICS,
@@ -42,35 +27,26 @@ from ocop_reporting.domain.progress import (
     Target,
     progress_of,
 )
-from ocop_reporting.domain.units import Edition, Unit, target_edition, unit
+from ocop_reporting.domain.units import Edition, Unit, edition_on, target_edition, unit
 from ocop_reporting.service_layer.access import ensure_may_plan
+from ocop_reporting.service_layer.ports import Projections, ReportQueries, TargetStore
 
 SERVICE = "reporting"
 _MAX_CONFLICT_RETRIES = 3
 
 
-class ReportingRepository(Protocol):
-    async def record_rating(self, event: ProductRated) -> bool: ...
-    async def record_product(self, event: ProductRegistered | ProductUpdated) -> bool: ...
-    async def current_target_version(self, target_id: str) -> int: ...
-    async def target_unit(self, target_id: str) -> Unit | None: ...
-    async def has_ingested(self, target_id: str, source_event_id: str) -> bool: ...
-    async def save_target(self, event: TargetUpdated, source_event_id: str | None) -> bool: ...
-    async def targets(
-        self, where: Unit, year: int | None, as_of: date | None = None
-    ) -> list[Target]: ...
-    async def derived_actual(self, target: Target, as_of: date | None = None) -> int: ...
-    async def rating_count(self, where: Unit, year: int) -> int: ...
-
-
 class ReportingService:
     def __init__(
         self,
-        repository: ReportingRepository,
+        targets: TargetStore,
+        projections: Projections,
+        queries: ReportQueries,
         events_written: Callable[[], None],
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        self._repo = repository
+        self._targets = targets
+        self._projections = projections
+        self._queries = queries
         self._events_written = events_written
         self._clock = clock
 
@@ -78,42 +54,17 @@ class ReportingService:
         """Today's business date (Vietnam): the default day of every report."""
         return self._clock.today()
 
-    @property
-    def repository(self) -> Any:
-        return self._repo
-
     # --- facts ---------------------------------------------------------------------------------
 
-    async def on_product_rated(self, event: ProductRated) -> None:
-        await self._fact(self._repo.record_rating, event)
+    @property
+    def projected_types(self) -> Sequence[type[Event]]:
+        """Every event type a read model is derived from (what the consumers subscribe to)."""
+        return self._projections.event_types
 
-    async def on_product_registered(self, event: ProductRegistered | ProductUpdated) -> None:
-        await self._fact(self._repo.record_product, event)
-
-    async def on_fact(self, event: Any) -> None:
-        """Every other consumed event, routed to the read model it feeds."""
-        repo: Any = self._repo
-        handlers: dict[type[Any], Callable[[Any], Awaitable[bool]]] = {
-            EntityRegistered: repo.record_entity,
-            EntityUpdated: repo.record_entity,
-            ProductWithdrawn: repo.record_withdrawal,
-            ProductProposedForNational: repo.record_proposal,
-            CertificateIssued: repo.record_certificate,
-            CertificateExpired: repo.end_certificate,
-            CertificateRevoked: repo.end_certificate,
-            FairScheduled: repo.record_fair,
-            ProductShowcased: repo.record_showcase,
-            PromotionActivityRecorded: repo.record_activity,
-        }
-        await self._fact(handlers[type(event)], event)
-
-    async def _fact(self, record: Callable[[Any], Awaitable[bool]], event: Any) -> None:
-        from ocop_reporting.adapters.repository import UnknownUnit
-
-        try:
-            await record(event)
-        except UnknownUnit as exc:
-            raise DomainError(str(exc), field="province_code") from exc
+    async def on_fact(self, event: Event) -> None:
+        """An event of another service, written into the read model it feeds. A province
+        unknown on the event's day is a DomainError: the consumer dead-letters the event."""
+        await self._projections.apply(event)
 
     # --- targets -------------------------------------------------------------------------------
 
@@ -136,16 +87,16 @@ class ReportingService:
         _check_target(cmd)
         if by is not None:
             ensure_may_plan(by, unit(cmd.province_code, edition))
-            if (current := await self._repo.target_unit(cmd.target_id)) is not None:
+            if (current := await self._targets.target_unit(cmd.target_id)) is not None:
                 ensure_may_plan(by, current)
         for _ in range(_MAX_CONFLICT_RETRIES):
-            if cmd.source_event_id and await self._repo.has_ingested(
+            if cmd.source_event_id and await self._targets.has_ingested(
                 cmd.target_id, cmd.source_event_id
             ):
                 return None
-            version = await self._repo.current_target_version(cmd.target_id) + 1
+            version = await self._targets.current_target_version(cmd.target_id) + 1
             event = _target_event(cmd, edition, version, correlation_id)
-            if await self._repo.save_target(event, cmd.source_event_id):
+            if await self._targets.save_target(event, cmd.source_event_id):
                 self._events_written()
                 return event
         raise Conflict("the target keeps changing concurrently; retry", field="target_id")
@@ -163,26 +114,16 @@ class ReportingService:
                 field="metric",
             )
         stated: Edition | None = cmd.province_edition  # type: ignore[assignment]
-        edition: Edition = stated or ("2025" if cmd.occurred_on >= date(2025, 7, 1) else "2008")
-        where = unit(cmd.province_code, edition)
-        repo: Any = self._repo
+        edition: Edition = stated or edition_on(cmd.occurred_on)
+        where = unit(cmd.province_code, edition)  # DomainError (province_code) for none
         if by is not None:
             ensure_may_plan(by, where)
-            if (current := await repo.report_unit(cmd.report_id)) is not None:
+            if (current := await self._targets.report_unit(cmd.report_id)) is not None:
                 ensure_may_plan(by, current)
         for _ in range(_MAX_CONFLICT_RETRIES):
-            version = await repo.current_report_version(cmd.report_id) + 1
-            try:
-                event = ActivityReported(
-                    producer=SERVICE,
-                    aggregate_id=cmd.report_id,
-                    aggregate_version=version,
-                    **{**vars(cmd), "province_edition": edition},
-                    **trace_fields(),
-                )
-            except ValidationError as exc:
-                raise _domain_error(exc) from exc
-            if await repo.save_report(event):
+            version = await self._targets.current_report_version(cmd.report_id) + 1
+            event = _report_event(cmd, edition, version)
+            if await self._targets.save_report(event):
                 self._events_written()
                 return event
         raise Conflict("the report keeps changing concurrently; retry", field="report_id")
@@ -191,79 +132,77 @@ class ReportingService:
 
     async def ratings_counted(self, where: Unit, year: int) -> int:
         """How many rating events of the unit and year the read model holds."""
-        return await self._repo.rating_count(where, year)
+        return await self._queries.rating_count(where, year)
 
     async def progress(
         self, where: Unit, year: int | None, today: date, as_of: date | None = None
     ) -> list[Progress]:
-        targets = await self._repo.targets(where, year, as_of)
+        targets = await self._targets.targets(where, year, as_of)
         actuals = await self._actuals(targets, as_of)
         return [progress_of(t, actuals[t.target_id], as_of or today) for t in targets]
 
     async def _actuals(self, targets: list[Target], as_of: date | None) -> dict[str, float | None]:
-        repo: Any = self._repo
+        """Derived targets from the read models; the others from the activities reported."""
         derived = [t for t in targets if t.metric in DERIVED_METRICS]
-        found: dict[str, float | None] = dict(await repo.derived_actuals(derived, as_of))
+        found: dict[str, float | None] = dict(await self._queries.derived_actuals(derived, as_of))
         for target in targets:
             if target.metric not in DERIVED_METRICS:
-                found[target.target_id] = await self._actual(target, as_of)
+                found[target.target_id] = await self._reported(target, as_of)
         return found
+
+    async def _reported(self, target: Target, as_of: date | None) -> float | None:
+        reports = await self._targets.activity_reports(target, as_of or target.last_day)
+        if not reports:
+            return None
+        return sum(r.quantity for r in reports)
 
     async def national(
         self, year: int, today: date, as_of: date | None
     ) -> dict[str, list[Progress]]:
         """Progress of every target covering `year`, by the current province it rolls up to."""
-        repo: Any = self._repo
         by_province: dict[str, list[Progress]] = {}
-        targets = await repo.targets_of_year(year, as_of)
+        targets = await self._targets.targets_of_year(year, as_of)
         actuals = await self._actuals(targets, as_of)
         for target in targets:
             row = progress_of(target, actuals[target.target_id], as_of or today)
             by_province.setdefault(target.current_code, []).append(row)
         return by_province
 
-    async def _actual(self, target: Target, as_of: date | None) -> float | None:
-        if target.metric in DERIVED_METRICS:
-            return await self._repo.derived_actual(target, as_of)
-        repo: Any = self._repo
-        reports = await repo.activity_reports(target, as_of or target.last_day)
-        if not reports:
-            return None
-        return float(sum(r["quantity"] for r in reports))
+    async def national_certified(self, year: int) -> dict[str, int]:
+        """New ≥3★ products of `year` per current province."""
+        return await self._queries.national_certified(year)
 
-    async def evidence(self, target: Target, as_of: date | None) -> list[dict[str, Any]]:
-        repo: Any = self._repo
-        reports = await repo.activity_reports(target, as_of or target.last_day)
-        return [
-            {k: r.get(k) for k in ("report_id", "quantity", "day", "evidence", "note")}
-            for r in reports
-        ]
-
-    async def overview(self, where: Unit, year: int, as_of: date) -> dict[str, Any]:
+    async def overview(self, where: Unit, year: int, as_of: date) -> Overview:
         """Star mix, sectors, communes, producer mix, trend and expiring certificates."""
-        repo: Any = self._repo
-        latest = await repo.latest_stars(where, as_of)
-        certified = [d for d in latest.values() if d["stars"] >= 3]
-        stars = Counter(int(d["stars"]) for d in latest.values())
-        sectors = Counter(d.get("sector") or "?" for d in certified)
-        communes = Counter(d.get("commune_code") or "?" for d in certified)
+        latest = await self._queries.latest_stars(where, as_of)
+        certified = [r for r in latest.values() if r.stars >= 3]
+        stars = Counter(r.stars for r in latest.values())
+        sectors = Counter(r.sector or "?" for r in certified)
+        communes = Counter(r.commune_code or "?" for r in certified)
         years = list(range(year - 4, year + 1))
-        expiring = await repo.expiring_certificates(where, as_of)
-        names = await repo.product_names(where, [e["product_id"] for e in expiring])
-        for entry in expiring:
-            entry["product_name"] = names.get(entry["product_id"], "")
-        return {
-            "star_mix": {str(s): stars.get(s, 0) for s in range(1, 6)},
-            "certified_products": len(certified),
-            "by_sector": dict(sorted(sectors.items())),
-            "by_commune": dict(sorted(communes.items())),
-            "trend": [
-                {"year": y, "new_certified": n}
-                for y, n in (await repo.new_certified_by_year(where, years)).items()
+        expiring = await self._queries.expiring_certificates(where, as_of)
+        names = await self._queries.product_names(where, [e.product_id for e in expiring])
+        trend = await self._queries.new_certified_by_year(where, years)
+        return Overview(
+            star_mix={str(s): stars.get(s, 0) for s in range(1, 6)},
+            certified_products=len(certified),
+            by_sector=dict(sorted(sectors.items())),
+            by_commune=dict(sorted(communes.items())),
+            trend=[TrendPoint(year=y, new_certified=n) for y, n in trend.items()],
+            producer_mix=await self._queries.producer_mix(where, as_of),
+            expiring_certificates=[
+                replace(e, product_name=names.get(e.product_id, "")) for e in expiring
             ],
-            "producer_mix": await repo.producer_mix(where, as_of),
-            "expiring_certificates": expiring,
-        }
+        )
+
+    async def metrics(self) -> Metrics:
+        """Ratings by province and stars, targets by province, documents per read model."""
+        targets: Counter[str] = Counter(t.current_code for t in await self._targets.all_targets())
+        return Metrics(
+            rated_products=await self._queries.ratings_by_province(),
+            targets=dict(targets),
+            read_model_documents=await self._queries.fact_counts(),
+        )
 
 
 def _edition_of(cmd: SetTarget) -> Edition:
@@ -319,6 +258,19 @@ def _target_event(
             aggregate_version=version,
             **fields,
             **extra,
+        )
+    except ValidationError as exc:
+        raise _domain_error(exc) from exc
+
+
+def _report_event(cmd: ReportActivity, edition: Edition, version: int) -> ActivityReported:
+    try:
+        return ActivityReported(
+            producer=SERVICE,
+            aggregate_id=cmd.report_id,
+            aggregate_version=version,
+            **{**vars(cmd), "province_edition": edition},
+            **trace_fields(),
         )
     except ValidationError as exc:
         raise _domain_error(exc) from exc

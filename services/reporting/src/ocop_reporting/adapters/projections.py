@@ -1,0 +1,335 @@
+"""The read models derived from the other services' events: one writer per event type, listed in
+`WRITERS`, the one table that live consumption and `ocop-reporting-rebuild` both route through.
+
+Every writer is repeatable: a fact keyed by event id is inserted once, an aggregate's fact is
+applied only when newer, and its summary marks are sets. So a redelivery, or a rebuild beside the
+running service, changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date
+from types import MappingProxyType
+from typing import Any, Final
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from ocop_contracts import Event, ProductRated, ProductRegistered
+from ocop_contracts.events.evaluation import (
+    CertificateExpired,
+    CertificateIssued,
+    CertificateRevoked,
+    ProductProposedForNational,
+)
+from ocop_contracts.events.promotion import (
+    FairScheduled,
+    ProductShowcased,
+    PromotionActivityRecorded,
+)
+from ocop_contracts.events.registry import (
+    EntityRegistered,
+    EntityUpdated,
+    ProductUpdated,
+    ProductWithdrawn,
+)
+from ocop_contracts.reference import find_scoring_set
+from ocop_contracts.reference.errors import ReferenceDataError, UnknownReferenceCodeError
+from ocop_platform.idempotency import apply_if_newer, insert_once
+from ocop_platform.mongo import Database, Document, is_ferretdb
+from ocop_reporting.adapters.facts import (
+    ACTIVITIES,
+    CERTIFICATES,
+    ENTITIES,
+    FACT_INDEXES,
+    FAIRS,
+    PRODUCTS,
+    PROPOSALS,
+    RATINGS,
+    SHOWCASES,
+    fact_collection,
+    fact_collections,
+    province_of,
+)
+from ocop_reporting.adapters.summaries import SummaryStore
+from ocop_reporting.domain.summaries import proposal_marks, rating_marks, summary_of
+from ocop_reporting.domain.units import recorded_in
+
+
+class MongoProjections:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._summaries = SummaryStore(db)
+        self._indexed: set[str] = set()  # province collections whose indexes this process made
+        self._secondary_indexes: bool | None = None  # None: not asked the server yet
+
+    @property
+    def event_types(self) -> tuple[type[Event], ...]:
+        return tuple(WRITERS)
+
+    async def apply(self, event: Event) -> bool:
+        """Write `event` into the read model it feeds; False when it changed nothing (a
+        redelivery, an older version). DomainError for a province unknown on the event's day."""
+        return await WRITERS[type(event)](self, event)
+
+    # --- the read models' collections ----------------------------------------------------------
+
+    async def ensure_indexes(self) -> None:
+        for name in await fact_collections(self._db):
+            await self._index_province(province_of(name))
+
+    async def drop_read_models(self) -> None:
+        for name in await fact_collections(self._db):
+            await self._db[name].drop()
+        self._indexed.clear()
+
+    async def _index_province(self, current_code: str) -> None:
+        """The indexes of one province's read models, once per process (they are created with
+        the province's first fact, and again by ensure_indexes after a restart)."""
+        if current_code in self._indexed:
+            return
+        self._indexed.add(current_code)
+        if self._secondary_indexes is None:
+            # FerretDB v1 never uses them for a query but maintains them on every write, which
+            # slows the one store all four services share: declared for MongoDB only.
+            self._secondary_indexes = not await is_ferretdb(self._db)
+        if not self._secondary_indexes:
+            return
+        for base, indexes in FACT_INDEXES.items():
+            for keys in indexes:
+                await self._db[fact_collection(base, current_code)].create_index(keys)
+        await self._summaries.ensure_indexes(current_code)
+
+    async def _where(self, code: str, day: date) -> Document:
+        """The unit fields of a fact; its province's collections get their indexes first."""
+        found = recorded_in(code, day)
+        await self._index_province(found.current_code)
+        return {
+            "unit_code": found.code,
+            "edition": found.edition,
+            "current_code": found.current_code,
+        }
+
+    def _facts(self, base: str, where: Document) -> AsyncCollection[Document]:
+        return self._db[fact_collection(base, where["current_code"])]
+
+    async def _upsert_newer(
+        self,
+        facts: AsyncCollection[Document],
+        key: str,
+        version: int,
+        fields: Document,
+        on_insert: Document | None = None,
+    ) -> bool:
+        """The aggregate's fact, applied only when `version` is newer; `on_insert` only for the
+        first one."""
+        # Most aggregates arrive once (version 1): an insert costs a fraction of an update.
+        try:
+            await facts.insert_one({"_id": key, **fields, **(on_insert or {}), "version": version})
+        except DuplicateKeyError:
+            return await apply_if_newer(facts, key, version, fields)
+        return True
+
+    # --- from the registry ---------------------------------------------------------------------
+
+    async def record_entity(self, event: EntityRegistered | EntityUpdated) -> bool:
+        day = event.occurred_at.date()
+        fields = {
+            **await self._where(event.province_code, day),
+            "commune_code": event.commune_code,
+            "legal_form": event.legal_form.value,
+            "women_led": event.women_led,
+            "ethnic_minority_led": event.ethnic_minority_led,
+            "disability_led": event.disability_led,
+        }
+        facts = self._facts(ENTITIES, fields)
+        fact = {"_id": event.entity_id, **fields, "day": day.isoformat()}
+        fact["version"] = event.aggregate_version
+        try:  # most producers arrive once (version 1): an insert costs a fraction of an update
+            await facts.insert_one(fact)
+        except DuplicateKeyError:
+            return await self._update_entity(facts, fact)
+        await self._summaries.put_producer(fact)
+        return True
+
+    async def _update_entity(self, facts: AsyncCollection[Document], event_fact: Document) -> bool:
+        """A later version (or a redelivery) of a producer already recorded. Its summary is
+        written first and the fact last: a crash in between leaves the fact as it was, so the
+        redelivered event does both again (each write is repeatable)."""
+        key, version = event_fact["_id"], event_fact["version"]
+        stored = await facts.find_one({"_id": key})
+        if stored is None:  # dropped meanwhile (a rebuild): record it afresh
+            fields = {k: v for k, v in event_fact.items() if k not in ("_id", "version")}
+            applied = await apply_if_newer(facts, key, version, fields)
+            await self._summaries.put_producer(event_fact)
+            return applied
+        if event_fact["version"] <= stored["version"]:
+            await self._summaries.put_producer(stored)  # completes a write a crash cut short
+            return False
+        updated = {**stored, **{k: v for k, v in event_fact.items() if k != "day"}}
+        if summary_of(updated) != summary_of(stored):  # recorded in another unit now
+            await self._summaries.remove_producer(stored, updated["version"])
+        await self._summaries.put_producer(updated)
+        fields = {k: v for k, v in event_fact.items() if k not in ("_id", "day", "version")}
+        return await apply_if_newer(facts, updated["_id"], updated["version"], fields)
+
+    async def record_product(self, event: ProductRegistered | ProductUpdated) -> bool:
+        day = event.occurred_at.date()
+        fields = {
+            **await self._where(event.province_code, day),
+            "province_code": event.province_code,
+            "commune_code": event.commune_code,
+            "scoring_set_code": event.scoring_set_code,
+            "sector": _sector(event.scoring_set_code),
+            "entity_id": event.entity_id,
+            "name": event.name,
+            "legal_form": event.legal_form.value,
+            "women_led": event.women_led,
+            "ethnic_minority_led": event.ethnic_minority_led,
+        }
+        first_day = {"day": day.isoformat()}  # when it was registered: a later update keeps it
+        facts = self._facts(PRODUCTS, fields)
+        version = event.aggregate_version
+        return await self._upsert_newer(facts, event.product_id, version, fields, first_day)
+
+    async def record_withdrawal(self, event: ProductWithdrawn) -> bool:
+        where = await self._where(event.province_code, event.withdrawn_on)
+        fields = {"withdrawn_on": event.withdrawn_on.isoformat()}
+        facts = self._facts(PRODUCTS, where)
+        return await apply_if_newer(facts, event.product_id, event.aggregate_version, fields)
+
+    # --- from evaluation -----------------------------------------------------------------------
+
+    async def record_rating(self, event: ProductRated) -> bool:
+        # Keyed by event id: a redelivered event is the same fact, never a second one.
+        where = await self._where(event.province_code, event.rated_on)
+        fact: Document = {
+            "_id": str(event.event_id),
+            **where,
+            "product_id": event.product_id,
+            "province_code": event.province_code,
+            "commune_code": event.commune_code,
+            "scoring_set_code": event.scoring_set_code,
+            "sector": _sector(event.scoring_set_code),
+            "stars": event.stars,
+            "previous_stars": event.previous_stars,
+            "upgraded": event.upgraded,
+            "score": event.score,
+            "level": event.level.value,
+            "round_id": event.round_id,
+            "day": event.rated_on.isoformat(),
+            "year": event.rated_on.year,
+        }
+        inserted = await insert_once(self._facts(RATINGS, where), fact)
+        # On every delivery, not only a new fact: a redelivery after a crash between the two
+        # writes completes the summary, and $addToSet adds nothing twice.
+        await self._summaries.add_marks(fact, rating_marks(fact))
+        return inserted
+
+    async def record_proposal(self, event: ProductProposedForNational) -> bool:
+        where = await self._where(event.province_code, event.proposed_on)
+        fact: Document = {
+            "_id": str(event.event_id),
+            **where,
+            "product_id": event.product_id,
+            "score": event.score,
+            "day": event.proposed_on.isoformat(),
+        }
+        inserted = await insert_once(self._facts(PROPOSALS, where), fact)
+        await self._summaries.add_marks(fact, proposal_marks(fact))  # every delivery, as ratings
+        return inserted
+
+    async def record_certificate(self, event: CertificateIssued) -> bool:
+        fields = {
+            **await self._where(event.province_code, event.issued_on),
+            "product_id": event.product_id,
+            "stars": event.stars,
+            "day": event.issued_on.isoformat(),
+            "valid_until": event.valid_until.isoformat(),
+        }
+        certificates = self._facts(CERTIFICATES, fields)
+        try:  # usually the first event of the certificate: an insert is far cheaper
+            await certificates.insert_one({"_id": event.certificate_id, **fields})
+        except DuplicateKeyError:  # a redelivery, or its end arrived first: same values again
+            await certificates.update_one(
+                {"_id": event.certificate_id}, {"$set": fields}, upsert=True
+            )
+        return True
+
+    async def end_certificate(self, event: CertificateExpired | CertificateRevoked) -> bool:
+        on = event.expired_on if isinstance(event, CertificateExpired) else event.revoked_on
+        reason = "expired" if isinstance(event, CertificateExpired) else "revoked"
+        fields = {
+            "ended_on": on.isoformat(),
+            "ended_reason": reason,
+            "product_id": event.product_id,
+        }
+        where = await self._where(event.province_code, on)
+        await self._facts(CERTIFICATES, where).update_one(
+            {"_id": event.certificate_id}, {"$set": fields}, upsert=True
+        )
+        return True
+
+    # --- from promotion ------------------------------------------------------------------------
+
+    async def record_fair(self, event: FairScheduled) -> bool:
+        fields = {
+            **await self._where(event.province_code, event.starts_on),
+            "name": event.name,
+            "day": event.starts_on.isoformat(),
+            "commune_code": event.commune_code,
+        }
+        facts = self._facts(FAIRS, fields)
+        return await self._upsert_newer(facts, event.fair_id, event.aggregate_version, fields)
+
+    async def record_showcase(self, event: ProductShowcased) -> bool:
+        where = await self._where(event.province_code, event.since)
+        fact = {
+            "_id": str(event.event_id),
+            **where,
+            "product_id": event.product_id,
+            "venue_kind": event.venue_kind.value,
+            "venue_id": event.venue_id,
+            "day": event.since.isoformat(),
+        }
+        return await insert_once(self._facts(SHOWCASES, where), fact)
+
+    async def record_activity(self, event: PromotionActivityRecorded) -> bool:
+        fields = {
+            **await self._where(event.province_code, event.occurred_on),
+            "kind": event.kind.value,
+            "title": event.title,
+            "day": event.occurred_on.isoformat(),
+        }
+        facts = self._facts(ACTIVITIES, fields)
+        return await self._upsert_newer(facts, event.activity_id, event.aggregate_version, fields)
+
+
+Writer = Callable[[MongoProjections, Any], Awaitable[bool]]
+
+# Every event type reporting derives figures from, and the writer of its read model.
+WRITERS: Final[Mapping[type[Event], Writer]] = MappingProxyType(
+    {
+        EntityRegistered: MongoProjections.record_entity,
+        EntityUpdated: MongoProjections.record_entity,
+        ProductRegistered: MongoProjections.record_product,
+        ProductUpdated: MongoProjections.record_product,
+        ProductWithdrawn: MongoProjections.record_withdrawal,
+        ProductRated: MongoProjections.record_rating,
+        ProductProposedForNational: MongoProjections.record_proposal,
+        CertificateIssued: MongoProjections.record_certificate,
+        CertificateExpired: MongoProjections.end_certificate,
+        CertificateRevoked: MongoProjections.end_certificate,
+        FairScheduled: MongoProjections.record_fair,
+        ProductShowcased: MongoProjections.record_showcase,
+        PromotionActivityRecorded: MongoProjections.record_activity,
+    }
+)
+
+
+def _sector(scoring_set_code: str) -> str | None:
+    try:
+        return find_scoring_set(scoring_set_code).sector_code
+    except (ReferenceDataError, UnknownReferenceCodeError, LookupError):
+        return None  # an older classification's code: the fact counts, without a sector

@@ -1,0 +1,335 @@
+"""The figures of the reports, read from the read models: a whole province's targets from its
+summaries, the rest by query on the province's facts. Typed results (`domain.figures`)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from ocop_contracts import TargetMetric
+from ocop_contracts.vocabulary import ActivityKind, VenueKind
+from ocop_platform.mongo import Database, Document
+from ocop_reporting.adapters.facts import (
+    ACTIVITIES,
+    CERTIFICATES,
+    ENTITIES,
+    FAIRS,
+    PRODUCTS,
+    PROPOSALS,
+    RATINGS,
+    READ_MODELS,
+    SHOWCASES,
+    commune_filter,
+    day_range,
+    fact_collection,
+    fact_collections,
+    province_of,
+    target_unit_filter,
+    unit_filter,
+)
+from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore, summary_ids
+from ocop_reporting.domain.figures import ExpiringCertificate, LatestRating, ProducerMix
+from ocop_reporting.domain.progress import Target
+from ocop_reporting.domain.summaries import SUMMARY_METRICS, SummaryView, Window
+from ocop_reporting.domain.units import Edition, Unit, unit
+
+EXPIRY_WINDOW = timedelta(days=183)  # "the next 6 months"
+
+
+class MongoReportQueries:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._summaries = SummaryStore(db)
+
+    # --- actuals of targets derived from events ------------------------------------------------
+
+    async def derived_actual(self, target: Target, as_of: date | None = None) -> int:
+        """A derived target's actual by query on its province's facts."""
+        last = target.last_day if as_of is None else min(as_of, target.last_day)
+        base: Document = {**target_unit_filter(target), **day_range(target.first_day, last)}
+        base |= commune_filter(target)
+        stars = target.min_stars or 3
+        flt: Document
+        match target.metric:
+            case TargetMetric.CERTIFIED_PRODUCTS:
+                flt = {"stars": {"$gte": stars}, "previous_stars": {"$lt": stars}}
+                return await self._distinct(target, RATINGS, "product_id", base | flt)
+            case TargetMetric.UPGRADED_PRODUCTS:
+                flt = {"upgraded": True, "stars": {"$gte": max(stars, 4)}}
+                return await self._distinct(target, RATINGS, "product_id", base | flt)
+            case TargetMetric.NATIONAL_PROPOSALS:
+                flt = {"score": {"$gte": 90}}
+                rated = await self._keys(target, RATINGS, "product_id", base | flt)
+                proposed = await self._keys(target, PROPOSALS, "product_id", base)
+                return len(rated | proposed)
+            case TargetMetric.FIVE_STAR_PRODUCTS:
+                flt = {"stars": 5, "previous_stars": {"$lt": 5}}
+                return await self._distinct(target, RATINGS, "product_id", base | flt)
+            case TargetMetric.EVALUATION_ROUNDS:
+                flt = {"level": "province", "round_id": {"$ne": None}}
+                rounds = await self._facts(target, RATINGS).distinct("round_id", base | flt)
+                return len([r for r in rounds if r])
+            case TargetMetric.NEW_PRODUCERS:
+                return await self._count(target, ENTITIES, base)
+            case TargetMetric.FAIRS:
+                return await self._count(target, FAIRS, base)
+            case TargetMetric.SALES_POINTS:
+                flt = {"venue_kind": VenueKind.SHOWROOM.value}
+                return await self._distinct(target, SHOWCASES, "venue_id", base | flt)
+            case TargetMetric.MEDIA_ITEMS:
+                flt = {"kind": ActivityKind.NEWS_ITEM.value}
+                return await self._count(target, ACTIVITIES, base | flt)
+            case TargetMetric.TV_REPORTS:
+                flt = {"kind": ActivityKind.TV_REPORT.value}
+                return await self._count(target, ACTIVITIES, base | flt)
+            case _:
+                raise ValueError(f"{target.metric} is not derived from events")
+
+    async def derived_actuals(self, targets: list[Target], as_of: date | None) -> dict[str, int]:
+        """Actuals of many derived targets: a whole province's from its summaries (one read of
+        a handful of documents per province); the rating-based ones of a commune or district
+        from one read of the province's ratings; the others one query each."""
+        found = await self._summary_actuals([t for t in targets if _summarised(t)], as_of)
+        by_province: dict[str, list[Target]] = {}
+        for target in targets:
+            if target.target_id in found:
+                continue
+            if target.metric in _RATING_METRICS:
+                by_province.setdefault(target.current_code, []).append(target)
+            else:
+                found[target.target_id] = await self.derived_actual(target, as_of)
+        for cc, group in by_province.items():
+            cursor = self._db[fact_collection(RATINGS, cc)].find({}, _RATING_FIELDS)
+            ratings = [doc async for doc in cursor]
+            for target in group:
+                found[target.target_id] = await self._rating_actual(target, ratings, as_of)
+        return found
+
+    async def _summary_actuals(self, targets: list[Target], as_of: date | None) -> dict[str, int]:
+        by_province: dict[str, list[Target]] = {}
+        for target in targets:
+            by_province.setdefault(target.current_code, []).append(target)
+        found: dict[str, int] = {}
+        for cc, group in by_province.items():
+            ids = [i for t in group for i in summary_ids(_target_unit(t), _years(t))]
+            docs = {doc["_id"]: doc for doc in await self._summaries.read(cc, ids)}
+            for t in group:
+                mine = summary_ids(_target_unit(t), _years(t))
+                view = SummaryView(docs[i] for i in mine if i in docs)
+                last = t.last_day if as_of is None else min(as_of, t.last_day)
+                found[t.target_id] = view.actual(
+                    t.metric, t.min_stars, Window.of(t.first_day, last)
+                )
+        return found
+
+    async def _rating_actual(
+        self, target: Target, ratings: list[Document], as_of: date | None
+    ) -> int:
+        """Same rules as `derived_actual`'s queries, applied to ratings already read."""
+        last = target.last_day if as_of is None else min(as_of, target.last_day)
+        window = Window.of(target.first_day, last)
+        keys: set[str] = set()
+        for r in ratings:
+            if not _counts_towards(target, r, window):
+                continue
+            if target.metric is TargetMetric.EVALUATION_ROUNDS:
+                if r.get("level") == "province" and r.get("round_id"):
+                    keys.add(str(r["round_id"]))
+            elif _rating_hit(target, r):
+                keys.add(str(r["product_id"]))
+        if target.metric is TargetMetric.NATIONAL_PROPOSALS:
+            base: Document = {**target_unit_filter(target), **day_range(target.first_day, last)}
+            keys |= await self._keys(target, PROPOSALS, "product_id", base | commune_filter(target))
+        return len(keys)
+
+    def _facts(self, target: Target, base: str) -> AsyncCollection[Document]:
+        """The facts of the province a target rolls up to."""
+        return self._db[fact_collection(base, target.current_code)]
+
+    async def _keys(self, target: Target, base: str, key: str, flt: Document) -> set[str]:
+        return {str(value) for value in await self._facts(target, base).distinct(key, flt)}
+
+    async def _distinct(self, target: Target, base: str, key: str, flt: Document) -> int:
+        return len(await self._facts(target, base).distinct(key, flt))
+
+    async def _count(self, target: Target, base: str, flt: Document) -> int:
+        return await self._facts(target, base).count_documents(flt)
+
+    # --- the overview --------------------------------------------------------------------------
+
+    async def rating_count(self, where: Unit, year: int) -> int:
+        # Kept a count of the facts: a set of every rating's id in the summary would make each
+        # summary write rewrite a document growing with the province's ratings.
+        if where.edition == "2025" and where.code == where.current_code:
+            flt: Document = {"current_code": where.code, "year": year}
+        else:
+            flt = {"unit_code": where.code, "edition": where.edition, "year": year}
+        return await self._db[fact_collection(RATINGS, where.current_code)].count_documents(flt)
+
+    async def latest_stars(self, where: Unit, as_of: date | None) -> dict[str, LatestRating]:
+        """Each product's latest rating on or before `as_of`, keyed by product id."""
+        flt = unit_filter(where) | day_range(None, as_of)
+        cursor = self._db[fact_collection(RATINGS, where.current_code)].find(
+            flt, {"product_id": 1, "stars": 1, "day": 1, "sector": 1, "commune_code": 1}
+        )
+        latest: dict[str, LatestRating] = {}
+        async for doc in cursor:
+            seen = latest.get(doc["product_id"])
+            if seen is None or (doc["day"], doc["stars"]) >= (seen.day, seen.stars):
+                latest[doc["product_id"]] = LatestRating(
+                    product_id=doc["product_id"],
+                    stars=int(doc["stars"]),
+                    day=doc["day"],
+                    sector=doc.get("sector"),
+                    commune_code=doc.get("commune_code"),
+                )
+        return latest
+
+    async def new_certified_by_year(self, where: Unit, years: list[int]) -> dict[int, int]:
+        """New ≥3★ products per year, from the unit's summaries of those years."""
+        docs = await self._summaries.read_units(where, years)
+        by_year: dict[int, list[Document]] = {y: [] for y in years}
+        for doc in docs:
+            by_year[int(doc["year"])].append(doc)
+        return {
+            y: SummaryView(found).certified(3, Window.of(date(y, 1, 1), date(y, 12, 31)))
+            for y, found in by_year.items()
+        }
+
+    async def producer_mix(self, where: Unit, as_of: date | None) -> ProducerMix:
+        """Producers recorded up to `as_of` (all years), from the unit's summaries."""
+        view = SummaryView(await self._summaries.read_all_years(where))
+        return view.producer_mix(Window.of(None, as_of or date.max))
+
+    async def expiring_certificates(self, where: Unit, as_of: date) -> list[ExpiringCertificate]:
+        """Certificates whose validity ends within six months of `as_of`, not ended before."""
+        flt = unit_filter(where) | {
+            "valid_until": {
+                "$gte": as_of.isoformat(),
+                "$lte": (as_of + EXPIRY_WINDOW).isoformat(),
+            }
+        }
+        found = []
+        certificates = self._db[fact_collection(CERTIFICATES, where.current_code)]
+        async for doc in certificates.find(flt).sort("valid_until", 1):
+            if doc.get("ended_on") and doc["ended_on"] <= as_of.isoformat():
+                continue
+            found.append(
+                ExpiringCertificate(
+                    certificate_id=doc["_id"],
+                    product_id=doc["product_id"],
+                    stars=doc.get("stars"),
+                    valid_until=doc["valid_until"],
+                )
+            )
+        return found
+
+    async def product_names(self, where: Unit, product_ids: list[str]) -> dict[str, str]:
+        if not product_ids:
+            return {}
+        cursor = self._db[fact_collection(PRODUCTS, where.current_code)].find(
+            {"_id": {"$in": product_ids}}, {"name": 1}
+        )
+        return {doc["_id"]: doc.get("name", "") async for doc in cursor}
+
+    # --- the national view and monitoring ------------------------------------------------------
+
+    async def national_certified(self, year: int) -> dict[str, int]:
+        """New ≥3★ products of `year` per current province, from each province's summaries."""
+        whole_year = Window.of(date(year, 1, 1), date(year, 12, 31))
+        found: dict[str, int] = {}
+        for name in await fact_collections(self._db, SUMMARIES):
+            cc = province_of(name)
+            docs = await self._summaries.read_units(unit(cc, "2025"), [year])
+            found[cc] = SummaryView(docs).certified(3, whole_year)
+        return found
+
+    async def ratings_by_province(self) -> dict[tuple[str, int], int]:
+        """Ratings at 3–5★ received, by (current province, stars)."""
+        pipeline: list[Document] = [
+            {"$match": {"stars": {"$gte": 3}}},
+            {"$group": {"_id": {"p": "$current_code", "s": "$stars"}, "n": {"$sum": 1}}},
+        ]
+        found: dict[tuple[str, int], int] = {}
+        for name in await fact_collections(self._db, RATINGS):
+            cursor = await self._db[name].aggregate(pipeline)
+            found |= {(str(d["_id"]["p"]), int(d["_id"]["s"])): int(d["n"]) async for d in cursor}
+        return found
+
+    async def fact_counts(self) -> dict[str, int]:
+        """Documents per read model, over every province."""
+        counts = dict.fromkeys(READ_MODELS, 0)
+        for name in await fact_collections(self._db):
+            base = name.rsplit("_", 1)[0]
+            counts[base] += await self._db[name].estimated_document_count()
+        return counts
+
+
+_RATING_METRICS = frozenset(
+    {
+        TargetMetric.CERTIFIED_PRODUCTS,
+        TargetMetric.UPGRADED_PRODUCTS,
+        TargetMetric.NATIONAL_PROPOSALS,
+        TargetMetric.FIVE_STAR_PRODUCTS,
+        TargetMetric.EVALUATION_ROUNDS,
+    }
+)
+_RATING_FIELDS = dict.fromkeys(
+    (
+        "product_id",
+        "unit_code",
+        "edition",
+        "commune_code",
+        "day",
+        "stars",
+        "previous_stars",
+        "upgraded",
+        "score",
+        "level",
+        "round_id",
+    ),
+    1,
+)
+
+
+def _counts_towards(target: Target, rating: Document, window: Window) -> bool:
+    """A rating of the target's unit, communes and period (the filters of its queries)."""
+    if target.province_edition == "2008" and (
+        rating.get("edition") != "2008" or rating.get("unit_code") != target.province_code
+    ):
+        return False
+    if rating["day"] not in window:
+        return False
+    communes = {target.commune_code} if target.commune_code else set(target.commune_codes)
+    return not communes or rating.get("commune_code") in communes
+
+
+def _rating_hit(target: Target, rating: Document) -> bool:
+    """Whether a rating counts its product towards a rating-based target."""
+    stars = target.min_stars or 3
+    match target.metric:
+        case TargetMetric.CERTIFIED_PRODUCTS:
+            return bool(rating["stars"] >= stars and rating["previous_stars"] < stars)
+        case TargetMetric.UPGRADED_PRODUCTS:
+            return bool(rating.get("upgraded")) and rating["stars"] >= max(stars, 4)
+        case TargetMetric.NATIONAL_PROPOSALS:
+            return bool(rating["score"] >= 90)
+        case TargetMetric.FIVE_STAR_PRODUCTS:
+            return bool(rating["stars"] == 5 and rating["previous_stars"] < 5)
+        case _:
+            return False
+
+
+def _summarised(target: Target) -> bool:
+    """A whole province's target of a metric the summaries keep (not a commune's or district's)."""
+    return target.metric in SUMMARY_METRICS and not commune_filter(target)
+
+
+def _target_unit(target: Target) -> Unit:
+    edition: Edition = "2008" if target.province_edition == "2008" else "2025"
+    return unit(target.province_code, edition)
+
+
+def _years(target: Target) -> range:
+    return range(target.first_day.year, target.last_day.year + 1)

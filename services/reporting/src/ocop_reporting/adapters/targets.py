@@ -1,0 +1,257 @@
+"""What reporting owns: the targets and the activity reports, each written with its events in its
+own document (the outbox), versioned, and read back for the reports.
+
+A target keeps the history of its versions, so an as-of report sees it as it stood on that day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pymongo.errors import DuplicateKeyError
+
+from ocop_contracts import TargetMetric, TargetUnit, TargetUpdated
+from ocop_contracts.events.reporting import ActivityReported
+from ocop_platform.mongo import Database, Document
+from ocop_platform.outbox import insert_with_events, update_with_events
+from ocop_reporting.adapters.facts import commune_filter, day_range, target_unit_filter
+from ocop_reporting.domain.figures import ActivityReport
+from ocop_reporting.domain.progress import Target
+from ocop_reporting.domain.units import Edition, Unit, edition_on, unit
+
+TARGETS = "targets"
+REPORTS = "activity_reports"
+OUTBOX_COLLECTIONS = (TARGETS, REPORTS)
+_NOT_SHOWN = {"outbox": 0, "ingested": 0}  # what a report never reads of a target
+
+
+class MongoTargetStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def ensure_indexes(self) -> None:
+        await self._db[TARGETS].create_index([("current_code", 1), ("year_from", 1)])
+        await self._db[TARGETS].create_index([("province_code", 1), ("year_from", 1)])
+        await self._db[REPORTS].create_index([("unit_code", 1), ("metric", 1)])
+        await self._db[REPORTS].create_index([("edition", 1), ("unit_code", 1), ("metric", 1)])
+        await self._db[REPORTS].create_index([("current_code", 1), ("metric", 1)])
+
+    # --- targets -------------------------------------------------------------------------------
+
+    async def current_target_version(self, target_id: str) -> int:
+        return await self._version(TARGETS, target_id)
+
+    async def target_unit(self, target_id: str) -> Unit | None:
+        """The unit a target was set for (who owns it); None for a new target."""
+        doc = await self._db[TARGETS].find_one(
+            {"_id": target_id}, {"province_code": 1, "province_edition": 1}
+        )
+        return None if doc is None else unit(doc["province_code"], doc["province_edition"])
+
+    async def has_ingested(self, target_id: str, source_event_id: str) -> bool:
+        found = await self._db[TARGETS].find_one(
+            {"_id": target_id, "ingested": source_event_id}, {"_id": 1}
+        )
+        return found is not None
+
+    async def save_target(self, event: TargetUpdated, source_event_id: str | None) -> bool:
+        fields = _target_fields(event)
+        version = {k: v for k, v in fields.items() if k != "history"}
+        if event.aggregate_version == 1:
+            doc = {"_id": event.target_id, **fields, "history": [version]}
+            doc["ingested"] = [source_event_id] if source_event_id else []
+            return await self._insert(TARGETS, doc, event)
+        # One write: the new state, its event, and the version kept for as-of reports.
+        update: Document = {"$set": fields, "$push": {"history": version}}
+        if source_event_id:
+            update["$addToSet"] = {"ingested": source_event_id}
+        return await self._update(TARGETS, event.target_id, event.aggregate_version, update, event)
+
+    async def targets(
+        self, where: Unit, year: int | None, as_of: date | None = None
+    ) -> list[Target]:
+        """Targets issued by `where` (an old unit) or rolling up to it (a new one), whose period
+        covers `year`; each as it stood on `as_of` (versions set later are ignored)."""
+        flt: Document = (
+            {"current_code": where.code}
+            if where.edition == "2025"
+            else {"province_code": where.code, "province_edition": "2008"}
+        )
+        if year is not None:
+            flt |= {"year_from": {"$lte": year}, "year_to": {"$gte": year}}
+        cursor = self._db[TARGETS].find(flt, _NOT_SHOWN).sort("_id", 1)
+        found = [_target(_as_of_version(doc, as_of)) async for doc in cursor]
+        if year is not None:
+            found = [t for t in found if t.year_from <= year <= t.year_to]
+        return found
+
+    async def targets_of_year(self, year: int, as_of: date | None = None) -> list[Target]:
+        """Every target whose period covers `year` (one query: the national view)."""
+        flt = {"year_from": {"$lte": year}, "year_to": {"$gte": year}}
+        cursor = self._db[TARGETS].find(flt, _NOT_SHOWN).sort("_id", 1)
+        found = [_target(_as_of_version(doc, as_of)) async for doc in cursor]
+        return [t for t in found if t.year_from <= year <= t.year_to]
+
+    async def all_targets(self) -> list[Target]:
+        cursor = self._db[TARGETS].find({}, {**_NOT_SHOWN, "history": 0})
+        return [_target(doc) async for doc in cursor]
+
+    # --- activity reports ----------------------------------------------------------------------
+
+    async def current_report_version(self, report_id: str) -> int:
+        return await self._version(REPORTS, report_id)
+
+    async def report_unit(self, report_id: str) -> Unit | None:
+        """The unit an activity report was made for; None for a new report."""
+        doc = await self._db[REPORTS].find_one({"_id": report_id}, {"unit_code": 1, "edition": 1})
+        return None if doc is None else unit(doc["unit_code"], doc["edition"])
+
+    async def save_report(self, event: ActivityReported) -> bool:
+        fields = _report_fields(event)
+        if event.aggregate_version == 1:
+            return await self._insert(REPORTS, {"_id": event.report_id, **fields}, event)
+        update = {"$set": fields}
+        return await self._update(REPORTS, event.report_id, event.aggregate_version, update, event)
+
+    async def activity_reports(self, target: Target, last: date) -> list[ActivityReport]:
+        """The reports that count towards a target, up to `last` (in its period), by day."""
+        flt = {
+            **target_unit_filter(target),
+            "metric": target.metric.value,
+            **day_range(target.first_day, min(last, target.last_day)),
+        }
+        flt |= commune_filter(target)
+        cursor = self._db[REPORTS].find(flt, {"outbox": 0}).sort("day", 1)
+        return [_activity_report(doc) async for doc in cursor]
+
+    # --- one document, its events with it ------------------------------------------------------
+
+    async def _version(self, collection: str, key: str) -> int:
+        doc = await self._db[collection].find_one({"_id": key}, {"version": 1})
+        return 0 if doc is None else int(doc["version"])
+
+    async def _insert(
+        self, collection: str, doc: Document, event: TargetUpdated | ActivityReported
+    ) -> bool:
+        """Version 1; False when another writer created it first."""
+        try:
+            await insert_with_events(self._db[collection], doc, [event])
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def _update(
+        self,
+        collection: str,
+        key: str,
+        version: int,
+        update: Document,
+        event: TargetUpdated | ActivityReported,
+    ) -> bool:
+        """The next version, only over the one before it; False when another writer was first."""
+        query = {"_id": key, "version": version - 1}
+        result = await update_with_events(self._db[collection], query, update, [event])
+        return result.modified_count == 1
+
+
+def _as_of_version(doc: Document, as_of: date | None) -> Document:
+    """The version in force on `as_of`. A plan entered after that day (a past plan typed in
+    later) shows as first entered: it was the plan then, only not yet in the system."""
+    if as_of is None:
+        return doc
+    history: list[Document] = doc.get("history") or [doc]
+    versions = [v for v in history if v.get("set_on", "") <= as_of.isoformat()]
+    return versions[-1] if versions else history[0]
+
+
+_TARGET_FIELDS = {
+    "target_id",
+    "province_code",
+    "plan_ref",
+    "label",
+    "metric",
+    "unit",
+    "year_from",
+    "year_to",
+    "minimum",
+    "maximum",
+    "base",
+    "min_stars",
+    "commune_code",
+    "period_start",
+    "period_end",
+    "district_name",
+    "commune_codes",
+}
+_REPORT_FIELDS = {
+    "report_id",
+    "province_code",
+    "metric",
+    "quantity",
+    "evidence",
+    "commune_code",
+    "note",
+}
+
+
+def _target_fields(event: TargetUpdated) -> Document:
+    fields = event.model_dump(mode="json", include=_TARGET_FIELDS)
+    edition: Edition = event.province_edition or "2025"
+    where = unit(event.province_code, edition)
+    fields["province_edition"] = where.edition
+    fields["current_code"] = where.current_code
+    fields["province_name"] = where.name
+    fields["version"] = event.aggregate_version
+    fields["set_on"] = event.occurred_at.date().isoformat()
+    return fields
+
+
+def _report_fields(event: ActivityReported) -> Document:
+    day = event.occurred_on
+    edition: Edition = event.province_edition or edition_on(day)
+    where = unit(event.province_code, edition)
+    return {
+        **event.model_dump(mode="json", include=_REPORT_FIELDS),
+        "unit_code": where.code,
+        "edition": where.edition,
+        "current_code": where.current_code,
+        "day": day.isoformat(),
+        "reported_at": event.occurred_at.isoformat(),
+        "version": event.aggregate_version,
+    }
+
+
+def _target(doc: Document) -> Target:
+    return Target(
+        target_id=doc["target_id"],
+        province_code=doc["province_code"],
+        plan_ref=doc["plan_ref"],
+        label=doc["label"],
+        metric=TargetMetric(doc["metric"]),
+        year_from=doc["year_from"],
+        year_to=doc["year_to"],
+        minimum=doc["minimum"],
+        maximum=doc["maximum"],
+        min_stars=doc["min_stars"],
+        version=doc["version"],
+        unit=TargetUnit(doc.get("unit", "count")),
+        base=doc.get("base"),
+        commune_code=doc.get("commune_code"),
+        province_edition=doc.get("province_edition", "2025"),
+        current_code=str(doc.get("current_code") or doc["province_code"]),
+        province_name=doc.get("province_name", ""),
+        period_start=date.fromisoformat(doc["period_start"]) if doc.get("period_start") else None,
+        period_end=date.fromisoformat(doc["period_end"]) if doc.get("period_end") else None,
+        district_name=doc.get("district_name"),
+        commune_codes=tuple(doc.get("commune_codes") or ()),
+    )
+
+
+def _activity_report(doc: Document) -> ActivityReport:
+    return ActivityReport(
+        report_id=doc["report_id"],
+        quantity=float(doc["quantity"]),
+        day=doc["day"],
+        evidence=doc.get("evidence", ""),
+        note=doc.get("note", ""),
+    )
