@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ocop_contracts.reference import UnknownUnitError, is_legacy_province, successor_of
+from ocop_platform.errors import DomainError
 
 QD26_CODE = re.compile(r"^(\d{2})-(\d{5})-(\d{1,5})-(\d{4})$")
 # Before 1 July 2025 codes carried the district: province-district-commune-sequence-year.
@@ -63,6 +64,46 @@ def code_mismatch(parsed: ParsedCode, province_code: str, commune_code: str) -> 
             f"the product is in {province_code}"
         )
     return None
+
+
+@dataclass(frozen=True)
+class GivenCode:
+    """What a code given at registration leaves on the product. A QĐ 26 code keeps its number
+    (``sequence``; 0: allocate the next one); a legacy code is kept beside the QĐ 26 code
+    allocated, with its old province."""
+
+    legacy_code: str | None = None
+    legacy_province_code: str | None = None
+    sequence: int = 0
+
+
+def check_given_code(
+    code: str | None,
+    year: int,
+    province_code: str,
+    commune_code: str,
+    legacy_province_code: str | None = None,
+) -> GivenCode:
+    """A code given for a product of this unit and year, checked (``legacy_province_code``: the
+    producer's old province, kept when the code does not name one)."""
+    if code is None:
+        return GivenCode(legacy_province_code=legacy_province_code)
+    parsed = parse_product_code(code)
+    if parsed is None:
+        raise DomainError(
+            "a product code has the QĐ26 form province-commune-sequence-year "
+            "(e.g. 82-29869-7-2026) or the older province-district-commune-sequence-year",
+            field="product_code",
+        )
+    if problem := code_mismatch(parsed, province_code, commune_code):
+        raise DomainError(problem, field="product_code")
+    if parsed.year != year:
+        raise DomainError(
+            f"the code's year {parsed.year} differs from year {year}", field="product_code"
+        )
+    if not parsed.legacy:
+        return GivenCode(legacy_province_code=legacy_province_code, sequence=parsed.sequence)
+    return GivenCode(legacy_code=code.strip(), legacy_province_code=parsed.province_code)
 
 
 def tax_code_problem(tax_code: str) -> str | None:

@@ -122,6 +122,11 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def certificate_end(issued_on: date) -> date:
+    """The last day of a certificate issued on ``issued_on`` (it runs 36 months)."""
+    return date.fromordinal(add_months(issued_on, CERTIFICATE_MONTHS).toordinal() - 1)
+
+
 @dataclass(frozen=True)
 class Validity:
     valid: bool
@@ -143,7 +148,7 @@ def validity_on(state: EvaluationState, today: date) -> Validity:
         return Validity(True, cert.valid_until, "certificate", "certificate valid")
     if state.stars >= 3 and state.rated_on is not None:
         # Rated but no CertificateIssued yet: a certificate runs 36 months from the decision.
-        until = date.fromordinal(add_months(state.rated_on, CERTIFICATE_MONTHS).toordinal() - 1)
+        until = certificate_end(state.rated_on)
         if until < today:
             return Validity(False, until, "rating", "the rating is older than 36 months")
         return Validity(True, until, "rating", "rated ≥3★; certificate not yet recorded")

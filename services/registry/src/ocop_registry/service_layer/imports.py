@@ -32,6 +32,7 @@ from ocop_platform.mongo import Document
 from ocop_platform.outbox import outbox_entries
 from ocop_registry.adapters.repository import ENTITIES, IMPORT_REPORT, PRODUCTS
 from ocop_registry.adapters.tables import UnreadableFile, read_rows
+from ocop_registry.domain import rules as check
 from ocop_registry.domain.codes import code_mismatch, parse_product_code
 from ocop_registry.domain.commands import (
     CommuneCode,
@@ -48,7 +49,6 @@ from ocop_registry.domain.commands import (
 from ocop_registry.domain.lifecycle import CERTIFICATE_MONTHS, add_months
 from ocop_registry.domain.model import ProductStatus, Sex, product_code
 from ocop_registry.service_layer import documents as docs
-from ocop_registry.service_layer import validation as check
 from ocop_registry.service_layer.services import (
     RegistryService,
     entity_document,

@@ -22,6 +22,7 @@ from ocop_platform.consumer import Outcome
 from ocop_platform.errors import Conflict, DomainError
 from ocop_platform.identity import Principal, Role
 from ocop_platform.mongo import Document
+from ocop_registry.domain import rules as check
 from ocop_registry.domain.codes import code_mismatch, parse_product_code
 from ocop_registry.domain.commands import RegisterEntity, RegisterProduct
 from ocop_registry.domain.ingest import (
@@ -37,7 +38,6 @@ from ocop_registry.domain.ingest import (
     source_key,
 )
 from ocop_registry.domain.model import ProductStatus
-from ocop_registry.service_layer import validation as check
 from ocop_registry.service_layer.services import RegistryService
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,8 @@ from ocop_platform.errors import Conflict, DomainError, NotFound
 from ocop_platform.logging import trace_fields
 from ocop_platform.mongo import Document
 from ocop_registry.adapters.repository import DuplicateCode, MongoRegistryRepository
-from ocop_registry.domain.codes import code_mismatch, lookup_key, parse_product_code
+from ocop_registry.domain import rules as check
+from ocop_registry.domain.codes import check_given_code, lookup_key, parse_product_code
 from ocop_registry.domain.commands import (
     AddAccount,
     RegisterEntity,
@@ -36,39 +37,13 @@ from ocop_registry.domain.commands import (
 )
 from ocop_registry.domain.duplicates import NearDuplicate, near_duplicates
 from ocop_registry.domain.lifecycle import EvaluationEvent, apply_evaluation
-from ocop_registry.domain.model import ProductStatus, Sex, product_code
+from ocop_registry.domain.model import ProductStatus, product_code
+from ocop_registry.domain.producers import leadership_flags
 from ocop_registry.service_layer import documents as docs
-from ocop_registry.service_layer import validation as check
 from ocop_registry.service_layer.access import Caller, ensure_write, may_read
 
 SERVICE = docs.SERVICE
 MAX_PAGE_SIZE = 200
-
-
-def leadership_flags(
-    representative: Representative | None,
-    women_led: bool | None,
-    ethnic_minority_led: bool | None,
-    disability_led: bool | None,
-) -> dict[str, bool]:
-    """Explicit flags win; otherwise they follow the legal representative."""
-
-    def pick(explicit: bool | None, derived: bool) -> bool:
-        return explicit if explicit is not None else derived
-
-    rep = representative
-    minority = False
-    if rep is not None:
-        minority = (
-            rep.ethnic_minority
-            if rep.ethnic_minority is not None
-            else fold_vi(rep.ethnicity) != "kinh"
-        )
-    return {
-        "women_led": pick(women_led, rep is not None and rep.sex is Sex.FEMALE),
-        "ethnic_minority_led": pick(ethnic_minority_led, minority),
-        "disability_led": pick(disability_led, rep is not None and rep.disability),
-    }
 
 
 @dataclass(frozen=True)
@@ -240,7 +215,7 @@ class RegistryService:
         merged["registration_key"] = check.registration_key(
             merged.get("tax_code"), merged.get("registration_number")
         )
-        merged["dossier_gaps"] = check.dossier_gaps(LegalForm(merged["legal_form"]), merged)
+        merged["dossier_gaps"] = _dossier_gaps(merged)
         merged["updated_at"] = self._clock.now()
         fields = {k: v for k, v in merged.items() if k not in ("_id", "version", "outbox")}
         version = current["version"]
@@ -352,28 +327,18 @@ class RegistryService:
         """The code a registration gives, checked: (legacy code, legacy province, sequence to
         allocate from; 0 allocates the next one)."""
         legacy_province = (entity.get("legacy_address") or {}).get("province_code")
-        if cmd.product_code is None:
-            return None, legacy_province, 0
-        parsed = parse_product_code(cmd.product_code)
-        if parsed is None:
-            raise DomainError(
-                "a product code has the QĐ26 form province-commune-sequence-year "
-                "(e.g. 82-29869-7-2026) or the older province-district-commune-sequence-year",
-                field="product_code",
-            )
-        if problem := code_mismatch(parsed, entity["province_code"], entity["commune_code"]):
-            raise DomainError(problem, field="product_code")
-        if parsed.year != cmd.year:
-            raise DomainError(
-                f"the code's year {parsed.year} differs from year {cmd.year}",
-                field="product_code",
-            )
-        if not parsed.legacy:
-            return None, legacy_province, parsed.sequence
-        legacy_code = cmd.product_code.strip()
-        if await self._repo.find_product({"legacy_product_code": legacy_code}):
-            raise Conflict(f"product code {legacy_code} is taken", field="product_code")
-        return legacy_code, parsed.province_code, 0
+        given = check_given_code(
+            cmd.product_code,
+            cmd.year,
+            entity["province_code"],
+            entity["commune_code"],
+            legacy_province,
+        )
+        if given.legacy_code is not None and await self._repo.find_product(
+            {"legacy_product_code": given.legacy_code}
+        ):
+            raise Conflict(f"product code {given.legacy_code} is taken", field="product_code")
+        return given.legacy_code, given.legacy_province_code, given.sequence
 
     async def _assign_code(self, doc: Document, year: int, given_sequence: int) -> None:
         province, commune = doc["province_code"], doc["commune_code"]
@@ -567,8 +532,17 @@ def entity_document(
         "version": 1,
         "registered_at": now,
     }
-    doc["dossier_gaps"] = check.dossier_gaps(cmd.legal_form, doc)
+    doc["dossier_gaps"] = _dossier_gaps(doc)
     return doc
+
+
+def _dossier_gaps(doc: Document) -> list[str]:
+    return check.dossier_gaps(
+        LegalForm(doc["legal_form"]),
+        registered=bool(doc.get("tax_code") or doc.get("registration_number")),
+        representative=bool(doc.get("representative")),
+        contacts=bool(doc.get("contacts")),
+    )
 
 
 def product_document(

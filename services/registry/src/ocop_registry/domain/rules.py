@@ -1,7 +1,8 @@
-"""Checks of codes against the reference data, raised as 422s that name the field."""
+"""The registry's rules on codes and reference data, raised as 422s that name the field. Pure."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from ocop_contracts import LegalForm
@@ -92,6 +93,26 @@ def check_legal_form_for(legal_form: LegalForm, found: ScoringSet, field: str) -
         )
 
 
+@dataclass(frozen=True)
+class Classification:
+    """A product's QĐ 26 scoring set with its group and sector, and its older sector if given."""
+
+    scoring_set_code: str
+    group_code: str
+    sector_code: str
+    legacy_classification: str | None = None
+
+
+def classify(
+    scoring_set_code: str, legal_form: LegalForm, legacy_classification: str | None
+) -> Classification:
+    """The classification of a product of a producer of ``legal_form``, checked."""
+    found = scoring_set(scoring_set_code)
+    check_legal_form_for(legal_form, found, "scoring_set_code")
+    legacy = check_legacy_classification(legacy_classification, found, "legacy_classification")
+    return Classification(found.code, found.group_code, found.sector_code, legacy)
+
+
 def check_legacy_classification(code: str | None, found: ScoringSet, field: str) -> str | None:
     """A QĐ 1048/148 sector must map to the sector of the product's QĐ26 scoring set."""
     if code is None:
@@ -110,15 +131,16 @@ def check_legacy_classification(code: str | None, found: ScoringSet, field: str)
     return legacy.code
 
 
-def dossier_gaps(legal_form: LegalForm, doc_fields: dict[str, object]) -> list[str]:
-    """What a producer record still lacks for a QĐ 26 dossier (shown, not enforced)."""
+def dossier_gaps(
+    legal_form: LegalForm, *, registered: bool, representative: bool, contacts: bool
+) -> list[str]:
+    """What a producer record still lacks for a QĐ 26 dossier (shown, not enforced).
+    ``registered``: it has a tax number or a business registration number."""
     gaps: list[str] = []
-    if legal_form in NEEDS_REGISTRATION and not (
-        doc_fields.get("tax_code") or doc_fields.get("registration_number")
-    ):
+    if legal_form in NEEDS_REGISTRATION and not registered:
         gaps.append("tax_code or registration_number (business registration, QĐ 26 Art. 2.3)")
-    if not doc_fields.get("representative"):
+    if not representative:
         gaps.append("representative (Form 02: sex and ethnicity of the legal representative)")
-    if not doc_fields.get("contacts"):
+    if not contacts:
         gaps.append("contacts")
     return gaps
