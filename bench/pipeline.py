@@ -39,6 +39,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from ocop_contracts import ProductRated, RatingLevel, topics
 from ocop_devstack.infra import InfraStack
+from ocop_devstack.kafka_bench import from_the_start
 from ocop_platform.consumer import Subscription, consumer_router
 from ocop_platform.idempotency import insert_once
 from ocop_platform.mongo import create_client
@@ -86,13 +87,7 @@ async def raw_kafka(
     client = create_client(mongo_url) if mongo_url else None
     facts = client["ocop_bench_raw"][topic] if client else None
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5)
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=topic,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
+    consumer = from_the_start(bootstrap, [topic], group=topic)
     await producer.start()
     await consumer.start()
     started = time.perf_counter()

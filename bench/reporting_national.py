@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import statistics
 import time
@@ -28,7 +27,7 @@ from datetime import UTC, date, datetime
 from datetime import time as dtime
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from ocop_contracts import (
     Event,
@@ -43,6 +42,7 @@ from ocop_contracts.events.registry import EntityRegistered
 from ocop_contracts.reference import MERGER_DAY, current_provinces, predecessors_of
 from ocop_contracts.vocabulary import LegalForm
 from ocop_devstack.infra import InfraStack
+from ocop_devstack.kafka_bench import raw_replay
 from ocop_platform.mongo import create_client
 from ocop_platform.topics import ensure_topics
 from ocop_reporting.adapters.facts import RATINGS, fact_collection
@@ -185,39 +185,6 @@ async def publish(bootstrap: str, names: dict[str, str], events: list[tuple[str,
     finally:
         await producer.stop()
     return time.perf_counter() - started
-
-
-async def raw_replay(bootstrap: str, mongo_url: str, db: str, names: list[str]) -> float:
-    """Floor: read every message from offset 0, insert its JSON as one document."""
-    client = create_client(mongo_url)
-    facts = client[db]["raw"]
-    await facts.drop()
-    consumer = AIOKafkaConsumer(
-        *names,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    started = time.perf_counter()
-    try:
-        while not consumer.assignment():  # noqa: ASYNC110 - waiting for the assignment
-            await asyncio.sleep(0.05)
-        ends = await consumer.end_offsets(list(consumer.assignment()))
-        remaining = {tp: end for tp, end in ends.items() if end > 0}
-        while remaining:
-            batches = await consumer.getmany(timeout_ms=1000, max_records=2000)
-            for tp, records in batches.items():
-                for record in records:
-                    await facts.insert_one(json.loads(record.value or b"{}"))
-                if records and records[-1].offset + 1 >= remaining.get(tp, 0):
-                    remaining.pop(tp, None)
-        return time.perf_counter() - started
-    finally:
-        await consumer.stop()
-        await client.drop_database(db)
-        await client.close()
 
 
 def _stats(samples: list[float]) -> str:
