@@ -23,7 +23,11 @@ from ocop_devstack.infra import InfraStack
 from ocop_platform.background import BackgroundTask, running
 from ocop_platform.mongo import create_client
 from ocop_platform.outbox import OutboxRecord, OutboxRelay
-from ocop_promotion.adapters.repository import OUTBOX_COLLECTIONS, MongoPromotionRepository
+from ocop_promotion.adapters.repository import (
+    OUTBOX_COLLECTIONS,
+    MongoPromotionRepository,
+    mongo_venue_stores,
+)
 from ocop_promotion.service_layer.placements import PlacementService
 from ocop_promotion.service_layer.services import PromotionService
 
@@ -78,7 +82,7 @@ async def main(n: int, subscriptions: int) -> None:
                         "filter": {"province_codes": ["82"] if i % 2 else ["01"]},
                     }
                 )
-            placements = PlacementService(repo, notify_outbox=lambda: None, today=date.today)
+            placements = PlacementService(mongo_venue_stores(db, repo), today=date.today)
             service = PromotionService(repo, placements)
             # The relay sweeps the outboxes and drained ones are forgotten, as in the service.
             relay = OutboxRelay(db, OUTBOX_COLLECTIONS, _NullSink(), poll_seconds=0.5)

@@ -13,8 +13,13 @@ import pytest
 from ocop_contracts.vocabulary import DelistReason, VenueKind
 from ocop_devstack.infra import Infra
 from ocop_platform.mongo import Database, create_client
-from ocop_promotion.adapters.repository import PLACEMENTS, MongoPromotionRepository
-from ocop_promotion.service_layer.placements import PlacementService, Venue
+from ocop_promotion.adapters.repository import (
+    PLACEMENTS,
+    MongoPromotionRepository,
+    mongo_venue_stores,
+)
+from ocop_promotion.domain.placements import VenueRef
+from ocop_promotion.service_layer.placements import PlacementService
 from ocop_promotion.service_layer.services import PromotionService
 
 pytestmark = pytest.mark.integration
@@ -40,7 +45,7 @@ async def db(infra: Infra) -> AsyncIterator[Database]:
 async def _placed(db: Database, clock: Clock) -> tuple[PromotionService, MongoPromotionRepository]:
     repo = MongoPromotionRepository(db)
     await repo.ensure_indexes()
-    placements = PlacementService(repo, notify_outbox=lambda: None, today=clock)
+    placements = PlacementService(mongo_venue_stores(db, repo), today=clock)
     service = PromotionService(repo, placements)
     await repo.apply_evaluation(
         "prd-1",
@@ -53,8 +58,8 @@ async def _placed(db: Database, clock: Clock) -> tuple[PromotionService, MongoPr
             "province_code": "82",
         },
     )
-    await placements.place("prd-1", Venue(VenueKind.SHOWROOM, "shr-1", "Điểm bán OCOP Sa Đéc"))
-    await placements.place("prd-1", Venue(VenueKind.ONLINE, "lst-1", "shopee"))
+    await placements.place("prd-1", VenueRef(VenueKind.SHOWROOM, "shr-1", "Điểm bán OCOP Sa Đéc"))
+    await placements.place("prd-1", VenueRef(VenueKind.ONLINE, "lst-1", "shopee"))
     return service, repo
 
 

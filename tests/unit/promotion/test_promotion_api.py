@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from ocop_platform.auth import mint_token
 from ocop_platform.identity import Role
 from ocop_platform.settings import DEV_JWT_SECRET
+from ocop_promotion.domain.venues import FairOutcome
 from ocop_promotion.entrypoints.api.schemas.fairs import FairOut
 from ocop_promotion.main import create_app
-from ocop_promotion.service_layer.venues import FairOutcome
 
 Schema = dict[str, Any]
 

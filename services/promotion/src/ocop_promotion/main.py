@@ -11,7 +11,11 @@ from ocop_contracts.clock import Clock
 from ocop_platform.background import BackgroundTask
 from ocop_platform.runtime import build_infrastructure, run_service, service_app
 from ocop_platform.settings import ServiceSettings
-from ocop_promotion.adapters.repository import OUTBOX_COLLECTIONS, MongoPromotionRepository
+from ocop_promotion.adapters.repository import (
+    OUTBOX_COLLECTIONS,
+    MongoPromotionRepository,
+    mongo_venue_stores,
+)
 from ocop_promotion.adapters.webhook_sender import HttpxWebhookSender
 from ocop_promotion.domain.webhooks import RetryPolicy
 from ocop_promotion.entrypoints import api, consumers
@@ -81,7 +85,8 @@ def create_app(settings: PromotionSettings | None = None) -> FastAPI:
         clock=clock.now,
     )
     notify = infra.relay.notify
-    placements = PlacementService(repository, notify_outbox=notify, today=clock.today)
+    stores = mongo_venue_stores(infra.db, repository, notify)
+    placements = PlacementService(stores, today=clock.today)
     service = PromotionService(
         repository,
         placements,
@@ -89,7 +94,7 @@ def create_app(settings: PromotionSettings | None = None) -> FastAPI:
         wake_deliveries=worker.wake,
         clock=clock.now,
     )
-    venues = VenueService(repository, placements, notify_outbox=notify, today=clock.today)
+    venues = VenueService(stores, placements, today=clock.today)
     app = service_app(
         infra,
         title="OCOP promotion",

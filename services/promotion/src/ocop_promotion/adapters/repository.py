@@ -3,25 +3,28 @@ deliveries, venues, placements and activities. Stays in the subset FerretDB v1 s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError
 
+from ocop_contracts import ProductRegistered
+from ocop_contracts.events.evaluation import CertificateIssued
+from ocop_contracts.events.registry import EntityRegistered, EntityUpdated, ProductUpdated
+from ocop_contracts.vocabulary import VenueKind
+from ocop_platform.aggregates import MongoAggregateStore
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.mongo import Database, Document
-from ocop_platform.outbox import (
-    OUTBOX_FIELD,
-    insert_with_events,
-    mark_pending,
-    outbox_entries,
-    update_with_events,
-)
+from ocop_platform.outbox import OUTBOX_FIELD, mark_pending, outbox_entries
+from ocop_promotion.adapters.stores import MOST_PRODUCTS_AT_A_VENUE, VenueStores
+from ocop_promotion.domain.activities import Activity
 from ocop_promotion.domain.compliance import CertificateStatus, Certification
 from ocop_promotion.domain.feed import Change, FeedEntry, ProductFacts
-from ocop_promotion.service_layer.queries import FeedQuery, ListingQuery
+from ocop_promotion.domain.placements import ProductPlacements, VenueRef
+from ocop_promotion.domain.venues import Fair, Showroom
+from ocop_promotion.service_layer.queries import FeedQuery
 
 PRODUCTS = "products"
 ENTITIES = "entities"
@@ -42,12 +45,8 @@ ACTIVITIES = "activities"
 # over the collection — over the ever-growing feed it slowed every rating down (see README).
 FEED_OUTBOX = "feed_outbox"
 # Collections whose documents carry an outbox of events to publish.
-OUTBOX_COLLECTIONS: tuple[str, ...] = (FEED_OUTBOX, FAIRS, PLACEMENTS, ACTIVITIES)
+OUTBOX_COLLECTIONS: tuple[str, ...] = (FEED_OUTBOX, FAIRS, SHOWROOMS, PLACEMENTS, ACTIVITIES)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class VersionConflict(Exception):
-    """Someone changed the aggregate between our read and our write."""
 
 
 class MongoPromotionRepository:
@@ -69,11 +68,24 @@ class MongoPromotionRepository:
 
     # --- copies of other services' facts -------------------------------------------------
 
-    async def remember_product(self, product_id: str, version: int, fields: Document) -> bool:
-        return await apply_if_newer(self._db[PRODUCTS], product_id, version, fields)
+    async def remember_product(self, event: ProductRegistered | ProductUpdated) -> bool:
+        fields = {
+            "name": event.name,
+            "province_code": event.province_code,
+            "commune_code": event.commune_code,
+            "scoring_set_code": event.scoring_set_code,
+            "entity_id": event.entity_id,
+            "product_code": event.product_code,
+        }
+        return await apply_if_newer(
+            self._db[PRODUCTS], event.product_id, event.aggregate_version, fields
+        )
 
-    async def remember_entity(self, entity_id: str, version: int, fields: Document) -> bool:
-        return await apply_if_newer(self._db[ENTITIES], entity_id, version, fields)
+    async def remember_entity(self, event: EntityRegistered | EntityUpdated) -> bool:
+        fields = {"name": event.name, "legal_form": event.legal_form.value}
+        return await apply_if_newer(
+            self._db[ENTITIES], event.entity_id, event.aggregate_version, fields
+        )
 
     async def product_name(self, product_id: str) -> str | None:
         doc = await self._db[PRODUCTS].find_one({"_id": product_id}, {"name": 1})
@@ -99,6 +111,25 @@ class MongoPromotionRepository:
 
     async def apply_evaluation(self, product_id: str, version: int, fields: Document) -> bool:
         return await apply_if_newer(self._db[CERTIFICATIONS], product_id, version, fields)
+
+    async def apply_certificate_issued(self, event: CertificateIssued) -> bool:
+        fields = {
+            "certificate_id": event.certificate_id,
+            "stars": event.stars,
+            "valid_until": event.valid_until.isoformat(),
+            "issued_on": event.issued_on.isoformat(),
+            "decision_ref": event.decision_ref,
+            "status": CertificateStatus.VALID.value,
+            "province_code": event.province_code,
+        }
+        return await self.apply_evaluation(event.product_id, event.aggregate_version, fields)
+
+    async def apply_lapse(
+        self, product_id: str, version: int, certificate_id: str, status: CertificateStatus
+    ) -> bool:
+        """The certificate expired or was revoked (evaluation's event)."""
+        fields = {"certificate_id": certificate_id, "status": status.value}
+        return await self.apply_evaluation(product_id, version, fields)
 
     async def record_rating(self, product_id: str, version: int, stars: int) -> bool:
         """One fact per rating (an insert: cheap on every ProductRated, idempotent)."""
@@ -136,18 +167,16 @@ class MongoPromotionRepository:
             valid_until=_day(doc.get("valid_until")),
             status=CertificateStatus(doc["status"]) if doc.get("status") else None,
             rated_stars=rated,
+            province_code=doc.get("province_code"),
         )
 
-    async def certification_doc(self, product_id: str) -> Document | None:
-        return await self._db[CERTIFICATIONS].find_one({"_id": product_id})
-
-    async def lapsed_certificates(self, today: date, limit: int) -> list[Document]:
-        """Certificates still marked valid whose last valid day is before ``today``."""
+    async def lapsed_certificates(self, today: date, limit: int) -> list[tuple[str, str]]:
+        """(product, certificate) still marked valid whose last valid day is before ``today``."""
         cursor = self._db[CERTIFICATIONS].find(
             {"status": CertificateStatus.VALID.value, "valid_until": {"$lt": today.isoformat()}},
-            {"certificate_id": 1, "valid_until": 1},
+            {"certificate_id": 1},
         )
-        return await cursor.limit(limit).to_list()
+        return [(str(d["_id"]), str(d["certificate_id"])) async for d in cursor.limit(limit)]
 
     async def mark_lapsed(self, product_id: str, certificate_id: str) -> bool:
         """Mark a certificate expired by date, keeping the version: evaluation's own
@@ -321,90 +350,45 @@ class MongoPromotionRepository:
         )
         return result.modified_count == 1
 
-    # --- venues ---------------------------------------------------------------------------
 
-    async def insert_aggregate(
-        self, collection: str, doc: Document, events: list[Any], version: int = 1
-    ) -> None:
-        await insert_with_events(self._db[collection], {**doc, "version": version}, events)
+class MongoVenueIndex:
+    """Which products were ever placed at a venue, as flat (venue, product) facts."""
 
-    async def update_aggregate(
-        self,
-        collection: str,
-        aggregate_id: str,
-        version: int,
-        fields: Document,
-        events: list[Any],
-        bump: int = 1,
-    ) -> None:
-        """One single-document write: new state and its events, guarded by the version read."""
-        query = {"_id": aggregate_id, "version": version}
-        update = {"$set": {**fields, "version": version + bump}}
-        result = await update_with_events(self._db[collection], query, update, events)
-        if result.matched_count != 1:
-            raise VersionConflict(f"{collection}/{aggregate_id} changed meanwhile")
+    def __init__(self, db: Database) -> None:
+        self._index = db[VENUE_INDEX]
 
-    async def get(self, collection: str, aggregate_id: str) -> Document | None:
-        return await self._db[collection].find_one({"_id": aggregate_id}, {OUTBOX_FIELD: 0})
+    async def remember(self, venue: VenueRef, product_id: str) -> None:
+        """Written before the placement; readers look at the placements themselves, so a stray
+        fact does no harm."""
+        doc = {"venue_id": venue.venue_id, "venue_kind": venue.kind.value, "product_id": product_id}
+        await insert_once(self._index, {"_id": f"{venue.venue_id}|{product_id}", **doc})
 
-    async def find(
-        self, collection: str, flt: Document, sort: list[tuple[str, int]], page: int, page_size: int
-    ) -> tuple[list[Document], int]:
-        total = await self._db[collection].count_documents(flt)
-        cursor = (
-            self._db[collection]
-            .find(flt, {OUTBOX_FIELD: 0})
-            .sort(sort)
-            .skip((page - 1) * page_size)
-            .limit(page_size)
-        )
-        return await cursor.to_list(), total
+    async def products_at(self, venue_id: str) -> list[str]:
+        return await self._products({"venue_id": venue_id})
 
-    async def index_venue(self, venue_id: str, venue_kind: str, product_id: str) -> None:
-        """Remember that the product is placed at the venue (before the placement is written;
-        readers look at the placements themselves, so a stray fact does no harm)."""
-        doc = {"venue_id": venue_id, "venue_kind": venue_kind, "product_id": product_id}
-        await insert_once(self._db[VENUE_INDEX], {"_id": f"{venue_id}|{product_id}", **doc})
+    async def products_listed_online(self, product_id: str | None) -> list[str]:
+        flt: Document = {"venue_kind": VenueKind.ONLINE.value}
+        if product_id:
+            flt["product_id"] = product_id
+        return await self._products(flt)
 
-    async def _placements_of(self, flt: Document) -> list[Document]:
-        cursor = self._db[VENUE_INDEX].find(flt, {"product_id": 1}).limit(10_000)
-        product_ids = sorted({doc["product_id"] async for doc in cursor})
-        if not product_ids:
-            return []
-        found = self._db[PLACEMENTS].find({"_id": {"$in": product_ids}}, {OUTBOX_FIELD: 0})
-        return await found.to_list()
+    async def _products(self, flt: Document) -> list[str]:
+        cursor = self._index.find(flt, {"product_id": 1}).limit(MOST_PRODUCTS_AT_A_VENUE)
+        return sorted({doc["product_id"] async for doc in cursor})
 
-    async def placements_at(self, venue_id: str) -> list[Document]:
-        """Placement documents of every product ever placed at ``venue_id``."""
-        return await self._placements_of({"venue_id": venue_id})
 
-    async def placement_with_entry(self, placement_id: str) -> Document | None:
-        """The product document holding an online listing (whose venue id is its placement id)."""
-        found = await self.placements_at(placement_id)
-        return found[0] if found else None
-
-    async def listings(self, query: ListingQuery) -> list[Document]:
-        flt: Document = {"venue_kind": "online"}
-        if query.product_id:
-            flt["product_id"] = query.product_id
-        docs = await self._placements_of(flt)
-        if query.province_code:
-            docs = [d for d in docs if d.get("province_code") == query.province_code]
-        return docs
-
-    async def upsert_placements(
-        self, product_id: str, version: int, fields: Document, events: list[Any], bump: int = 1
-    ) -> None:
-        """Write a product's placements (version 0: the document does not exist yet)."""
-        if version == 0:
-            try:
-                await self.insert_aggregate(
-                    PLACEMENTS, {"_id": product_id, **fields}, events, version=bump
-                )
-            except DuplicateKeyError as exc:
-                raise VersionConflict(f"placements/{product_id} created meanwhile") from exc
-            return
-        await self.update_aggregate(PLACEMENTS, product_id, version, fields, events, bump)
+def mongo_venue_stores(
+    db: Database, repository: MongoPromotionRepository, notify: Callable[[], None] = lambda: None
+) -> VenueStores:
+    """The venue and placement stores; ``notify`` (the relay's) publishes right after a write."""
+    return VenueStores(
+        fairs=MongoAggregateStore(db, FAIRS, Fair, after_write=notify),
+        showrooms=MongoAggregateStore(db, SHOWROOMS, Showroom, after_write=notify),
+        activities=MongoAggregateStore(db, ACTIVITIES, Activity, after_write=notify),
+        placements=MongoAggregateStore(db, PLACEMENTS, ProductPlacements, after_write=notify),
+        venue_index=MongoVenueIndex(db),
+        certifications=repository,
+    )
 
 
 def _feed_filter(query: FeedQuery) -> Document:

@@ -32,6 +32,7 @@ class Certification:
     valid_until: date | None = None
     status: CertificateStatus | None = None
     rated_stars: int | None = None  # the latest rating, to explain a refusal
+    province_code: str | None = None  # as evaluation stated it with the certificate
 
     def valid_on(self, day: date) -> bool:
         return (

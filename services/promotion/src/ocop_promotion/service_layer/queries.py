@@ -17,11 +17,3 @@ class FeedQuery:
     sector_code: str | None = None
     group_code: str | None = None
     change: Change | None = None
-
-
-@dataclass(frozen=True)
-class ListingQuery:
-    product_id: str | None = None
-    province_code: str | None = None
-    channel: str | None = None
-    state: str | None = None

@@ -30,8 +30,9 @@ from ocop_platform.logging import trace_fields
 from ocop_platform.mongo import Document
 from ocop_promotion.domain.compliance import CertificateStatus, lapse_applies
 from ocop_promotion.domain.feed import FeedEntry, FeedFilter, feed_entry_for
+from ocop_promotion.domain.placements import SERVICE
 from ocop_promotion.domain.webhooks import DeliveryStatus
-from ocop_promotion.service_layer.placements import SERVICE, PlacementService
+from ocop_promotion.service_layer.placements import PlacementService
 from ocop_promotion.service_layer.queries import FeedQuery
 
 if TYPE_CHECKING:
@@ -68,19 +69,10 @@ class PromotionService:
     # --- registry ---------------------------------------------------------------------------
 
     async def on_product_registered(self, event: ProductRegistered | ProductUpdated) -> None:
-        fields = {
-            "name": event.name,
-            "province_code": event.province_code,
-            "commune_code": event.commune_code,
-            "scoring_set_code": event.scoring_set_code,
-            "entity_id": event.entity_id,
-            "product_code": event.product_code,
-        }
-        await self._repo.remember_product(event.product_id, event.aggregate_version, fields)
+        await self._repo.remember_product(event)
 
     async def on_entity_registered(self, event: EntityRegistered | EntityUpdated) -> None:
-        fields = {"name": event.name, "legal_form": event.legal_form.value}
-        await self._repo.remember_entity(event.entity_id, event.aggregate_version, fields)
+        await self._repo.remember_entity(event)
 
     async def on_product_withdrawn(self, event: ProductWithdrawn) -> None:
         await self._placements.delist_everywhere(
@@ -109,19 +101,7 @@ class PromotionService:
         await self._fan_out(entry)
 
     async def on_certificate_issued(self, event: CertificateIssued) -> None:
-        await self._repo.apply_evaluation(
-            event.product_id,
-            event.aggregate_version,
-            {
-                "certificate_id": event.certificate_id,
-                "stars": event.stars,
-                "valid_until": event.valid_until.isoformat(),
-                "issued_on": event.issued_on.isoformat(),
-                "decision_ref": event.decision_ref,
-                "status": CertificateStatus.VALID.value,
-                "province_code": event.province_code,
-            },
-        )
+        await self._repo.apply_certificate_issued(event)
 
     async def on_certificate_expired(self, event: CertificateExpired) -> None:
         await self._lapse(
@@ -152,8 +132,7 @@ class PromotionService:
         current = await self._repo.certification(product_id)
         if not lapse_applies(current.certificate_id if current else None, certificate_id):
             return  # an older certificate, already replaced by the one in force
-        fields = {"certificate_id": certificate_id, "status": status.value}
-        await self._repo.apply_evaluation(product_id, version, fields)
+        await self._repo.apply_lapse(product_id, version, certificate_id, status)
         # Always enforce (idempotent): a crash may have come between the two writes.
         now = await self._repo.certification(product_id)
         if now is not None and now.certificate_id == certificate_id and now.status is status:
@@ -163,8 +142,7 @@ class PromotionService:
         """Take down every product whose certificate ran out before ``today`` even if
         evaluation's CertificateExpired has not arrived (yet). Returns how many products."""
         swept = 0
-        for doc in await self._repo.lapsed_certificates(today, limit):
-            product_id, certificate_id = str(doc["_id"]), str(doc["certificate_id"])
+        for product_id, certificate_id in await self._repo.lapsed_certificates(today, limit):
             await self._repo.mark_lapsed(product_id, certificate_id)
             await self._placements.delist_everywhere(
                 product_id, DelistReason.CERTIFICATE_EXPIRED, certificate_id

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from fastapi import APIRouter, status
 
 from ocop_contracts.vocabulary import ActivityKind
+from ocop_promotion.domain.activities import Activity, ActivityDetails
 from ocop_promotion.entrypoints.api.deps import (
     Page,
     PageSize,
@@ -17,15 +17,20 @@ from ocop_promotion.entrypoints.api.deps import (
     ensure_province,
 )
 from ocop_promotion.entrypoints.api.schemas.activities import ActivityIn, ActivityOut, ActivityPage
-from ocop_promotion.service_layer.venues import ActivityDetails
 
 router = APIRouter(prefix="/activities", tags=["promotion activities"])
+
+
+def _activity_out(activity: Activity) -> ActivityOut:
+    return ActivityOut.model_validate(
+        {**activity.model_dump(by_alias=True), "activity_id": activity.id}
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ActivityOut)
 async def record_activity(
     body: ActivityIn, venues: VenuesDep, principal: PromoterDep
-) -> dict[str, Any]:
+) -> ActivityOut:
     """Record a news item, TV report or other activity (emits PromotionActivityRecorded)."""
     ensure_province(principal, body.province_code)
     details = ActivityDetails(
@@ -37,8 +42,7 @@ async def record_activity(
         url=str(body.url) if body.url else None,
         product_ids=tuple(body.product_ids),
     )
-    doc = await venues.record_activity(details)
-    return {**doc, "activity_id": doc["_id"]}
+    return _activity_out(await venues.record_activity(details))
 
 
 @router.get("", response_model=ActivityPage)
@@ -52,8 +56,8 @@ async def activities(
     page_size: PageSize = 50,
 ) -> ActivityPage:
     """Activities newest first; `total` counts them (e.g. TV reports of a province in a year)."""
-    docs, total = await venues.activities(
+    found, total = await venues.activities(
         province_code, kind, occurred_from, occurred_to, page, page_size
     )
-    items = [ActivityOut.model_validate({**d, "activity_id": d["_id"]}) for d in docs]
+    items = [_activity_out(activity) for activity in found]
     return ActivityPage(items=items, total=total, page=page, page_size=page_size)

@@ -12,8 +12,9 @@ from ocop_contracts.vocabulary import DelistReason
 from ocop_platform.auth import CurrentPrincipal
 from ocop_platform.errors import DomainError
 from ocop_platform.identity import Forbidden, Principal, Role
-from ocop_platform.mongo import Document
 from ocop_promotion.domain.feed import canonical_classification
+from ocop_promotion.domain.venues import Fair, Showroom
+from ocop_promotion.entrypoints.api.schemas.placements import PlacementOut, placement_out
 from ocop_promotion.service_layer.placements import PlacementService
 from ocop_promotion.service_layer.services import PromotionService
 from ocop_promotion.service_layer.venues import VenueService
@@ -60,11 +61,11 @@ def ensure_province(principal: Principal, province_code: str) -> None:
 
 
 async def withdraw_by_hand(
-    placements: PlacementService, principal: Principal, venue: Document, product_id: str
-) -> Document:
+    placements: PlacementService, principal: Principal, venue: Fair | Showroom, product_id: str
+) -> PlacementOut:
     """Take a product out of a fair or showroom of a province the caller's token covers."""
-    ensure_province(principal, venue["province_code"])
-    return await placements.delist(product_id, venue["_id"], DelistReason.MANUAL)
+    ensure_province(principal, venue.province_code)
+    return placement_out(await placements.delist(product_id, venue.id, DelistReason.MANUAL))
 
 
 def classification(

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from ocop_platform.mongo import Document
-from ocop_promotion.domain.venues import Booth
+from ocop_promotion.domain.venues import Booth, FairDetails, FairOutcome
 from ocop_promotion.entrypoints.api.deps import (
     Page,
     PageSize,
@@ -25,14 +24,18 @@ from ocop_promotion.entrypoints.api.schemas.fairs import (
     OutcomeIn,
     PlaceInFairIn,
 )
-from ocop_promotion.entrypoints.api.schemas.placements import PlacementOut
-from ocop_promotion.service_layer.venues import FairDetails, FairOutcome
+from ocop_promotion.entrypoints.api.schemas.placements import (
+    PlacementOut,
+    placement_out,
+    shown_json,
+)
+from ocop_promotion.service_layer.venues import Shown
 
 router = APIRouter(prefix="/fairs", tags=["fairs"])
 
 
-def _fair_out(doc: Document) -> FairOut:
-    return FairOut.model_validate({**doc, "fair_id": doc["_id"]})
+def _fair_out(shown: Shown) -> FairOut:
+    return FairOut.model_validate(shown_json(shown, "fair_id"))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=FairOut)
@@ -60,8 +63,9 @@ async def fairs(
     page: Page = 1,
     page_size: PageSize = 50,
 ) -> FairPage:
-    docs, total = await venues.fairs(province_code, year, page, page_size)
-    return FairPage(items=[_fair_out(d) for d in docs], total=total, page=page, page_size=page_size)
+    found, total = await venues.fairs(province_code, year, page, page_size)
+    items = [_fair_out(Shown(fair, [])) for fair in found]
+    return FairPage(items=items, total=total, page=page, page_size=page_size)
 
 
 @router.get("/{fair_id}", response_model=FairOut)
@@ -75,11 +79,11 @@ async def fair(fair_id: str, venues: VenuesDep) -> FairOut:
 )
 async def place_in_fair(
     fair_id: str, body: PlaceInFairIn, venues: VenuesDep, principal: PromoterDep
-) -> Document:
+) -> PlacementOut:
     """Assign a product with a valid ≥3★ certificate (valid through the fair) to a booth with
     room (emits ProductShowcased)."""
-    ensure_province(principal, (await venues.fair(fair_id))["province_code"])
-    return await venues.place_in_fair(fair_id, body.product_id, body.booth_code)
+    ensure_province(principal, (await venues.fair(fair_id)).venue.province_code)
+    return placement_out(await venues.place_in_fair(fair_id, body.product_id, body.booth_code))
 
 
 @router.delete("/{fair_id}/products/{product_id}", response_model=PlacementOut)
@@ -89,8 +93,9 @@ async def withdraw_from_fair(
     venues: VenuesDep,
     placements: PlacementsDep,
     principal: PromoterDep,
-) -> Document:
-    return await withdraw_by_hand(placements, principal, await venues.fair(fair_id), product_id)
+) -> PlacementOut:
+    fair = (await venues.fair(fair_id)).venue
+    return await withdraw_by_hand(placements, principal, fair, product_id)
 
 
 @router.put("/{fair_id}/outcome", response_model=FairOut)
@@ -98,6 +103,6 @@ async def record_outcome(
     fair_id: str, body: OutcomeIn, venues: VenuesDep, principal: PromoterDep
 ) -> FairOut:
     """Sales, contracts and visitors of a fair that has begun."""
-    ensure_province(principal, (await venues.fair(fair_id))["province_code"])
+    ensure_province(principal, (await venues.fair(fair_id)).venue.province_code)
     outcome = FairOutcome(**body.model_dump())
     return _fair_out(await venues.record_outcome(fair_id, outcome))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from ocop_platform.mongo import Document
+from ocop_promotion.domain.venues import ShowroomDetails
 from ocop_promotion.entrypoints.api.deps import (
     Page,
     PageSize,
@@ -15,20 +15,24 @@ from ocop_promotion.entrypoints.api.deps import (
     ensure_province,
     withdraw_by_hand,
 )
-from ocop_promotion.entrypoints.api.schemas.placements import PlacementOut
+from ocop_promotion.entrypoints.api.schemas.placements import (
+    PlacementOut,
+    placement_out,
+    shown_json,
+)
 from ocop_promotion.entrypoints.api.schemas.showrooms import (
     PlaceIn,
     ShowroomIn,
     ShowroomOut,
     ShowroomPage,
 )
-from ocop_promotion.service_layer.venues import ShowroomDetails
+from ocop_promotion.service_layer.venues import Shown
 
 router = APIRouter(prefix="/showrooms", tags=["showrooms and sales points"])
 
 
-def _showroom_out(doc: Document) -> ShowroomOut:
-    return ShowroomOut.model_validate({**doc, "showroom_id": doc["_id"]})
+def _showroom_out(shown: Shown) -> ShowroomOut:
+    return ShowroomOut.model_validate(shown_json(shown, "showroom_id"))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ShowroomOut)
@@ -45,8 +49,8 @@ async def showrooms(
     page: Page = 1,
     page_size: PageSize = 50,
 ) -> ShowroomPage:
-    docs, total = await venues.showrooms(province_code, page, page_size)
-    items = [_showroom_out(d) for d in docs]
+    found, total = await venues.showrooms(province_code, page, page_size)
+    items = [_showroom_out(Shown(showroom, [])) for showroom in found]
     return ShowroomPage(items=items, total=total, page=page, page_size=page_size)
 
 
@@ -61,10 +65,10 @@ async def showroom(showroom_id: str, venues: VenuesDep) -> ShowroomOut:
 )
 async def display(
     showroom_id: str, body: PlaceIn, venues: VenuesDep, principal: PromoterDep
-) -> Document:
+) -> PlacementOut:
     """Put a product with a valid ≥3★ certificate on display (emits ProductShowcased)."""
-    ensure_province(principal, (await venues.showroom(showroom_id))["province_code"])
-    return await venues.display_in_showroom(showroom_id, body.product_id)
+    ensure_province(principal, (await venues.showroom(showroom_id)).venue.province_code)
+    return placement_out(await venues.display_in_showroom(showroom_id, body.product_id))
 
 
 @router.delete("/{showroom_id}/products/{product_id}", response_model=PlacementOut)
@@ -74,7 +78,6 @@ async def remove_from_display(
     venues: VenuesDep,
     placements: PlacementsDep,
     principal: PromoterDep,
-) -> Document:
-    return await withdraw_by_hand(
-        placements, principal, await venues.showroom(showroom_id), product_id
-    )
+) -> PlacementOut:
+    showroom = (await venues.showroom(showroom_id)).venue
+    return await withdraw_by_hand(placements, principal, showroom, product_id)
