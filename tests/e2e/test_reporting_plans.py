@@ -30,21 +30,30 @@ EXPECTED: dict[str, tuple[float | None, float | None, str]] = {
     "tn22-certified": (12, 120.0, "attained"),  # 7 + 5 new 3–4★; the 2★ product does not count
     "tn22-rounds": (2, 100.0, "attained"),
     "dt21-certified": (30, 61.2, "not_met"),  # 30 / 49, the year is over
-    "dt21-upgraded": (8, 40.0, "not_met"),  # 8 / 20
-    "dt21-proposals": (3, 75.0, "not_met"),  # 3 / 4
+    # 8 upgraded 3★→4★ / 20; the 4★→5★ upgrade is not from 3★ (without from_stars: 9)
+    "dt21-upgraded": (8, 40.0, "not_met"),
+    "dt21-proposals": (4, 100.0, "attained"),  # 3 proposed + the 5★ product rated 92 points
     "dt21-sales": (2, 100.0, "attained"),  # Sa Đéc showroom (twice) + Cao Lãnh point
-    "dt21-trained": (None, None, "not_derived"),  # nothing reported
+    "dt21-trained": (None, None, "not_derived"),  # officials: nothing reported
+    "dt21-producers-trained": (75, 75.0, "not_met"),  # 90 producers reported, of a base of 120
+    "dt21-design-centre": (None, None, "not_derived"),  # evidence only, none reported
     "bk22-certified": (22, 110.0, "attained"),  # 12 + 10; old Thái Nguyên's 15 not here
     "bk22-traceable": (10, 100.0, "attained"),  # reported
     "bk22-value-chain": (4, 66.7, "not_met"),  # reported 4 / 6
     "bk22-producers": (8, 100.0, "attained"),
+    "bk22-consolidated": (None, None, "not_derived"),  # evidence only, none reported
     "bk22-media": (1.82, 90.9, "not_met"),  # 20 items over the 11 months Feb–Dec: 1.82/month
     "bk22-tv": (11, 110.0, "attained"),
     "tk22-certified": (11, 110.0, "attained"),  # the district's communes only, not the other 5
     "tk22-fairs": (2, 200.0, "attained"),
+    # Placements in fairs: 2 district products (one at both fairs) and the new cooperative's
+    # product; the product from outside the district does not count.
+    "tk22-fair-products": (3, 300.0, "attained"),
+    "tk22-fair-producers": (2, 200.0, "attained"),  # the existing producer, the new cooperative
+    "tk22-cooperatives": (2, 200.0, "attained"),  # not the household, nor the one outside
     "hb20-standardised": (55, 110.0, "attained"),  # 20 + 35 reported
     "hb20-villages": (12, 120.0, "attained"),  # range 10–15: percent of the minimum
-    "hb20-producers": (12, 120.0, "attained"),
+    "hb20-producers": (11, 110.0, "attained"),  # 12 new, 11 with a product registered
     "hb20-officials": (280, 93.3, "not_met"),
 }
 # Where each plan is reported: (province_code, edition, year).
@@ -186,6 +195,22 @@ async def test_the_csv_export_has_the_api_figures(plans: Plans) -> None:
         "30",
         "not_met",
     )
+    # A target no event can compute says so, instead of a silent 0.
+    assert (mine["dt21-design-centre"]["actual"], mine["dt21-design-centre"]["basis"]) == (
+        "",
+        "evidence",
+    )
+    assert mine["dt21-certified"]["basis"] == "facts"
+
+
+async def test_targets_needing_evidence_are_flagged_in_the_json(plans: Plans) -> None:
+    rows = await plans.rows("dt21")
+    assert {k for k, r in rows.items() if r["basis"] == "evidence"} == {
+        "dt21-trained",
+        "dt21-producers-trained",
+        "dt21-design-centre",
+    }
+    assert rows["dt21-upgraded"]["from_stars"] == 3
 
 
 async def test_the_xlsx_export_is_a_workbook_with_the_api_figures(plans: Plans) -> None:
@@ -318,6 +343,9 @@ async def test_the_dashboard_shows_the_plan_figures_in_vietnamese(
         assert "Không đạt" in await media.inner_text()  # 2022 is over: not met, not "Chậm"
         assert await page.locator("h1").inner_text() == "Tiến độ OCOP"
         assert (await page.locator("#women-led").inner_text()).strip() == "3"
+        consolidated = page.locator(f"tr[data-target='bk22-consolidated{plans.suffix}']")
+        assert "Không tính được từ dữ liệu" in await consolidated.inner_text()
+        assert "Tính từ dữ liệu" in await row.inner_text()
     finally:
         await page.close()
 

@@ -270,3 +270,46 @@ async def test_a_province_target_for_an_unknown_province_is_a_domain_error() -> 
     with pytest.raises(DomainError) as caught:
         await setup.service.on_target_ingested(province_message(province_code="99"))
     assert caught.value.field == "province_code"
+
+
+# --- the vocabulary of issue #10: narrowing a target ---------------------------------------------
+
+
+async def test_an_upgrade_target_from_three_stars_keeps_from_stars() -> None:
+    setup = Setup()
+    cmd = command(metric=TargetMetric.UPGRADED_PRODUCTS, min_stars=4, from_stars=3)
+
+    event = await setup.service.set_target(cmd)
+
+    assert event is not None and (event.from_stars, event.min_stars) == (3, 4)
+
+
+async def test_from_stars_on_another_metric_is_rejected_naming_from_stars() -> None:
+    error = await rejection(Setup(), command(from_stars=3))
+    assert error.field == "from_stars"
+
+
+async def test_from_stars_not_below_the_stars_reached_is_rejected() -> None:
+    cmd = command(metric=TargetMetric.UPGRADED_PRODUCTS, min_stars=4, from_stars=4)
+    error = await rejection(Setup(), cmd)
+    assert error.field == "from_stars"
+
+
+async def test_new_cooperatives_are_new_producers_of_that_legal_form() -> None:
+    setup = Setup()
+    cmd = command(metric=TargetMetric.NEW_PRODUCERS, min_stars=None, legal_forms=("cooperative",))
+
+    event = await setup.service.set_target(cmd)
+
+    assert event is not None and [f.value for f in event.legal_forms] == ["cooperative"]
+
+
+async def test_legal_forms_on_a_product_metric_are_rejected_naming_legal_forms() -> None:
+    error = await rejection(Setup(), command(legal_forms=("cooperative",)))
+    assert error.field == "legal_forms"
+
+
+async def test_an_unknown_legal_form_is_rejected_naming_the_field() -> None:
+    cmd = command(metric=TargetMetric.NEW_PRODUCERS, min_stars=None, legal_forms=("guild",))
+    error = await rejection(Setup(), cmd)
+    assert error.field is not None and error.field.startswith("legal_forms")

@@ -9,15 +9,19 @@ are illustrative five-digit codes (the commune list is not in the reference data
 
 What the events contain, per plan (the figures the tests expect):
 - Tây Ninh (72) 2022: 12 products newly certified 3–4★ in 2 province rounds; 1 product at 2★.
-- Đồng Tháp (87) 2021: 30 new ≥3★; 8 upgraded 3★→4★; 3 proposals ≥90 points (one is among the
-  30); the Sa Đéc showroom and a Cao Lãnh sales point. Tiền Giang (82, merged with it) 2021: 5 new.
+- Đồng Tháp (87) 2021: 30 new ≥3★; 8 upgraded 3★→4★ and 1 upgraded 4★→5★ (central, 92 points);
+  3 proposals ≥90 points among the 30, so 4 products above 90 with the 5★ one; the Sa Đéc
+  showroom and a Cao Lãnh sales point; 90 producers trained reported (officials: nothing).
+  Tiền Giang (82, merged with it) 2021: 5 new.
 - Bắc Kạn (06) 2022: 22 new ≥3★ (12 on 15 June, 10 on 20 November); 8 new producers (3 women-led,
   5 ethnic-minority-led); 20 news items and 11 TV reports; traceability 10 and value chains 4
   reported. Old Thái Nguyên (19, merged with it) 2022: 15 new ≥3★.
 - Tứ Kỳ district (Hải Dương, 30) 2022: 11 new ≥3★ in its communes, 5 elsewhere in Hải Dương;
-  2 OCOP fairs in the district.
-- Hòa Bình (17) 2018–2020: 12 new producers; standardised products 20 + 35, tourism villages 12
-  and 280 officials trained reported.
+  2 OCOP fairs in the district, where 3 district products of 2 producers were placed (and one
+  product from outside the district); new producers: 2 cooperatives and a household in the
+  district, a cooperative outside it.
+- Hòa Bình (17) 2018–2020: 12 new producers, 11 of them with a product registered; standardised
+  products 20 + 35, tourism villages 12 and 280 officials trained reported.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from ocop_contracts.events.promotion import (
 from ocop_contracts.events.registry import EntityRegistered
 from ocop_contracts.vocabulary import ActivityKind, LegalForm, RatingLevel, VenueKind
 
+CENTRAL = RatingLevel.CENTRAL
 TU_KY_COMMUNES = ("10951", "10954", "10957", "10960", "10963")
 BAC_KAN_MEDIA = ("2022-02-11", "2022-12-31")  # plan issued 11/02/2022: counted from then on
 
@@ -71,13 +76,17 @@ def plan_targets(suffix: str = "") -> list[dict[str, Any]]:
         _target(f"dt21-certified{s}", *dt, metric="certified_products", minimum=49,
                 label="Ít nhất 49 sản phẩm mới đạt từ 3 sao trở lên"),
         _target(f"dt21-upgraded{s}", *dt, metric="upgraded_products", minimum=20, min_stars=4,
-                label="Ít nhất 20 sản phẩm nâng hạng từ 3 sao lên 4 sao"),
+                from_stars=3, label="Ít nhất 20 sản phẩm nâng hạng từ 3 sao lên 4 sao"),
         _target(f"dt21-proposals{s}", *dt, metric="national_proposals", minimum=4,
                 label="4 sản phẩm trên 90 điểm đề xuất Hội đồng Trung ương đánh giá 5 sao"),
         _target(f"dt21-sales{s}", *dt, metric="sales_points", minimum=2,
                 label="Điểm trưng bày, bán sản phẩm OCOP Sa Đéc và thêm điểm bán trong tỉnh"),
-        _target(f"dt21-trained{s}", *dt, metric="people_trained", unit="percent", base=60,
+        _target(f"dt21-trained{s}", *dt, metric="officials_trained", unit="percent", base=60,
                 minimum=100, label="100% cán bộ quản lý OCOP cấp huyện được tập huấn"),
+        _target(f"dt21-producers-trained{s}", *dt, metric="producers_trained", unit="percent",
+                base=120, minimum=100, label="100% chủ thể tham gia chương trình được tập huấn"),
+        _target(f"dt21-design-centre{s}", *dt, metric="other_activity", minimum=1,
+                label="Trung tâm thiết kế sản phẩm OCOP tại thành phố Cao Lãnh"),
         _target(f"bk22-certified{s}", *bk, metric="certified_products", minimum=20,
                 label="Ít nhất 20 sản phẩm mới đạt từ 3 sao"),
         _target(f"bk22-traceable{s}", *bk, metric="traceable_products", minimum=10,
@@ -86,6 +95,8 @@ def plan_targets(suffix: str = "") -> list[dict[str, Any]]:
                 label="6 sản phẩm được sản xuất theo chuỗi giá trị"),
         _target(f"bk22-producers{s}", *bk, metric="new_producers", minimum=8,
                 label="Hỗ trợ 8 chủ thể mới"),
+        _target(f"bk22-consolidated{s}", *bk, metric="consolidated_producers", minimum=4,
+                maximum=5, label="Củng cố 4–5 chủ thể của Đề án giai đoạn 2018–2020"),
         _target(f"bk22-media{s}", *bk, metric="media_items", unit="per_month", minimum=2,
                 period_start=BAC_KAN_MEDIA[0], period_end=BAC_KAN_MEDIA[1],
                 label="Ít nhất 2 tin, bài/tháng trên Báo Bắc Kạn"),
@@ -95,13 +106,19 @@ def plan_targets(suffix: str = "") -> list[dict[str, Any]]:
                 label="Ít nhất 10 sản phẩm được công nhận từ 3 sao (huyện Tứ Kỳ)"),
         _target(f"tk22-fairs{s}", *tk, metric="fairs", minimum=1, **tu_ky,
                 label="Tham gia hội chợ OCOP"),
+        _target(f"tk22-fair-products{s}", *tk, metric="fair_products", minimum=1, **tu_ky,
+                label="Sản phẩm của huyện tham gia hội chợ OCOP"),
+        _target(f"tk22-fair-producers{s}", *tk, metric="fair_producers", minimum=1, **tu_ky,
+                label="Chủ thể của huyện tham gia hội chợ OCOP"),
+        _target(f"tk22-cooperatives{s}", *tk, metric="new_producers", minimum=1, **tu_ky,
+                legal_forms=["cooperative"], label="Thành lập mới hợp tác xã"),
         _target(f"hb20-standardised{s}", *hb, metric="standardised_products", minimum=50,
                 label="Chuẩn hóa ≥25% sản phẩm hiện có (khoảng 50 sản phẩm)"),
         _target(f"hb20-villages{s}", *hb, metric="tourism_villages", minimum=10, maximum=15,
                 label="10–15 làng văn hóa du lịch"),
-        _target(f"hb20-producers{s}", *hb, metric="new_producers", minimum=10,
+        _target(f"hb20-producers{s}", *hb, metric="new_participating_producers", minimum=10,
                 label="Ít nhất 10 tổ chức kinh tế mới tham gia chương trình"),
-        _target(f"hb20-officials{s}", *hb, metric="people_trained", minimum=300,
+        _target(f"hb20-officials{s}", *hb, metric="officials_trained", minimum=300,
                 label="Tập huấn khoảng 300 lượt cán bộ quản lý nhà nước"),
     ]  # fmt: skip
 
@@ -129,7 +146,8 @@ def activity_reports(suffix: str = "") -> list[dict[str, Any]]:
         report("hb19-std", "17", "standardised_products", 20, "2019-12-20", "Báo cáo 98/BC-UBND"),
         report("hb20-std", "17", "standardised_products", 35, "2020-12-18", "Báo cáo 301/BC-UBND"),
         report("hb20-vil", "17", "tourism_villages", 12, "2020-11-02", "Quyết định 2411/QĐ-UBND"),
-        report("hb20-off", "17", "people_trained", 280, "2020-10-15", "Danh sách học viên"),
+        report("hb20-off", "17", "officials_trained", 280, "2020-10-15", "Danh sách học viên"),
+        report("dt21-ptr", "87", "producers_trained", 90, "2021-11-20", "Báo cáo 150/BC-SNN"),
     ]
 
 
@@ -211,6 +229,7 @@ class _Season:
         previous: int = 0,
         round_id: str | None = None,
         version: int = 1,
+        level: RatingLevel = RatingLevel.PROVINCE,
     ) -> None:
         self.events.append(
             (
@@ -225,7 +244,7 @@ class _Season:
                     score=score,
                     stars=stars,
                     previous_stars=previous,
-                    level=RatingLevel.PROVINCE,
+                    level=level,
                     rule_set_id="qd1048-2019",
                     round_id=round_id,
                     rated_on=day,
@@ -247,7 +266,7 @@ class _Season:
                         certificate_id=f"GCN-{product_id}-{version}",
                         product_id=product_id,
                         stars=stars,
-                        level=RatingLevel.PROVINCE,
+                        level=level,
                         decision_ref=f"{self.n}/QĐ-UBND",
                         issued_on=day,
                         valid_until=date(day.year + 3, day.month, min(day.day, 28)),
@@ -284,7 +303,14 @@ class _Season:
             )
         )
 
-    def showcase(self, product_id: str, day: date, venue_id: str, name: str) -> None:
+    def showcase(
+        self,
+        product_id: str,
+        day: date,
+        venue_id: str,
+        name: str,
+        kind: VenueKind = VenueKind.SHOWROOM,
+    ) -> None:
         self.events.append(
             (
                 topics.PROMOTION,
@@ -295,7 +321,7 @@ class _Season:
                     province_code=self.province,
                     occurred_at=_at(day),
                     product_id=product_id,
-                    venue_kind=VenueKind.SHOWROOM,
+                    venue_kind=kind,
                     venue_id=venue_id,
                     venue_name=name,
                     since=day,
@@ -322,7 +348,7 @@ class _Season:
             )
         )
 
-    def fair(self, day: date, commune: str, name: str) -> None:
+    def fair(self, day: date, commune: str, name: str) -> str:
         fair_id = self._id("fair")
         self.events.append(
             (
@@ -342,6 +368,7 @@ class _Season:
                 ),
             )
         )
+        return fair_id
 
 
 def historical_events(suffix: str = "") -> list[tuple[str, Event]]:
@@ -385,6 +412,11 @@ def _dong_thap_2021(suffix: str) -> _Season:
         product_id = dt.product(date(2019, 3, 1), "30120")
         dt.rate(product_id, date(2019, 8, 1), 3, 62.0, "30120")
         dt.rate(product_id, date(2021, 10, 5), 4, 74.0, "30120", previous=3, version=2)
+    # One 4★ product of 2019 raised to 5★ by the central council (92 points): an upgrade, but
+    # not from 3★, and a product above 90 points.
+    five = dt.product(date(2019, 3, 1), "30120")
+    dt.rate(five, date(2019, 8, 1), 4, 78.0, "30120")
+    dt.rate(five, date(2021, 12, 1), 5, 92.0, "30120", previous=4, version=2, level=CENTRAL)
     dt.showcase(new[0], date(2021, 5, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
     dt.showcase(new[1], date(2021, 10, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
     dt.showcase(new[2], date(2021, 11, 1), "caolanh-point", "Điểm bán OCOP Cao Lãnh")
@@ -413,17 +445,35 @@ def _bac_kan_2022(suffix: str) -> _Season:
 
 def _tu_ky_2022(suffix: str) -> _Season:
     tk = _Season("30", "tk", suffix)
-    tk.certified(11, date(2022, 10, 12), TU_KY_COMMUNES)
-    tk.certified(5, date(2022, 10, 12), ("10600", "10603"))
-    tk.fair(date(2022, 8, 26), TU_KY_COMMUNES[0], "Hội chợ OCOP huyện Tứ Kỳ 2022")
-    tk.fair(date(2022, 12, 15), TU_KY_COMMUNES[2], "Phiên chợ sản phẩm OCOP Tứ Kỳ")
+    ours = tk.certified(11, date(2022, 10, 12), TU_KY_COMMUNES)
+    others = tk.certified(5, date(2022, 10, 12), ("10600", "10603"))
+    fairs = (
+        tk.fair(date(2022, 8, 26), TU_KY_COMMUNES[0], "Hội chợ OCOP huyện Tứ Kỳ 2022"),
+        tk.fair(date(2022, 12, 15), TU_KY_COMMUNES[2], "Phiên chợ sản phẩm OCOP Tứ Kỳ"),
+    )
+    # New producers of 2022: two cooperatives and a household in the district, a cooperative
+    # elsewhere in Hải Dương.
+    coop = tk.entity(date(2022, 3, 1), TU_KY_COMMUNES[1], LegalForm.COOPERATIVE)
+    tk.entity(date(2022, 4, 1), TU_KY_COMMUNES[3], LegalForm.COOPERATIVE)
+    tk.entity(date(2022, 5, 1), TU_KY_COMMUNES[4], LegalForm.HOUSEHOLD)
+    tk.entity(date(2022, 6, 1), "10600", LegalForm.COOPERATIVE)
+    coop_product = tk.product(date(2022, 7, 1), TU_KY_COMMUNES[1], coop)
+    # In the fairs: two district products (one at both), the new cooperative's product, and a
+    # product from outside the district.
+    placed = ((ours[0], 0), (ours[1], 0), (ours[0], 1), (coop_product, 1), (others[0], 0))
+    for product_id, i in placed:
+        day = date(2022, 8, 26) if i == 0 else date(2022, 12, 15)
+        tk.showcase(product_id, day, fairs[i], "Hội chợ OCOP", VenueKind.FAIR)
     return tk
 
 
 def _hoa_binh_2018_2020(suffix: str) -> _Season:
     hb = _Season("17", "hb", suffix)
     for i in range(12):
-        hb.entity(date(2018 + i % 3, 4 + i % 6, 10), "04420", LegalForm.COOPERATIVE)
+        day = date(2018 + i % 3, 4 + i % 6, 10)
+        entity_id = hb.entity(day, "04420", LegalForm.COOPERATIVE)
+        if i < 11:  # the last one has no product in the programme yet
+            hb.product(day, "04420", entity_id)
     return hb
 
 

@@ -73,6 +73,12 @@ class TargetMetric(StrEnum):
     PEOPLE_TRAINED = "people_trained"
     TOURISM_VILLAGES = "tourism_villages"
     OTHER_ACTIVITY = "other_activity"
+    # Added in issue #10 (additive): targets the seed plans tell apart.
+    OFFICIALS_TRAINED = "officials_trained"  # state officials and OCOP managers trained (reported)
+    PRODUCERS_TRAINED = "producers_trained"  # leaders of participating producers (reported)
+    FAIR_PRODUCTS = "fair_products"  # distinct products placed in fairs (promotion's events)
+    FAIR_PRODUCERS = "fair_producers"  # distinct producers of those products
+    NEW_PARTICIPATING_PRODUCERS = "new_participating_producers"  # new, with a registered product
 
 
 class TargetUnit(StrEnum):

@@ -7,7 +7,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ocop_contracts import topics
 from ocop_contracts.envelope import CommuneCode, Event
-from ocop_contracts.vocabulary import TargetMetric, TargetUnit
+from ocop_contracts.vocabulary import LegalForm, TargetMetric, TargetUnit
 
 
 class TargetUpdated(Event):
@@ -51,6 +51,20 @@ class TargetUpdated(Event):
         default=(),
         max_length=500,
         description="Count only facts of these communes (e.g. those of a former district).",
+    )
+    # Added in issue #10 (optional, additive):
+    from_stars: int | None = Field(
+        default=None,
+        ge=3,
+        le=4,
+        description="upgraded_products only: count upgrades from exactly this many stars (3 for "
+        "3★→4★), not every upgrade.",
+    )
+    legal_forms: tuple[LegalForm, ...] = Field(
+        default=(),
+        max_length=10,
+        description="Producer targets only: count producers of these legal forms (new "
+        "cooperatives: [cooperative]); empty counts every form.",
     )
 
     # Field validators (not one model validator) so every error names the offending field,

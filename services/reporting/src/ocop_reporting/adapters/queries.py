@@ -30,6 +30,7 @@ from ocop_reporting.adapters.facts import (
 )
 from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore, summary_ids
 from ocop_reporting.domain.figures import ExpiringCertificate, LatestRating, ProducerMix
+from ocop_reporting.domain.metrics import fair_participation, new_producers, rating_counts
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.summaries import SUMMARY_METRICS, SummaryView, Window
 from ocop_reporting.domain.units import Edition, Unit, unit
@@ -47,8 +48,8 @@ class MongoReportQueries:
     async def derived_actual(self, target: Target, as_of: date | None = None) -> int:
         """A derived target's actual by query on its province's facts."""
         last = target.last_day if as_of is None else min(as_of, target.last_day)
-        base: Document = {**target_unit_filter(target), **day_range(target.first_day, last)}
-        base |= commune_filter(target)
+        where: Document = {**target_unit_filter(target), **day_range(target.first_day, last)}
+        base = where | commune_filter(target)
         stars = target.min_stars or 3
         flt: Document
         match target.metric:
@@ -57,6 +58,8 @@ class MongoReportQueries:
                 return await self._distinct(target, RATINGS, "product_id", base | flt)
             case TargetMetric.UPGRADED_PRODUCTS:
                 flt = {"upgraded": True, "stars": {"$gte": max(stars, 4)}}
+                if target.from_stars is not None:
+                    flt["previous_stars"] = target.from_stars
                 return await self._distinct(target, RATINGS, "product_id", base | flt)
             case TargetMetric.NATIONAL_PROPOSALS:
                 flt = {"score": {"$gte": 90}}
@@ -70,8 +73,17 @@ class MongoReportQueries:
                 flt = {"level": "province", "round_id": {"$ne": None}}
                 rounds = await self._facts(target, RATINGS).distinct("round_id", base | flt)
                 return len([r for r in rounds if r])
-            case TargetMetric.NEW_PRODUCERS:
-                return await self._count(target, ENTITIES, base)
+            case TargetMetric.NEW_PRODUCERS | TargetMetric.NEW_PARTICIPATING_PRODUCERS:
+                return await self._new_producers(target, base, last)
+            case TargetMetric.FAIR_PRODUCTS | TargetMetric.FAIR_PRODUCERS:
+                # Placements carry no commune: the products' facts give it (and the producer).
+                return await self._fair_participation(target, where)
+            case _:
+                return await self._promotion_actual(target, base)
+
+    async def _promotion_actual(self, target: Target, base: Document) -> int:
+        """Fairs held, sales points used, news items and TV reports."""
+        match target.metric:
             case TargetMetric.FAIRS:
                 return await self._count(target, FAIRS, base)
             case TargetMetric.SALES_POINTS:
@@ -85,6 +97,23 @@ class MongoReportQueries:
                 return await self._count(target, ACTIVITIES, base | flt)
             case _:
                 raise ValueError(f"{target.metric} is not derived from events")
+
+    async def _new_producers(self, target: Target, base: Document, last: date) -> int:
+        entities = [d async for d in self._facts(target, ENTITIES).find(base, _PRODUCER_FIELDS)]
+        products: list[Document] = []
+        if target.metric is TargetMetric.NEW_PARTICIPATING_PRODUCERS and entities:
+            flt = {"entity_id": {"$in": [e["_id"] for e in entities]}}
+            flt |= day_range(None, last)
+            products = [d async for d in self._facts(target, PRODUCTS).find(flt, _PRODUCT_FIELDS)]
+        return new_producers(target, entities, products)
+
+    async def _fair_participation(self, target: Target, where: Document) -> int:
+        flt = where | {"venue_kind": VenueKind.FAIR.value}
+        placements = [d async for d in self._facts(target, SHOWCASES).find(flt, {"product_id": 1})]
+        ids = sorted({str(p["product_id"]) for p in placements})
+        cursor = self._facts(target, PRODUCTS).find({"_id": {"$in": ids}}, _PRODUCT_FIELDS)
+        products = {str(d["_id"]): d async for d in cursor}
+        return fair_participation(target, placements, products)
 
     async def derived_actuals(self, targets: list[Target], as_of: date | None) -> dict[str, int]:
         """Actuals of many derived targets: a whole province's from its summaries (one read of
@@ -136,7 +165,7 @@ class MongoReportQueries:
             if target.metric is TargetMetric.EVALUATION_ROUNDS:
                 if r.get("level") == "province" and r.get("round_id"):
                     keys.add(str(r["round_id"]))
-            elif _rating_hit(target, r):
+            elif rating_counts(target, r):
                 keys.add(str(r["product_id"]))
         if target.metric is TargetMetric.NATIONAL_PROPOSALS:
             base: Document = {**target_unit_filter(target), **day_range(target.first_day, last)}
@@ -293,6 +322,10 @@ _RATING_FIELDS = dict.fromkeys(
 )
 
 
+_PRODUCER_FIELDS = {"legal_form": 1}
+_PRODUCT_FIELDS = {"entity_id": 1, "commune_code": 1, "legal_form": 1}
+
+
 def _counts_towards(target: Target, rating: Document, window: Window) -> bool:
     """A rating of the target's unit, communes and period (the filters of its queries)."""
     if target.province_edition == "2008" and (
@@ -305,25 +338,10 @@ def _counts_towards(target: Target, rating: Document, window: Window) -> bool:
     return not communes or rating.get("commune_code") in communes
 
 
-def _rating_hit(target: Target, rating: Document) -> bool:
-    """Whether a rating counts its product towards a rating-based target."""
-    stars = target.min_stars or 3
-    match target.metric:
-        case TargetMetric.CERTIFIED_PRODUCTS:
-            return bool(rating["stars"] >= stars and rating["previous_stars"] < stars)
-        case TargetMetric.UPGRADED_PRODUCTS:
-            return bool(rating.get("upgraded")) and rating["stars"] >= max(stars, 4)
-        case TargetMetric.NATIONAL_PROPOSALS:
-            return bool(rating["score"] >= 90)
-        case TargetMetric.FIVE_STAR_PRODUCTS:
-            return bool(rating["stars"] == 5 and rating["previous_stars"] < 5)
-        case _:
-            return False
-
-
 def _summarised(target: Target) -> bool:
     """A whole province's target of a metric the summaries keep (not a commune's or district's)."""
-    return target.metric in SUMMARY_METRICS and not commune_filter(target)
+    narrowed = target.from_stars is not None or target.legal_forms  # kept by the facts only
+    return target.metric in SUMMARY_METRICS and not commune_filter(target) and not narrowed
 
 
 def _target_unit(target: Target) -> Unit:

@@ -182,6 +182,8 @@ _TARGET_FIELDS = {
     "period_end",
     "district_name",
     "commune_codes",
+    "from_stars",
+    "legal_forms",
 }
 _REPORT_FIELDS = {
     "report_id",
@@ -244,6 +246,8 @@ def _target(doc: Document) -> Target:
         period_end=date.fromisoformat(doc["period_end"]) if doc.get("period_end") else None,
         district_name=doc.get("district_name"),
         commune_codes=tuple(doc.get("commune_codes") or ()),
+        from_stars=doc.get("from_stars"),
+        legal_forms=tuple(doc.get("legal_forms") or ()),
     )
 
 

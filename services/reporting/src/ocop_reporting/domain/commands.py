@@ -42,6 +42,8 @@ class SetTarget:
     period_end: date | None = None
     district_name: str | None = None
     commune_codes: tuple[str, ...] = ()
+    from_stars: int | None = None
+    legal_forms: tuple[str, ...] = ()
     source_event_id: str | None = None  # set when a province system sent it (dedupe key)
 
     def __post_init__(self) -> None:

@@ -46,9 +46,21 @@ DERIVED_METRICS = frozenset(
         TargetMetric.SALES_POINTS,
         TargetMetric.MEDIA_ITEMS,
         TargetMetric.TV_REPORTS,
+        TargetMetric.FAIR_PRODUCTS,
+        TargetMetric.FAIR_PRODUCERS,
+        TargetMetric.NEW_PARTICIPATING_PRODUCERS,
     }
 )
+# The others cannot be computed from facts: they need a report with its evidence.
 REPORTED_METRICS = frozenset(set(TargetMetric) - DERIVED_METRICS)
+# Metrics that count producers, which a target may narrow to some legal forms.
+PRODUCER_METRICS = frozenset(
+    {
+        TargetMetric.NEW_PRODUCERS,
+        TargetMetric.NEW_PARTICIPATING_PRODUCERS,
+        TargetMetric.FAIR_PRODUCERS,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,8 @@ class Target:
     period_end: date | None = None
     district_name: str | None = None
     commune_codes: tuple[str, ...] = ()
+    from_stars: int | None = None  # upgrades from exactly these stars (3★→4★), else any
+    legal_forms: tuple[str, ...] = ()  # producer metrics: only these legal forms, else any
 
     @property
     def first_day(self) -> date:

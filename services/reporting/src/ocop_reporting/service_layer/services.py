@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from ocop_contracts import Event, TargetUnit, TargetUpdated
+from ocop_contracts import Event, TargetMetric, TargetUnit, TargetUpdated
 from ocop_contracts.clock import SYSTEM_CLOCK, Clock
 from ocop_contracts.events.reporting import ActivityReported
 from ocop_platform.errors import Conflict, DomainError
@@ -22,6 +22,7 @@ from ocop_reporting.domain.commands import ReportActivity, SetTarget
 from ocop_reporting.domain.figures import Metrics, Overview, TrendPoint
 from ocop_reporting.domain.progress import (
     DERIVED_METRICS,
+    PRODUCER_METRICS,
     REPORTED_METRICS,
     Progress,
     Target,
@@ -231,10 +232,23 @@ def _check_target(cmd: SetTarget) -> None:
                 f"{name} {day.isoformat()} is outside the years {cmd.year_from}–{cmd.year_to}",
                 field=name,
             )
+    _check_narrowing(cmd)
     if (cmd.minimum is not None and cmd.minimum < 0) or (
         cmd.maximum is not None and cmd.maximum < 0
     ):
         raise DomainError("a target cannot be negative", field="minimum")
+
+
+def _check_narrowing(cmd: SetTarget) -> None:
+    """`from_stars` and `legal_forms` narrow only the metrics they are about."""
+    if cmd.from_stars is not None:
+        if cmd.metric is not TargetMetric.UPGRADED_PRODUCTS:
+            raise DomainError("from_stars applies to upgraded_products only", field="from_stars")
+        if cmd.from_stars >= (cmd.min_stars or 4):
+            raise DomainError("from_stars must be below min_stars (3★→4★)", field="from_stars")
+    if cmd.legal_forms and cmd.metric not in PRODUCER_METRICS:
+        names = ", ".join(sorted(m.value for m in PRODUCER_METRICS))
+        raise DomainError(f"legal_forms applies to {names} only", field="legal_forms")
 
 
 def _domain_error(exc: ValidationError) -> DomainError:
@@ -296,5 +310,7 @@ def _as_command(event: TargetUpdated) -> SetTarget:
         period_end=event.period_end,
         district_name=event.district_name,
         commune_codes=event.commune_codes,
+        from_stars=event.from_stars,
+        legal_forms=tuple(f.value for f in event.legal_forms),
         source_event_id=str(event.event_id),
     )

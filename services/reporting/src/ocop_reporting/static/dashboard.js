@@ -14,7 +14,8 @@
       producers: "Cơ cấu chủ thể", women: "Do phụ nữ làm chủ", minority: "Do người dân tộc thiểu số làm chủ",
       total: "Tổng số", expiring: "Giấy chứng nhận hết hạn trong 6 tháng tới", none: "Không có",
       asof: "Số liệu tính đến", merged: "Hợp nhất từ", exports: "Tải về", loading: "Đang tải…",
-      current: "(mới, từ 1/7/2025)", legacy: "(cũ, trước 1/7/2025)", sector: "Theo ngành"
+      current: "(mới, từ 1/7/2025)", legacy: "(cũ, trước 1/7/2025)", sector: "Theo ngành",
+      basis: "Nguồn số liệu", facts: "Tính từ dữ liệu", evidence: "Không tính được từ dữ liệu — cần báo cáo kèm minh chứng"
     },
     en: {
       title: "OCOP progress", province: "Province", year: "Year", show: "Show", lang: "Tiếng Việt",
@@ -25,7 +26,8 @@
       producers: "Producer mix", women: "Women-led", minority: "Ethnic-minority-led",
       total: "Total", expiring: "Certificates expiring in the next 6 months", none: "None",
       asof: "Figures as of", merged: "Merged from", exports: "Download", loading: "Loading…",
-      current: "(new, from 1 Jul 2025)", legacy: "(old, before 1 Jul 2025)", sector: "By sector"
+      current: "(new, from 1 Jul 2025)", legacy: "(old, before 1 Jul 2025)", sector: "By sector",
+      basis: "Source", facts: "Computed from facts", evidence: "Cannot be computed from facts — needs a report with evidence"
     }
   };
   var SVG = "http://www.w3.org/2000/svg";
@@ -124,12 +126,13 @@
       el("h2", {}, [t.progress + " — " + u.name + " (" + u.code + ", " + u.edition + ") " + progress.year]),
       el("p", { "class": "note" }, [t.asof + " " + progress.as_of + merged]),
       progressChart(progress.targets),
-      table([t.plan, t.unit, t.targets, t.goal, t.actual, "%", t.standing], progress.targets.map(function (r) {
+      table([t.plan, t.unit, t.targets, t.goal, t.actual, "%", t.standing, t.basis], progress.targets.map(function (r) {
         return el("tr", { "data-target": r.target_id, "data-actual": fmt(r.actual) }, [
           el("td", {}, [r.plan_ref]), el("td", {}, [r.province_name + " (" + r.province_code + ")"]), el("td", {}, [r.label]),
           el("td", { "class": "num" }, [goal(r)]), el("td", { "class": "num actual" }, [fmt(r.actual)]),
           el("td", { "class": "num" }, [r.percent === null ? "—" : r.percent + "%"]),
-          el("td", { "class": r.standing }, [t[r.standing] || r.standing])
+          el("td", { "class": r.standing }, [t[r.standing] || r.standing]),
+          el("td", { "class": "basis " + r.basis }, [t[r.basis]])
         ]);
       }))
     ]));

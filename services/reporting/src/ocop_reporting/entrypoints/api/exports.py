@@ -46,6 +46,7 @@ PROGRESS_COLUMNS = (
     "actual",
     "percent",
     "standing",
+    "basis",
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from ocop_contracts import TargetMetric, TargetUnit
@@ -33,6 +35,13 @@ class ProgressPublic(BaseModel):
         "(no figure yet)."
     )
     derived: bool = Field(description="From events (true) or from reported activities (false).")
+    basis: Literal["facts", "evidence"] = Field(
+        description="facts: computed from the other services' events; evidence: cannot be "
+        "computed from facts, only from the activities the province reported with evidence "
+        "(no report yet: actual null, standing not_derived — never a silent 0)."
+    )
+    from_stars: int | None = Field(default=None, description="Upgrades from these stars only.")
+    legal_forms: list[str] = Field(default=[], description="Producers of these forms only.")
 
 
 class UnitPublic(BaseModel):

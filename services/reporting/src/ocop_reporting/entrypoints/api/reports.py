@@ -164,4 +164,7 @@ def _progress_public(p: Progress) -> ProgressPublic:
         expected_by_now=p.expected_by_now,
         standing=p.standing.value,
         derived=t.derived,
+        basis="facts" if t.derived else "evidence",
+        from_stars=t.from_stars,
+        legal_forms=list(t.legal_forms),
     )

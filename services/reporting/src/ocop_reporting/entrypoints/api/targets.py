@@ -9,7 +9,7 @@ from uuid import uuid4
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from ocop_contracts import TargetMetric, TargetUnit
+from ocop_contracts import LegalForm, TargetMetric, TargetUnit
 from ocop_reporting.domain.commands import SetTarget
 from ocop_reporting.entrypoints.api.deps import Planner, ServiceDep
 
@@ -38,6 +38,12 @@ class TargetCreate(BaseModel):
     district_name: str | None = Field(default=None, max_length=200)
     commune_codes: tuple[Annotated[str, Field(pattern=r"^\d{5}$")], ...] = Field(
         default=(), max_length=500, description="Count only these communes (a former district)."
+    )
+    from_stars: int | None = Field(
+        default=None, ge=3, le=4, description="upgraded_products: only upgrades from these stars."
+    )
+    legal_forms: tuple[LegalForm, ...] = Field(
+        default=(), max_length=10, description="Producer metrics: only these legal forms."
     )
 
 

@@ -1,0 +1,113 @@
+"""The derived metrics of issue #10 on facts as stored: upgrades from a given star, new producers
+of a legal form or with a participating product, participation in fairs by products and by
+producers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ocop_contracts import TargetMetric
+from ocop_reporting.domain.metrics import fair_participation, new_producers, rating_counts
+from ocop_reporting.domain.progress import DERIVED_METRICS, REPORTED_METRICS, Target
+
+Doc = dict[str, Any]
+
+
+def target(metric: TargetMetric, **changes: Any) -> Target:
+    base = Target(
+        target_id="tgt-1",
+        province_code="87",
+        plan_ref="122/KH-UBND",
+        label="Chỉ tiêu",
+        metric=metric,
+        year_from=2021,
+        year_to=2021,
+        minimum=1,
+        maximum=None,
+        min_stars=None,
+        version=1,
+        province_edition="2008",
+    )
+    return replace(base, **changes)
+
+
+def rating(stars: int, before: int) -> Doc:
+    return {"stars": stars, "previous_stars": before, "upgraded": stars > before >= 3, "score": 70}
+
+
+def test_an_upgrade_target_from_three_stars_counts_3_to_4_but_not_4_to_5() -> None:
+    three_to_four = target(TargetMetric.UPGRADED_PRODUCTS, min_stars=4, from_stars=3)
+    assert rating_counts(three_to_four, rating(4, 3))
+    assert not rating_counts(three_to_four, rating(5, 4))
+
+
+def test_an_upgrade_target_without_from_stars_counts_every_upgrade() -> None:
+    any_upgrade = target(TargetMetric.UPGRADED_PRODUCTS, min_stars=4)
+    assert rating_counts(any_upgrade, rating(4, 3))
+    assert rating_counts(any_upgrade, rating(5, 4))
+    assert not rating_counts(any_upgrade, rating(3, 0))  # a first certification
+
+
+def test_an_upgrade_target_to_five_stars_from_four_counts_only_that() -> None:
+    to_five = target(TargetMetric.UPGRADED_PRODUCTS, min_stars=5, from_stars=4)
+    assert rating_counts(to_five, rating(5, 4))
+    assert not rating_counts(to_five, rating(4, 3))
+
+
+ENTITIES = [
+    {"_id": "e1", "legal_form": "cooperative"},
+    {"_id": "e2", "legal_form": "household"},
+    {"_id": "e3", "legal_form": "cooperative"},
+]
+
+
+def test_new_cooperatives_count_only_new_producers_of_that_form() -> None:
+    cooperatives = target(TargetMetric.NEW_PRODUCERS, legal_forms=("cooperative",))
+    assert new_producers(cooperatives, ENTITIES, []) == 2
+    assert new_producers(target(TargetMetric.NEW_PRODUCERS), ENTITIES, []) == 3
+
+
+def test_new_participating_producers_need_a_registered_product() -> None:
+    participating = target(TargetMetric.NEW_PARTICIPATING_PRODUCERS)
+    products = [{"entity_id": "e1"}, {"entity_id": "e1"}, {"entity_id": "e2"}]
+    assert new_producers(participating, ENTITIES, products) == 2
+    assert new_producers(participating, ENTITIES, []) == 0
+    # A product of a producer registered before the period does not make a new one.
+    assert new_producers(participating, ENTITIES, [{"entity_id": "old"}]) == 0
+
+
+PRODUCTS = {
+    "p1": {"entity_id": "e1", "commune_code": "10951", "legal_form": "cooperative"},
+    "p2": {"entity_id": "e1", "commune_code": "10954", "legal_form": "cooperative"},
+    "p3": {"entity_id": "e2", "commune_code": "10600", "legal_form": "household"},
+}
+PLACEMENTS = [{"product_id": p} for p in ("p1", "p2", "p1", "p3")]
+
+
+def test_fair_participation_counts_distinct_products_and_their_producers() -> None:
+    assert fair_participation(target(TargetMetric.FAIR_PRODUCTS), PLACEMENTS, PRODUCTS) == 3
+    assert fair_participation(target(TargetMetric.FAIR_PRODUCERS), PLACEMENTS, PRODUCTS) == 2
+
+
+def test_a_districts_fair_participation_counts_its_communes_products_only() -> None:
+    district = {"commune_codes": ("10951", "10954")}
+    products = target(TargetMetric.FAIR_PRODUCTS, **district)
+    producers = target(TargetMetric.FAIR_PRODUCERS, **district)
+    assert fair_participation(products, PLACEMENTS, PRODUCTS) == 2
+    assert fair_participation(producers, PLACEMENTS, PRODUCTS) == 1
+
+
+def test_a_placement_of_a_product_reporting_does_not_know_counts_no_producer() -> None:
+    unknown = [{"product_id": "p9"}]
+    assert fair_participation(target(TargetMetric.FAIR_PRODUCTS), unknown, PRODUCTS) == 1
+    assert fair_participation(target(TargetMetric.FAIR_PRODUCERS), unknown, PRODUCTS) == 0
+
+
+def test_training_by_audience_needs_reported_evidence() -> None:
+    assert {TargetMetric.OFFICIALS_TRAINED, TargetMetric.PRODUCERS_TRAINED} <= REPORTED_METRICS
+    assert {
+        TargetMetric.FAIR_PRODUCTS,
+        TargetMetric.FAIR_PRODUCERS,
+        TargetMetric.NEW_PARTICIPATING_PRODUCERS,
+    } <= DERIVED_METRICS
