@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -170,19 +171,26 @@ class ProductPlacements(Aggregate):
         return delisted
 
 
+def _about(placements: ProductPlacements, placement: Placement) -> dict[str, Any]:
+    """What ProductShowcased and ProductDelisted both say: whose placement, where, which version."""
+    return {
+        "producer": SERVICE,
+        "aggregate_id": placements.id,
+        "aggregate_version": placements.next_version,
+        "province_code": placements.province_code or UNKNOWN_PROVINCE,
+        "product_id": placements.id,
+        "venue_kind": placement.venue_kind,
+        "venue_id": placement.venue_id,
+        **trace_fields(),
+    }
+
+
 def _showcased(placements: ProductPlacements, placement: Placement) -> ProductShowcased:
     return ProductShowcased(
-        producer=SERVICE,
-        aggregate_id=placements.id,
-        aggregate_version=placements.next_version,
-        province_code=placements.province_code or UNKNOWN_PROVINCE,
-        product_id=placements.id,
-        venue_kind=placement.venue_kind,
-        venue_id=placement.venue_id,
+        **_about(placements, placement),
         venue_name=placement.venue_name[:300],
         since=placement.since,
         booth_code=placement.booth_code,
-        **trace_fields(),
     )
 
 
@@ -191,15 +199,8 @@ def _delisted(
 ) -> ProductDelisted:
     assert placement.reason is not None and placement.delisted_on is not None
     return ProductDelisted(
-        producer=SERVICE,
-        aggregate_id=placements.id,
-        aggregate_version=placements.next_version,
-        province_code=placements.province_code or UNKNOWN_PROVINCE,
-        product_id=placements.id,
-        venue_kind=placement.venue_kind,
-        venue_id=placement.venue_id,
+        **_about(placements, placement),
         reason=placement.reason,
         delisted_on=placement.delisted_on,
         certificate_id=certificate_id,
-        **trace_fields(),
     )

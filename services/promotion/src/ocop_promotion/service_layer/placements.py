@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from ocop_contracts.vocabulary import DelistReason, VenueKind
 from ocop_platform.aggregates import AggregateExists, AggregateNotFound, ConcurrencyConflict, change
@@ -27,6 +28,7 @@ from ocop_promotion.domain.placements import (
     VenueRef,
 )
 
+R = TypeVar("R")
 ATTEMPTS = 5  # optimistic-concurrency retries on a product's placements
 # Checks a venue's room against the active placements there (a fair's booth capacity).
 OccupancyCheck = Callable[[list[Placement]], None]
@@ -96,12 +98,8 @@ class PlacementService:
         """Take a product out of one venue by hand."""
         today = self._today()
         try:
-            return await change(
-                self._placements,
-                product_id,
-                lambda placements: placements.withdraw(venue_id, reason, today),
-                kind=ProductPlacements.kind,
-                attempts=ATTEMPTS,
+            return await self._change(
+                product_id, lambda placements: placements.withdraw(venue_id, reason, today)
             )
         except AggregateNotFound:
             raise NotPlaced(product_id, venue_id) from None
@@ -113,16 +111,17 @@ class PlacementService:
         Idempotent: a product with no active placement is left alone. Returns how many."""
         today = self._today()
         try:
-            delisted = await change(
-                self._placements,
+            delisted = await self._change(
                 product_id,
                 lambda placements: placements.delist_everywhere(reason, today, certificate_id),
-                kind=ProductPlacements.kind,
-                attempts=ATTEMPTS,
             )
         except AggregateNotFound:
             return 0
         return len(delisted)
+
+    async def _change(self, product_id: str, command: Callable[[ProductPlacements], R]) -> R:
+        kind = ProductPlacements.kind
+        return await change(self._placements, product_id, command, kind=kind, attempts=ATTEMPTS)
 
     async def province_of(self, product_id: str) -> str | None:
         """The product's province as evaluation last stated it (None: not known yet)."""
