@@ -61,6 +61,10 @@ async def _measure(coll: AsyncCollection[Document], size: int, ops: int) -> dict
         "guarded update": await _rate(
             n, lambda i: coll.update_one({"_id": ids[i], "version": 2}, {"$inc": {"version": 1}})
         ),
+        # A read of 20 documents by their ids (outbox markers, reporting's summaries).
+        "find 20 by $in": await _rate(
+            n, lambda i: coll.find({"_id": {"$in": ids[i : i + 20]}}).to_list()
+        ),
         "delete_one by _id": await _rate(n, lambda i: coll.delete_one({"_id": ids[i]})),
     }
 

@@ -226,6 +226,34 @@ async def test_count_documents_with_filters(coll: AsyncCollection[Doc]) -> None:
     assert await coll.count_documents({"stars": {"$in": [3, 5]}}) == 3
 
 
+async def test_id_in_reads_exactly_the_listed_documents(coll: AsyncCollection[Doc]) -> None:
+    # FerretDB is patched to read these by the _id index (deploy/native/ferretdb/patches/0003):
+    # the rest of the filter, mixed id types, sort and limit must still hold.
+    await coll.insert_many([{"_id": f"s{i}", "n": i} for i in range(10)] + [{"_id": 7, "n": 70}])
+
+    def ids(docs: list[Doc]) -> list[Any]:
+        return [d["_id"] for d in docs]
+
+    assert ids(await coll.find({"_id": {"$in": ["s3", "s1", "zz"]}}).sort("_id").to_list()) == [
+        "s1",
+        "s3",
+    ]
+    assert ids(
+        await coll.find({"_id": {"$in": ["s1", "s2", "s3"]}, "n": {"$gte": 2}}).to_list()
+    ) in (
+        ["s2", "s3"],
+        ["s3", "s2"],
+    )
+    assert ids(await coll.find({"_id": {"$in": ["s4", 7]}}).sort("n", DESCENDING).to_list()) == [
+        7,
+        "s4",
+    ]
+    assert len(await coll.find({"_id": {"$in": ["s1", "s2", "s3"]}}).limit(2).to_list()) == 2
+    assert await coll.count_documents({"_id": {"$in": ["s1", "s9", "s10"]}}) == 2
+    assert (await coll.delete_many({"_id": {"$in": ["s1", "s2"]}})).deleted_count == 2
+    assert await coll.count_documents({}) == 9
+
+
 async def test_aggregate_match_group_sum(coll: AsyncCollection[Doc]) -> None:
     await coll.insert_many(
         [
