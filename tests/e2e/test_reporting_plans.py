@@ -160,6 +160,21 @@ async def test_merged_provinces_roll_up_without_double_counting(plans: Plans) ->
     assert await certified("19", "2025") == bac_kan + old_thai_nguyen
 
 
+async def test_the_star_mix_counts_only_certificates_valid_on_the_day(plans: Plans) -> None:
+    overview = expect(
+        await plans.client.get(
+            f"{plans.url}/reports/overview",
+            params={"province_code": "87", "edition": "2008", "year": 2021},
+        ),
+        200,
+    )
+    # End of 2021: the 30 new products (every third at 4★: 10), the 8 upgraded to 4★ (their 3★
+    # certificates replaced by the later ones) and the 5★ one. The expired, the revoked and the
+    # withdrawn product keep a 3–4★ latest rating but no valid certificate: not counted.
+    assert overview["star_mix"] == {"3": 20, "4": 18, "5": 1}
+    assert overview["certified_products"] == 39
+
+
 async def test_a_report_as_of_a_past_date_counts_only_what_had_happened(plans: Plans) -> None:
     rows = await plans.rows("bk22", as_of="2022-06-30")
     # Only the first round (15 June, 12 products) had happened; nothing reported yet.
@@ -243,6 +258,14 @@ async def test_the_national_view_lists_all_34_provinces(plans: Plans) -> None:
     by_code = {row["province_code"]: row for row in report["provinces"]}
     assert len(by_code) == 34
     assert by_code["19"]["new_certified"] >= 37
+    # Valid at the end of 2022: the 37 products certified in 2022 (and no 2025 ones yet).
+    as_of = expect(
+        await plans.client.get(
+            f"{plans.url}/reports/national", params={"year": 2022, "as_of": "2022-12-31"}
+        ),
+        200,
+    )
+    assert {r["province_code"]: r for r in as_of["provinces"]}["19"]["certified"] >= 37
 
 
 # --- the dashboard in headless Chromium ---------------------------------------------------------

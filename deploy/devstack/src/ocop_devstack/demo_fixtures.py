@@ -12,6 +12,8 @@ What the events contain, per plan (the figures the tests expect):
 - Đồng Tháp (87) 2021: 30 new ≥3★; 8 upgraded 3★→4★ and 1 upgraded 4★→5★ (central, 92 points);
   3 proposals ≥90 points among the 30, so 4 products above 90 with the 5★ one; the Sa Đéc
   showroom and a Cao Lãnh sales point; 90 producers trained reported (officials: nothing).
+  Certified at the end of 2021 (a valid certificate): 39 (20 at 3★, 18 at 4★, 1 at 5★); three
+  products certified earlier no longer are (one expired, one revoked, one withdrawn).
   Tiền Giang (82, merged with it) 2021: 5 new.
 - Bắc Kạn (06) 2022: 22 new ≥3★ (12 on 15 June, 10 on 20 November); 8 new producers (3 women-led,
   5 ethnic-minority-led); 20 news items and 11 TV reports; traceability 10 and value chains 4
@@ -31,14 +33,25 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from ocop_contracts import Event, ProductRated, ProductRegistered, topics
-from ocop_contracts.events.evaluation import CertificateIssued, ProductProposedForNational
+from ocop_contracts.events.evaluation import (
+    CertificateExpired,
+    CertificateIssued,
+    CertificateRevoked,
+    ProductProposedForNational,
+)
 from ocop_contracts.events.promotion import (
     FairScheduled,
     ProductShowcased,
     PromotionActivityRecorded,
 )
-from ocop_contracts.events.registry import EntityRegistered
-from ocop_contracts.vocabulary import ActivityKind, LegalForm, RatingLevel, VenueKind
+from ocop_contracts.events.registry import EntityRegistered, ProductWithdrawn
+from ocop_contracts.vocabulary import (
+    ActivityKind,
+    LegalForm,
+    RatingLevel,
+    RevocationGround,
+    VenueKind,
+)
 
 CENTRAL = RatingLevel.CENTRAL
 TU_KY_COMMUNES = ("10951", "10954", "10957", "10960", "10963")
@@ -285,6 +298,43 @@ class _Season:
             ids.append(product_id)
         return ids
 
+    def end_certificate(self, product_id: str, day: date, *, revoked: bool = False) -> None:
+        """The certificate of the product's first rating expires (or is revoked) on `day`."""
+        common: dict[str, Any] = {
+            "producer": "evaluation",
+            "aggregate_id": product_id,
+            "aggregate_version": 60,
+            "province_code": self.province,
+            "occurred_at": _at(day),
+            "certificate_id": f"GCN-{product_id}-1",
+            "product_id": product_id,
+            "stars": 3,
+        }
+        ended: Event = (
+            CertificateRevoked(
+                **common,
+                ground=RevocationGround.CRITERIA_NO_LONGER_MET,
+                decision_ref="15/QĐ-UBND",
+                revoked_on=day,
+            )
+            if revoked
+            else CertificateExpired(**common, expired_on=day)
+        )
+        self.events.append((topics.EVALUATION, ended))
+
+    def withdraw(self, product_id: str, day: date) -> None:
+        withdrawn = ProductWithdrawn(
+            producer="registry",
+            aggregate_id=product_id,
+            aggregate_version=2,
+            province_code=self.province,
+            occurred_at=_at(day),
+            product_id=product_id,
+            withdrawn_on=day,
+            reason="Chủ thể ngừng sản xuất",
+        )
+        self.events.append((topics.REGISTRY, withdrawn))
+
     def propose(self, product_id: str, day: date, score: float) -> None:
         self.events.append(
             (
@@ -417,10 +467,25 @@ def _dong_thap_2021(suffix: str) -> _Season:
     five = dt.product(date(2019, 3, 1), "30120")
     dt.rate(five, date(2019, 8, 1), 4, 78.0, "30120")
     dt.rate(five, date(2021, 12, 1), 5, 92.0, "30120", previous=4, version=2, level=CENTRAL)
+    _dong_thap_lapsed(dt)
     dt.showcase(new[0], date(2021, 5, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
     dt.showcase(new[1], date(2021, 10, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
     dt.showcase(new[2], date(2021, 11, 1), "caolanh-point", "Điểm bán OCOP Cao Lãnh")
     return dt
+
+
+def _dong_thap_lapsed(dt: _Season) -> None:
+    """Three products certified before 2021 that hold no valid certificate at the end of 2021
+    (their latest rating still says 3★ or 4★): expired, revoked, withdrawn."""
+    expired = dt.product(date(2018, 4, 1), "30120")
+    dt.rate(expired, date(2018, 5, 2), 3, 58.0, "30120")  # valid until 2021-05-02
+    dt.end_certificate(expired, date(2021, 5, 3))
+    revoked = dt.product(date(2020, 6, 1), "30120")
+    dt.rate(revoked, date(2020, 7, 1), 3, 61.0, "30120")
+    dt.end_certificate(revoked, date(2021, 6, 1), revoked=True)
+    withdrawn = dt.product(date(2020, 6, 1), "30120")
+    dt.rate(withdrawn, date(2020, 7, 1), 4, 71.0, "30120")
+    dt.withdraw(withdrawn, date(2021, 7, 1))
 
 
 def _bac_kan_2022(suffix: str) -> _Season:

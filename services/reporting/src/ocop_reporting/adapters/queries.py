@@ -29,7 +29,8 @@ from ocop_reporting.adapters.facts import (
     unit_filter,
 )
 from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore, summary_ids
-from ocop_reporting.domain.figures import ExpiringCertificate, LatestRating, ProducerMix
+from ocop_reporting.domain.certificates import certified_products
+from ocop_reporting.domain.figures import CertifiedProduct, ExpiringCertificate, ProducerMix
 from ocop_reporting.domain.metrics import fair_participation, new_producers, rating_counts
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.summaries import SUMMARY_METRICS, SummaryView, Window
@@ -196,24 +197,22 @@ class MongoReportQueries:
             flt = {"unit_code": where.code, "edition": where.edition, "year": year}
         return await self._db[fact_collection(RATINGS, where.current_code)].count_documents(flt)
 
-    async def latest_stars(self, where: Unit, as_of: date | None) -> dict[str, LatestRating]:
-        """Each product's latest rating on or before `as_of`, keyed by product id."""
-        flt = unit_filter(where) | day_range(None, as_of)
-        cursor = self._db[fact_collection(RATINGS, where.current_code)].find(
-            flt, {"product_id": 1, "stars": 1, "day": 1, "sector": 1, "commune_code": 1}
+    async def certified_products(self, where: Unit, day: date) -> dict[str, CertifiedProduct]:
+        """Products of the unit holding a certificate valid on `day` (domain.certificates)."""
+        flt = unit_filter(where) | _issued_and_not_lapsed(day)
+        return await self._certified(where.current_code, flt, day)
+
+    async def _certified(
+        self, current_code: str, flt: Document, day: date
+    ) -> dict[str, CertifiedProduct]:
+        cursor = self._db[fact_collection(CERTIFICATES, current_code)].find(flt)
+        certificates = [doc async for doc in cursor]
+        ids = sorted({str(c["product_id"]) for c in certificates})
+        found = self._db[fact_collection(PRODUCTS, current_code)].find(
+            {"_id": {"$in": ids}}, {"sector": 1, "commune_code": 1, "withdrawn_on": 1}
         )
-        latest: dict[str, LatestRating] = {}
-        async for doc in cursor:
-            seen = latest.get(doc["product_id"])
-            if seen is None or (doc["day"], doc["stars"]) >= (seen.day, seen.stars):
-                latest[doc["product_id"]] = LatestRating(
-                    product_id=doc["product_id"],
-                    stars=int(doc["stars"]),
-                    day=doc["day"],
-                    sector=doc.get("sector"),
-                    commune_code=doc.get("commune_code"),
-                )
-        return latest
+        products = {str(doc["_id"]): doc async for doc in found}
+        return certified_products(certificates, products, day.isoformat())
 
     async def new_certified_by_year(self, where: Unit, years: list[int]) -> dict[int, int]:
         """New ≥3★ products per year, from the unit's summaries of those years."""
@@ -274,6 +273,14 @@ class MongoReportQueries:
             found[cc] = SummaryView(docs).certified(3, whole_year)
         return found
 
+    async def national_valid_certified(self, day: date) -> dict[str, int]:
+        """Products holding a certificate valid on `day`, per current province."""
+        found: dict[str, int] = {}
+        for name in await fact_collections(self._db, CERTIFICATES):
+            cc = province_of(name)
+            found[cc] = len(await self._certified(cc, _issued_and_not_lapsed(day), day))
+        return found
+
     async def ratings_by_province(self) -> dict[tuple[str, int], int]:
         """Ratings at 3–5★ received, by (current province, stars)."""
         pipeline: list[Document] = [
@@ -320,6 +327,11 @@ _RATING_FIELDS = dict.fromkeys(
     ),
     1,
 )
+
+
+def _issued_and_not_lapsed(day: date) -> Document:
+    """Certificates issued by `day` and valid until it at least (their end is checked after)."""
+    return {"day": {"$lte": day.isoformat()}, "valid_until": {"$gte": day.isoformat()}}
 
 
 _PRODUCER_FIELDS = {"legal_form": 1}

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class LatestRating:
-    """A product's latest rating on or before a report's day."""
+class CertifiedProduct:
+    """A product holding a certificate valid on a report's day, at that certificate's stars."""
 
     product_id: str
     stars: int
-    day: str
+    certificate_id: str
     sector: str | None
     commune_code: str | None
 

@@ -173,11 +173,15 @@ class ReportingService:
         """New ≥3★ products of `year` per current province."""
         return await self._queries.national_certified(year)
 
+    async def national_valid_certified(self, day: date) -> dict[str, int]:
+        """Products holding a certificate valid on `day`, per current province."""
+        return await self._queries.national_valid_certified(day)
+
     async def overview(self, where: Unit, year: int, as_of: date) -> Overview:
-        """Star mix, sectors, communes, producer mix, trend and expiring certificates."""
-        latest = await self._queries.latest_stars(where, as_of)
-        certified = [r for r in latest.values() if r.stars >= 3]
-        stars = Counter(r.stars for r in latest.values())
+        """Star mix, sectors and communes of the products certified on `as_of` (a certificate
+        valid that day), producer mix, trend and expiring certificates."""
+        certified = list((await self._queries.certified_products(where, as_of)).values())
+        stars = Counter(r.stars for r in certified)
         sectors = Counter(r.sector or "?" for r in certified)
         communes = Counter(r.commune_code or "?" for r in certified)
         years = list(range(year - 4, year + 1))
@@ -185,7 +189,7 @@ class ReportingService:
         names = await self._queries.product_names(where, [e.product_id for e in expiring])
         trend = await self._queries.new_certified_by_year(where, years)
         return Overview(
-            star_mix={str(s): stars.get(s, 0) for s in range(1, 6)},
+            star_mix={str(s): stars.get(s, 0) for s in range(3, 6)},
             certified_products=len(certified),
             by_sector=dict(sorted(sectors.items())),
             by_commune=dict(sorted(communes.items())),

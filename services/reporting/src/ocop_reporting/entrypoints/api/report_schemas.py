@@ -86,8 +86,11 @@ class OverviewReport(BaseModel):
     year: int
     as_of: str
     unit: UnitPublic
-    star_mix: dict[str, int] = Field(description="Products by their latest stars (1–5).")
-    certified_products: int
+    star_mix: dict[str, int] = Field(
+        description="Products certified on as_of by their stars (3–5): only certificates valid "
+        "that day count, not expired, revoked or of a withdrawn product."
+    )
+    certified_products: int = Field(description="Products holding a valid certificate on as_of.")
     by_sector: dict[str, int]
     by_commune: dict[str, int]
     trend: list[TrendPublic]
@@ -98,7 +101,11 @@ class OverviewReport(BaseModel):
 class NationalRow(BaseModel):
     province_code: str
     name: str
-    new_certified: int
+    new_certified: int = Field(description="Products that reached 3 stars or more in the year.")
+    certified: int = Field(
+        description="Products holding a certificate valid on as_of (expired, revoked and "
+        "withdrawn products do not count)."
+    )
     targets: int
     attained: int = Field(description="Goal reached, including above the range (exceeded).")
     behind: int

@@ -110,6 +110,7 @@ async def national_report(
 ) -> NationalReport:
     certified = await service.national_certified(year)
     today = service.today()
+    valid = await service.national_valid_certified(as_of or today)
     by_province = await service.national(year, today, as_of)
     rows = []
     for code, province in current_provinces().items():
@@ -120,6 +121,7 @@ async def national_report(
                 province_code=code,
                 name=province.name,
                 new_certified=certified.get(code, 0),
+                certified=valid.get(code, 0),
                 targets=len(progress),
                 attained=sum(s in REACHED for s in standings),
                 behind=standings.count(Standing.BEHIND),
