@@ -27,7 +27,8 @@ pytestmark = pytest.mark.e2e
 # Expected (actual, percent, standing) per target, by hand from the fixture description. Every
 # plan's period is over, so a goal not reached is not_met (not behind).
 EXPECTED: dict[str, tuple[float | None, float | None, str]] = {
-    "tn22-certified": (12, 120.0, "attained"),  # 7 + 5 new 3–4★; the 2★ product does not count
+    # 7 + 5 new 3–4★ in the rounds + 1 rated on 10 June and recorded on 15 July; not the 2★ one
+    "tn22-certified": (13, 130.0, "attained"),
     "tn22-rounds": (2, 100.0, "attained"),
     "dt21-certified": (30, 61.2, "not_met"),  # 30 / 49, the year is over
     # 8 upgraded 3★→4★ / 20; the 4★→5★ upgrade is not from 3★ (without from_stars: 9)
@@ -180,6 +181,40 @@ async def test_a_report_as_of_a_past_date_counts_only_what_had_happened(plans: P
     # Only the first round (15 June, 12 products) had happened; nothing reported yet.
     assert rows["bk22-certified"]["actual"] == 12
     assert rows["bk22-traceable"]["standing"] == "not_derived"
+
+
+async def test_as_of_a_day_the_report_shows_what_was_known_then_or_as_corrected(
+    plans: Plans,
+) -> None:
+    # 30 June 2022: the first round (20 June, 7 products) was known; the rating of 10 June was
+    # recorded on 15 July. As known (the default) leaves it out; as corrected counts it.
+    known = await plans.progress("tn22", as_of="2022-06-30")
+    corrected = await plans.progress("tn22", as_of="2022-06-30", view="as_corrected")
+    assert (known["view"], corrected["view"]) == ("as_known", "as_corrected")
+
+    def certified(report: dict[str, Any]) -> Any:
+        (row,) = [t for t in report["targets"] if t["target_id"] == f"tn22-certified{plans.suffix}"]
+        return row["actual"]
+
+    assert (certified(known), certified(corrected)) == (7, 8)
+
+    async def overview(**params: str) -> dict[str, Any]:
+        query = {"province_code": "72", "edition": "2008", "year": "2022", "as_of": "2022-06-30"}
+        response = await plans.client.get(f"{plans.url}/reports/overview", params=query | params)
+        found: dict[str, Any] = expect(response, 200)
+        return found
+
+    as_known, as_corrected = await overview(), await overview(view="as_corrected")
+    assert (as_known["certified_products"], as_corrected["certified_products"]) == (7, 8)
+
+
+async def test_a_view_that_is_not_one_of_the_two_is_a_422_naming_it(plans: Plans) -> None:
+    response = await plans.client.get(
+        f"{plans.url}/reports/progress",
+        params={"province_code": "72", "year": 2022, "as_of": "2022-06-30", "view": "as_then"},
+    )
+    assert response.status_code == 422
+    assert "view" in response.text
 
 
 async def test_the_overview_gives_the_producer_mix(plans: Plans) -> None:
@@ -395,6 +430,26 @@ async def test_the_province_picker_opens_another_unit(plans: Plans, browser: Any
         await page.wait_for_selector("body[data-ready='true']", timeout=20_000)
         row = page.locator(f"tr[data-target='dt21-certified{plans.suffix}']")
         assert (await row.locator("td.actual").inner_text()).strip() == "30"
+    finally:
+        await page.close()
+
+
+async def test_the_dashboard_says_which_as_of_view_it_shows(plans: Plans, browser: Any) -> None:
+    url = f"{plans.url}/?province_code=72&edition=2008&year=2022&as_of=2022-06-30"
+    page = await _open(browser, url)
+    try:
+        shown = page.locator("#view-shown")
+        assert await shown.get_attribute("data-view") == "as_known"
+        assert "Theo dữ liệu đã biết vào ngày đó" in await shown.inner_text()
+        row = page.locator(f"tr[data-target='tn22-certified{plans.suffix}']")
+        assert (await row.locator("td.actual").inner_text()).strip() == "7"
+        await page.select_option("#view", "as_corrected")
+        await page.click("#show")
+        await page.wait_for_url("**view=as_corrected**")
+        await page.wait_for_selector("body[data-ready='true']", timeout=20_000)
+        assert await shown.get_attribute("data-view") == "as_corrected"
+        assert "kể cả bổ sung sau ngày đó" in await shown.inner_text()
+        assert (await row.locator("td.actual").inner_text()).strip() == "8"
     finally:
         await page.close()
 

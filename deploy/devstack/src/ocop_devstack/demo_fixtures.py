@@ -8,7 +8,9 @@ figures by hand. Province codes are the units that issued each plan (2008 editio
 are illustrative five-digit codes (the commune list is not in the reference data yet).
 
 What the events contain, per plan (the figures the tests expect):
-- Tây Ninh (72) 2022: 12 products newly certified 3–4★ in 2 province rounds; 1 product at 2★.
+- Tây Ninh (72) 2022: 12 products newly certified 3–4★ in 2 province rounds (7 on 20 June, 5 on
+  25 November); 1 product at 2★; 1 more product rated 3★ on 10 June but recorded only on 15 July
+  (a late entry): 13 in all, 7 as known on 30 June, 8 as corrected.
 - Đồng Tháp (87) 2021: 30 new ≥3★; 8 upgraded 3★→4★ and 1 upgraded 4★→5★ (central, 92 points);
   3 proposals ≥90 points among the 30, so 4 products above 90 with the 5★ one; the Sa Đéc
   showroom and a Cao Lãnh sales point; 90 producers trained reported (officials: nothing).
@@ -243,7 +245,10 @@ class _Season:
         round_id: str | None = None,
         version: int = 1,
         level: RatingLevel = RatingLevel.PROVINCE,
+        recorded: date | None = None,
     ) -> None:
+        """`recorded`: the day evaluation recorded it, when later than the rating (a late entry)."""
+        at = _at(recorded or day)
         self.events.append(
             (
                 topics.EVALUATION,
@@ -252,7 +257,7 @@ class _Season:
                     aggregate_id=product_id,
                     aggregate_version=version,
                     province_code=self.province,
-                    occurred_at=_at(day),
+                    occurred_at=at,
                     product_id=product_id,
                     score=score,
                     stars=stars,
@@ -275,7 +280,7 @@ class _Season:
                         aggregate_id=product_id,
                         aggregate_version=version + 100,
                         province_code=self.province,
-                        occurred_at=_at(day),
+                        occurred_at=at,
                         certificate_id=f"GCN-{product_id}-{version}",
                         product_id=product_id,
                         stars=stars,
@@ -448,6 +453,8 @@ def _tay_ninh_2022(suffix: str) -> _Season:
     tn = _Season("72", "tn", suffix)
     tn.certified(7, date(2022, 6, 20), ("25480", "25483"), round_id=f"tn-2022-1{suffix}")
     tn.certified(5, date(2022, 11, 25), ("25486",), round_id=f"tn-2022-2{suffix}")
+    late = tn.product(date(2022, 6, 1), "25483")
+    tn.rate(late, date(2022, 6, 10), 3, 55.0, "25483", recorded=date(2022, 7, 15))
     low = tn.product(date(2022, 6, 1), "25480")
     tn.rate(low, date(2022, 6, 20), 2, 45.0, "25480", round_id=f"tn-2022-1{suffix}")
     return tn

@@ -87,6 +87,11 @@ def day_range(first: date | None, last: date | None) -> Document:
     return {"day": bounds} if bounds else {}
 
 
+def known_filter(cut: date | None, field: str = "known") -> Document:
+    """Facts known on `cut` (domain.knowledge): recorded by then, or before facts kept it."""
+    return {field: {"$not": {"$gt": cut.isoformat()}}} if cut is not None else {}
+
+
 def target_unit_filter(target: Target) -> Document:
     """What a target counts: the facts (or reports) of the unit that issued its plan."""
     if target.province_edition == "2008":

@@ -53,6 +53,7 @@ from ocop_reporting.adapters.facts import (
     province_of,
 )
 from ocop_reporting.adapters.summaries import SummaryStore
+from ocop_reporting.domain.knowledge import known_on
 from ocop_reporting.domain.summaries import proposal_marks, rating_marks, summary_of
 from ocop_reporting.domain.units import recorded_in
 
@@ -142,6 +143,7 @@ class MongoProjections:
             "women_led": event.women_led,
             "ethnic_minority_led": event.ethnic_minority_led,
             "disability_led": event.disability_led,
+            "known": known_on(event.occurred_at),
         }
         facts = self._facts(ENTITIES, fields)
         fact = {"_id": event.entity_id, **fields, "day": day.isoformat()}
@@ -167,11 +169,13 @@ class MongoProjections:
         if event_fact["version"] <= stored["version"]:
             await self._summaries.put_producer(stored)  # completes a write a crash cut short
             return False
-        updated = {**stored, **{k: v for k, v in event_fact.items() if k != "day"}}
+        # The day it was registered and became known stay those of its first version.
+        later = {k: v for k, v in event_fact.items() if k not in _FIRST_VERSION}
+        updated = {**stored, **later}
         if summary_of(updated) != summary_of(stored):  # recorded in another unit now
             await self._summaries.remove_producer(stored, updated["version"])
         await self._summaries.put_producer(updated)
-        fields = {k: v for k, v in event_fact.items() if k not in ("_id", "day", "version")}
+        fields = {k: v for k, v in later.items() if k not in ("_id", "version")}
         return await apply_if_newer(facts, updated["_id"], updated["version"], fields)
 
     async def record_product(self, event: ProductRegistered | ProductUpdated) -> bool:
@@ -188,14 +192,18 @@ class MongoProjections:
             "women_led": event.women_led,
             "ethnic_minority_led": event.ethnic_minority_led,
         }
-        first_day = {"day": day.isoformat()}  # when it was registered: a later update keeps it
+        # When it was registered and became known: a later update keeps them.
+        first_day = {"day": day.isoformat(), "known": known_on(event.occurred_at)}
         facts = self._facts(PRODUCTS, fields)
         version = event.aggregate_version
         return await self._upsert_newer(facts, event.product_id, version, fields, first_day)
 
     async def record_withdrawal(self, event: ProductWithdrawn) -> bool:
         where = await self._where(event.province_code, event.withdrawn_on)
-        fields = {"withdrawn_on": event.withdrawn_on.isoformat()}
+        fields = {
+            "withdrawn_on": event.withdrawn_on.isoformat(),
+            "withdrawn_known": known_on(event.occurred_at),
+        }
         facts = self._facts(PRODUCTS, where)
         return await apply_if_newer(facts, event.product_id, event.aggregate_version, fields)
 
@@ -220,6 +228,7 @@ class MongoProjections:
             "round_id": event.round_id,
             "day": event.rated_on.isoformat(),
             "year": event.rated_on.year,
+            "known": known_on(event.occurred_at),
         }
         inserted = await insert_once(self._facts(RATINGS, where), fact)
         # On every delivery, not only a new fact: a redelivery after a crash between the two
@@ -235,6 +244,7 @@ class MongoProjections:
             "product_id": event.product_id,
             "score": event.score,
             "day": event.proposed_on.isoformat(),
+            "known": known_on(event.occurred_at),
         }
         inserted = await insert_once(self._facts(PROPOSALS, where), fact)
         await self._summaries.add_marks(fact, proposal_marks(fact))  # every delivery, as ratings
@@ -247,6 +257,7 @@ class MongoProjections:
             "stars": event.stars,
             "day": event.issued_on.isoformat(),
             "valid_until": event.valid_until.isoformat(),
+            "known": known_on(event.occurred_at),
         }
         certificates = self._facts(CERTIFICATES, fields)
         try:  # usually the first event of the certificate: an insert is far cheaper
@@ -263,6 +274,7 @@ class MongoProjections:
         fields = {
             "ended_on": on.isoformat(),
             "ended_reason": reason,
+            "ended_known": known_on(event.occurred_at),
             "product_id": event.product_id,
         }
         where = await self._where(event.province_code, on)
@@ -279,6 +291,7 @@ class MongoProjections:
             "name": event.name,
             "day": event.starts_on.isoformat(),
             "commune_code": event.commune_code,
+            "known": known_on(event.occurred_at),
         }
         facts = self._facts(FAIRS, fields)
         return await self._upsert_newer(facts, event.fair_id, event.aggregate_version, fields)
@@ -292,6 +305,7 @@ class MongoProjections:
             "venue_kind": event.venue_kind.value,
             "venue_id": event.venue_id,
             "day": event.since.isoformat(),
+            "known": known_on(event.occurred_at),
         }
         return await insert_once(self._facts(SHOWCASES, where), fact)
 
@@ -301,10 +315,13 @@ class MongoProjections:
             "kind": event.kind.value,
             "title": event.title,
             "day": event.occurred_on.isoformat(),
+            "known": known_on(event.occurred_at),
         }
         facts = self._facts(ACTIVITIES, fields)
         return await self._upsert_newer(facts, event.activity_id, event.aggregate_version, fields)
 
+
+_FIRST_VERSION = frozenset({"day", "known"})
 
 Writer = Callable[[MongoProjections, Any], Awaitable[bool]]
 

@@ -24,6 +24,7 @@ from ocop_reporting.adapters.facts import (
     day_range,
     fact_collection,
     fact_collections,
+    known_filter,
     province_of,
     target_unit_filter,
     unit_filter,
@@ -31,6 +32,7 @@ from ocop_reporting.adapters.facts import (
 from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore, summary_ids
 from ocop_reporting.domain.certificates import certified_products
 from ocop_reporting.domain.figures import CertifiedProduct, ExpiringCertificate, ProducerMix
+from ocop_reporting.domain.knowledge import known_by
 from ocop_reporting.domain.metrics import fair_participation, new_producers, rating_counts
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.summaries import SUMMARY_METRICS, SummaryView, Window
@@ -46,10 +48,14 @@ class MongoReportQueries:
 
     # --- actuals of targets derived from events ------------------------------------------------
 
-    async def derived_actual(self, target: Target, as_of: date | None = None) -> int:
-        """A derived target's actual by query on its province's facts."""
+    async def derived_actual(
+        self, target: Target, as_of: date | None = None, cut: date | None = None
+    ) -> int:
+        """A derived target's actual by query on its province's facts, as known on `cut`
+        (domain.knowledge; None: everything known now)."""
         last = target.last_day if as_of is None else min(as_of, target.last_day)
         where: Document = {**target_unit_filter(target), **day_range(target.first_day, last)}
+        where |= known_filter(cut)
         base = where | commune_filter(target)
         stars = target.min_stars or 3
         flt: Document
@@ -75,7 +81,7 @@ class MongoReportQueries:
                 rounds = await self._facts(target, RATINGS).distinct("round_id", base | flt)
                 return len([r for r in rounds if r])
             case TargetMetric.NEW_PRODUCERS | TargetMetric.NEW_PARTICIPATING_PRODUCERS:
-                return await self._new_producers(target, base, last)
+                return await self._new_producers(target, base, last, cut)
             case TargetMetric.FAIR_PRODUCTS | TargetMetric.FAIR_PRODUCERS:
                 # Placements carry no commune: the products' facts give it (and the producer).
                 return await self._fair_participation(target, where)
@@ -99,12 +105,14 @@ class MongoReportQueries:
             case _:
                 raise ValueError(f"{target.metric} is not derived from events")
 
-    async def _new_producers(self, target: Target, base: Document, last: date) -> int:
+    async def _new_producers(
+        self, target: Target, base: Document, last: date, cut: date | None
+    ) -> int:
         entities = [d async for d in self._facts(target, ENTITIES).find(base, _PRODUCER_FIELDS)]
         products: list[Document] = []
         if target.metric is TargetMetric.NEW_PARTICIPATING_PRODUCERS and entities:
             flt = {"entity_id": {"$in": [e["_id"] for e in entities]}}
-            flt |= day_range(None, last)
+            flt |= day_range(None, last) | known_filter(cut)
             products = [d async for d in self._facts(target, PRODUCTS).find(flt, _PRODUCT_FIELDS)]
         return new_producers(target, entities, products)
 
@@ -116,11 +124,16 @@ class MongoReportQueries:
         products = {str(d["_id"]): d async for d in cursor}
         return fair_participation(target, placements, products)
 
-    async def derived_actuals(self, targets: list[Target], as_of: date | None) -> dict[str, int]:
+    async def derived_actuals(
+        self, targets: list[Target], as_of: date | None, cut: date | None = None
+    ) -> dict[str, int]:
         """Actuals of many derived targets: a whole province's from its summaries (one read of
         a handful of documents per province); the rating-based ones of a commune or district
-        from one read of the province's ratings; the others one query each."""
-        found = await self._summary_actuals([t for t in targets if _summarised(t)], as_of)
+        from one read of the province's ratings; the others one query each. As known on `cut`
+        (an as-known report of a past day), only the facts can say: the summaries' marks keep
+        the day of a fact, not the day it became known."""
+        summarised = [t for t in targets if _summarised(t)] if cut is None else []
+        found = await self._summary_actuals(summarised, as_of)
         by_province: dict[str, list[Target]] = {}
         for target in targets:
             if target.target_id in found:
@@ -128,12 +141,12 @@ class MongoReportQueries:
             if target.metric in _RATING_METRICS:
                 by_province.setdefault(target.current_code, []).append(target)
             else:
-                found[target.target_id] = await self.derived_actual(target, as_of)
+                found[target.target_id] = await self.derived_actual(target, as_of, cut)
         for cc, group in by_province.items():
             cursor = self._db[fact_collection(RATINGS, cc)].find({}, _RATING_FIELDS)
             ratings = [doc async for doc in cursor]
             for target in group:
-                found[target.target_id] = await self._rating_actual(target, ratings, as_of)
+                found[target.target_id] = await self._rating_actual(target, ratings, as_of, cut)
         return found
 
     async def _summary_actuals(self, targets: list[Target], as_of: date | None) -> dict[str, int]:
@@ -154,14 +167,14 @@ class MongoReportQueries:
         return found
 
     async def _rating_actual(
-        self, target: Target, ratings: list[Document], as_of: date | None
+        self, target: Target, ratings: list[Document], as_of: date | None, cut: date | None
     ) -> int:
         """Same rules as `derived_actual`'s queries, applied to ratings already read."""
         last = target.last_day if as_of is None else min(as_of, target.last_day)
         window = Window.of(target.first_day, last)
         keys: set[str] = set()
         for r in ratings:
-            if not _counts_towards(target, r, window):
+            if not _counts_towards(target, r, window) or not known_by(r, cut):
                 continue
             if target.metric is TargetMetric.EVALUATION_ROUNDS:
                 if r.get("level") == "province" and r.get("round_id"):
@@ -170,7 +183,8 @@ class MongoReportQueries:
                 keys.add(str(r["product_id"]))
         if target.metric is TargetMetric.NATIONAL_PROPOSALS:
             base: Document = {**target_unit_filter(target), **day_range(target.first_day, last)}
-            keys |= await self._keys(target, PROPOSALS, "product_id", base | commune_filter(target))
+            base |= commune_filter(target) | known_filter(cut)
+            keys |= await self._keys(target, PROPOSALS, "product_id", base)
         return len(keys)
 
     def _facts(self, target: Target, base: str) -> AsyncCollection[Document]:
@@ -197,22 +211,26 @@ class MongoReportQueries:
             flt = {"unit_code": where.code, "edition": where.edition, "year": year}
         return await self._db[fact_collection(RATINGS, where.current_code)].count_documents(flt)
 
-    async def certified_products(self, where: Unit, day: date) -> dict[str, CertifiedProduct]:
-        """Products of the unit holding a certificate valid on `day` (domain.certificates)."""
+    async def certified_products(
+        self, where: Unit, day: date, cut: date | None = None
+    ) -> dict[str, CertifiedProduct]:
+        """Products of the unit holding a certificate valid on `day` as known on `cut`
+        (domain.certificates)."""
         flt = unit_filter(where) | _issued_and_not_lapsed(day)
-        return await self._certified(where.current_code, flt, day)
+        return await self._certified(where.current_code, flt, day, cut)
 
     async def _certified(
-        self, current_code: str, flt: Document, day: date
+        self, current_code: str, flt: Document, day: date, cut: date | None
     ) -> dict[str, CertifiedProduct]:
         cursor = self._db[fact_collection(CERTIFICATES, current_code)].find(flt)
         certificates = [doc async for doc in cursor]
         ids = sorted({str(c["product_id"]) for c in certificates})
         found = self._db[fact_collection(PRODUCTS, current_code)].find(
-            {"_id": {"$in": ids}}, {"sector": 1, "commune_code": 1, "withdrawn_on": 1}
+            {"_id": {"$in": ids}},
+            {"sector": 1, "commune_code": 1, "withdrawn_on": 1, "withdrawn_known": 1},
         )
         products = {str(doc["_id"]): doc async for doc in found}
-        return certified_products(certificates, products, day.isoformat())
+        return certified_products(certificates, products, day.isoformat(), cut)
 
     async def new_certified_by_year(self, where: Unit, years: list[int]) -> dict[int, int]:
         """New ≥3★ products per year, from the unit's summaries of those years."""
@@ -230,18 +248,26 @@ class MongoReportQueries:
         view = SummaryView(await self._summaries.read_all_years(where))
         return view.producer_mix(Window.of(None, as_of or date.max))
 
-    async def expiring_certificates(self, where: Unit, as_of: date) -> list[ExpiringCertificate]:
-        """Certificates whose validity ends within six months of `as_of`, not ended before."""
-        flt = unit_filter(where) | {
-            "valid_until": {
-                "$gte": as_of.isoformat(),
-                "$lte": (as_of + EXPIRY_WINDOW).isoformat(),
+    async def expiring_certificates(
+        self, where: Unit, as_of: date, cut: date | None = None
+    ) -> list[ExpiringCertificate]:
+        """Certificates whose validity ends within six months of `as_of`, not ended before (as
+        known on `cut`)."""
+        flt = (
+            unit_filter(where)
+            | known_filter(cut)
+            | {
+                "valid_until": {
+                    "$gte": as_of.isoformat(),
+                    "$lte": (as_of + EXPIRY_WINDOW).isoformat(),
+                }
             }
-        }
+        )
         found = []
         certificates = self._db[fact_collection(CERTIFICATES, where.current_code)]
         async for doc in certificates.find(flt).sort("valid_until", 1):
-            if doc.get("ended_on") and doc["ended_on"] <= as_of.isoformat():
+            ended = doc.get("ended_on") if known_by(doc, cut, "ended_known") else None
+            if ended and ended <= as_of.isoformat():
                 continue
             found.append(
                 ExpiringCertificate(
@@ -273,12 +299,12 @@ class MongoReportQueries:
             found[cc] = SummaryView(docs).certified(3, whole_year)
         return found
 
-    async def national_valid_certified(self, day: date) -> dict[str, int]:
-        """Products holding a certificate valid on `day`, per current province."""
+    async def national_valid_certified(self, day: date, cut: date | None = None) -> dict[str, int]:
+        """Products holding a certificate valid on `day` as known on `cut`, per province."""
         found: dict[str, int] = {}
         for name in await fact_collections(self._db, CERTIFICATES):
             cc = province_of(name)
-            found[cc] = len(await self._certified(cc, _issued_and_not_lapsed(day), day))
+            found[cc] = len(await self._certified(cc, _issued_and_not_lapsed(day), day, cut))
         return found
 
     async def ratings_by_province(self) -> dict[tuple[str, int], int]:
@@ -324,6 +350,7 @@ _RATING_FIELDS = dict.fromkeys(
         "score",
         "level",
         "round_id",
+        "known",
     ),
     1,
 )

@@ -16,6 +16,7 @@ from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import insert_with_events, update_with_events
 from ocop_reporting.adapters.facts import commune_filter, day_range, target_unit_filter
 from ocop_reporting.domain.figures import ActivityReport
+from ocop_reporting.domain.knowledge import known_on, known_version
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.units import Edition, Unit, edition_on, unit
 
@@ -108,21 +109,31 @@ class MongoTargetStore:
 
     async def save_report(self, event: ActivityReported) -> bool:
         fields = _report_fields(event)
+        version = {k: fields[k] for k in _REPORT_VERSION}  # kept for as-known reports
         if event.aggregate_version == 1:
-            return await self._insert(REPORTS, {"_id": event.report_id, **fields}, event)
-        update = {"$set": fields}
+            doc = {"_id": event.report_id, **fields, "history": [version]}
+            return await self._insert(REPORTS, doc, event)
+        update = {"$set": fields, "$push": {"history": version}}
         return await self._update(REPORTS, event.report_id, event.aggregate_version, update, event)
 
-    async def activity_reports(self, target: Target, last: date) -> list[ActivityReport]:
-        """The reports that count towards a target, up to `last` (in its period), by day."""
-        flt = {
-            **target_unit_filter(target),
-            "metric": target.metric.value,
-            **day_range(target.first_day, min(last, target.last_day)),
-        }
+    async def activity_reports(
+        self, target: Target, last: date, cut: date | None = None
+    ) -> list[ActivityReport]:
+        """The reports that count towards a target, up to `last` (in its period), by day; as
+        known on `cut` (domain.knowledge): each report as its version recorded by then."""
+        flt = {**target_unit_filter(target), "metric": target.metric.value}
         flt |= commune_filter(target)
-        cursor = self._db[REPORTS].find(flt, {"outbox": 0}).sort("day", 1)
-        return [_activity_report(doc) async for doc in cursor]
+        period = day_range(target.first_day, min(last, target.last_day))
+        if cut is None:
+            cursor = self._db[REPORTS].find(flt | period, {"outbox": 0}).sort("day", 1)
+            return [_activity_report(doc) async for doc in cursor]
+        window = period["day"]
+        found = []
+        async for doc in self._db[REPORTS].find(flt, {"outbox": 0}):
+            known = known_version(doc, cut)
+            if known is not None and window["$gte"] <= known["day"] <= window["$lte"]:
+                found.append(_activity_report({**doc, **known}))
+        return sorted(found, key=lambda r: r.day)
 
     # --- one document, its events with it ------------------------------------------------------
 
@@ -185,6 +196,7 @@ _TARGET_FIELDS = {
     "from_stars",
     "legal_forms",
 }
+_REPORT_VERSION = ("quantity", "day", "evidence", "note", "known", "version")
 _REPORT_FIELDS = {
     "report_id",
     "province_code",
@@ -219,6 +231,7 @@ def _report_fields(event: ActivityReported) -> Document:
         "current_code": where.current_code,
         "day": day.isoformat(),
         "reported_at": event.occurred_at.isoformat(),
+        "known": known_on(event.occurred_at),
         "version": event.aggregate_version,
     }
 

@@ -20,6 +20,7 @@ from ocop_platform.identity import Principal
 from ocop_platform.logging import trace_fields
 from ocop_reporting.domain.commands import ReportActivity, SetTarget
 from ocop_reporting.domain.figures import Metrics, Overview, TrendPoint
+from ocop_reporting.domain.knowledge import View, knowledge_cut
 from ocop_reporting.domain.progress import (
     DERIVED_METRICS,
     PRODUCER_METRICS,
@@ -136,34 +137,44 @@ class ReportingService:
         return await self._queries.rating_count(where, year)
 
     async def progress(
-        self, where: Unit, year: int | None, today: date, as_of: date | None = None
+        self,
+        where: Unit,
+        year: int | None,
+        today: date,
+        as_of: date | None = None,
+        view: View = View.AS_KNOWN,
     ) -> list[Progress]:
+        """Targets as they stood on `as_of` (a plan typed in later shows as first entered: the
+        yardstick, not a fact), against the facts of `view` (domain.knowledge)."""
         targets = await self._targets.targets(where, year, as_of)
-        actuals = await self._actuals(targets, as_of)
+        actuals = await self._actuals(targets, as_of, knowledge_cut(as_of, view))
         return [progress_of(t, actuals[t.target_id], as_of or today) for t in targets]
 
-    async def _actuals(self, targets: list[Target], as_of: date | None) -> dict[str, float | None]:
+    async def _actuals(
+        self, targets: list[Target], as_of: date | None, cut: date | None
+    ) -> dict[str, float | None]:
         """Derived targets from the read models; the others from the activities reported."""
         derived = [t for t in targets if t.metric in DERIVED_METRICS]
-        found: dict[str, float | None] = dict(await self._queries.derived_actuals(derived, as_of))
+        actuals = await self._queries.derived_actuals(derived, as_of, cut)
+        found: dict[str, float | None] = dict(actuals)
         for target in targets:
             if target.metric not in DERIVED_METRICS:
-                found[target.target_id] = await self._reported(target, as_of)
+                found[target.target_id] = await self._reported(target, as_of, cut)
         return found
 
-    async def _reported(self, target: Target, as_of: date | None) -> float | None:
-        reports = await self._targets.activity_reports(target, as_of or target.last_day)
+    async def _reported(self, target: Target, as_of: date | None, cut: date | None) -> float | None:
+        reports = await self._targets.activity_reports(target, as_of or target.last_day, cut)
         if not reports:
             return None
         return sum(r.quantity for r in reports)
 
     async def national(
-        self, year: int, today: date, as_of: date | None
+        self, year: int, today: date, as_of: date | None, view: View = View.AS_KNOWN
     ) -> dict[str, list[Progress]]:
         """Progress of every target covering `year`, by the current province it rolls up to."""
         by_province: dict[str, list[Progress]] = {}
         targets = await self._targets.targets_of_year(year, as_of)
-        actuals = await self._actuals(targets, as_of)
+        actuals = await self._actuals(targets, as_of, knowledge_cut(as_of, view))
         for target in targets:
             row = progress_of(target, actuals[target.target_id], as_of or today)
             by_province.setdefault(target.current_code, []).append(row)
@@ -173,19 +184,19 @@ class ReportingService:
         """New ≥3★ products of `year` per current province."""
         return await self._queries.national_certified(year)
 
-    async def national_valid_certified(self, day: date) -> dict[str, int]:
-        """Products holding a certificate valid on `day`, per current province."""
-        return await self._queries.national_valid_certified(day)
+    async def national_valid_certified(self, day: date, cut: date | None) -> dict[str, int]:
+        """Products holding a certificate valid on `day` as known on `cut`, per province."""
+        return await self._queries.national_valid_certified(day, cut)
 
-    async def overview(self, where: Unit, year: int, as_of: date) -> Overview:
+    async def overview(self, where: Unit, year: int, as_of: date, cut: date | None) -> Overview:
         """Star mix, sectors and communes of the products certified on `as_of` (a certificate
-        valid that day), producer mix, trend and expiring certificates."""
-        certified = list((await self._queries.certified_products(where, as_of)).values())
+        valid that day) as known on `cut`, producer mix, trend and expiring certificates."""
+        certified = list((await self._queries.certified_products(where, as_of, cut)).values())
         stars = Counter(r.stars for r in certified)
         sectors = Counter(r.sector or "?" for r in certified)
         communes = Counter(r.commune_code or "?" for r in certified)
         years = list(range(year - 4, year + 1))
-        expiring = await self._queries.expiring_certificates(where, as_of)
+        expiring = await self._queries.expiring_certificates(where, as_of, cut)
         names = await self._queries.product_names(where, [e.product_id for e in expiring])
         trend = await self._queries.new_certified_by_year(where, years)
         return Overview(

@@ -15,6 +15,9 @@
       total: "Tổng số", expiring: "Giấy chứng nhận hết hạn trong 6 tháng tới", none: "Không có",
       asof: "Số liệu tính đến", merged: "Hợp nhất từ", exports: "Tải về", loading: "Đang tải…",
       current: "(mới, từ 1/7/2025)", legacy: "(cũ, trước 1/7/2025)", sector: "Theo ngành",
+      asofPick: "Tính đến ngày", view: "Cách xem",
+      as_known: "Theo dữ liệu đã biết vào ngày đó", as_corrected: "Theo dữ liệu đã cập nhật, kể cả bổ sung sau ngày đó",
+      now: "hiện tại",
       basis: "Nguồn số liệu", facts: "Tính từ dữ liệu", evidence: "Không tính được từ dữ liệu — cần báo cáo kèm minh chứng"
     },
     en: {
@@ -27,6 +30,9 @@
       total: "Total", expiring: "Certificates expiring in the next 6 months", none: "None",
       asof: "Figures as of", merged: "Merged from", exports: "Download", loading: "Loading…",
       current: "(new, from 1 Jul 2025)", legacy: "(old, before 1 Jul 2025)", sector: "By sector",
+      asofPick: "As of", view: "View",
+      as_known: "As known on that day", as_corrected: "As corrected since, including late entries",
+      now: "now",
       basis: "Source", facts: "Computed from facts", evidence: "Cannot be computed from facts — needs a report with evidence"
     }
   };
@@ -58,7 +64,8 @@
   function query() {
     var q = "province_code=" + config.province_code + "&year=" + config.year;
     if (config.edition) q += "&edition=" + config.edition;
-    return q;
+    if (config.as_of) q += "&as_of=" + config.as_of;
+    return q + "&view=" + config.view;
   }
 
   function header() {
@@ -71,15 +78,23 @@
       select.appendChild(option);
     });
     var year = el("input", { id: "year", type: "number", min: "2018", max: "2100", value: String(config.year), "aria-label": t.year });
+    var asOf = el("input", { id: "as-of", type: "date", value: config.as_of || "", "aria-label": t.asofPick });
+    var view = el("select", { id: "view", "aria-label": t.view }, ["as_known", "as_corrected"].map(function (v) {
+      var option = el("option", { value: v }, [t[v]]);
+      if (v === config.view) option.selected = true;
+      return option;
+    }));
     var show = el("button", { id: "show", type: "button" }, [t.show]);
     var lang = el("button", { id: "lang", type: "button" }, [t.lang]);
     function go(language) {
       var parts = select.value.split(":");
-      location.search = "?province_code=" + parts[1] + "&edition=" + parts[0] + "&year=" + year.value + "&lang=" + language;
+      var when = (asOf.value ? "&as_of=" + asOf.value : "") + "&view=" + view.value;
+      location.search = "?province_code=" + parts[1] + "&edition=" + parts[0] + "&year=" + year.value + when + "&lang=" + language;
     }
     show.addEventListener("click", function () { go(config.lang); });
     lang.addEventListener("click", function () { go(config.lang === "vi" ? "en" : "vi"); });
-    return el("header", {}, [el("h1", {}, [t.title]), el("label", {}, [t.province + " ", select]), el("label", {}, [t.year + " ", year]), show, lang]);
+    return el("header", {}, [el("h1", {}, [t.title]), el("label", {}, [t.province + " ", select]), el("label", {}, [t.year + " ", year]),
+      el("label", {}, [t.asofPick + " ", asOf]), el("label", {}, [t.view + " ", view]), show, lang]);
   }
 
   function progressChart(rows) {
@@ -124,7 +139,8 @@
     var merged = u.merged_from.length ? " · " + t.merged + " " + u.merged_from.join(", ") : "";
     main.appendChild(el("section", { "class": "wide" }, [
       el("h2", {}, [t.progress + " — " + u.name + " (" + u.code + ", " + u.edition + ") " + progress.year]),
-      el("p", { "class": "note" }, [t.asof + " " + progress.as_of + merged]),
+      el("p", { "class": "note" }, [t.asof + " " + progress.as_of + (config.as_of ? "" : " (" + t.now + ")") + merged]),
+      el("p", { "class": "note", id: "view-shown", "data-view": progress.view }, [t.view + ": " + t[progress.view]]),
       progressChart(progress.targets),
       table([t.plan, t.unit, t.targets, t.goal, t.actual, "%", t.standing, t.basis], progress.targets.map(function (r) {
         return el("tr", { "data-target": r.target_id, "data-actual": fmt(r.actual) }, [

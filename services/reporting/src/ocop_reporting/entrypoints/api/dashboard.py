@@ -11,7 +11,14 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from ocop_contracts.reference import current_provinces, legacy_provinces
-from ocop_reporting.entrypoints.api.deps import EditionQuery, ProvinceQuery, ServiceDep
+from ocop_reporting.domain.knowledge import View
+from ocop_reporting.entrypoints.api.deps import (
+    AsOfQuery,
+    EditionQuery,
+    ProvinceQuery,
+    ServiceDep,
+    ViewQuery,
+)
 
 router = APIRouter(tags=["dashboard"])
 
@@ -23,6 +30,8 @@ async def dashboard(
     year: Annotated[int | None, Query(ge=2018, le=2100)] = None,
     lang: Literal["vi", "en"] = "vi",
     edition: EditionQuery = None,
+    as_of: AsOfQuery = None,
+    view: ViewQuery = View.AS_KNOWN,
 ) -> str:
     """The dashboard page: the picker and the charts are drawn by the bundled script from the
     JSON API (no CDN). The year defaults to the current one in Vietnam."""
@@ -37,6 +46,8 @@ async def dashboard(
         "today": today.isoformat(),
         "lang": lang,
         "edition": edition,
+        "as_of": as_of.isoformat() if as_of else None,
+        "view": view.value,
         "provinces": provinces,
     }
     data = html.escape(json.dumps(config, ensure_ascii=False), quote=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request
 
 from ocop_platform.auth import Principal, require_roles
+from ocop_reporting.domain.knowledge import View
 from ocop_reporting.service_layer.access import PLANNERS
 from ocop_reporting.service_layer.services import ReportingService
 
@@ -30,5 +31,13 @@ EditionQuery = Annotated[
     Query(
         description="Which units province_code means: 2008 (63 provinces, before 1 July 2025) or "
         "2025 (34). Default: the edition that knows the code, else 2008 for years before 2025."
+    ),
+]
+ViewQuery = Annotated[
+    View,
+    Query(
+        description="With as_of: as_known (default) counts what the platform knew on that day — "
+        "a fact recorded later (a late rating, a correction) is left out; as_corrected counts "
+        "every fact dated up to as_of, whenever it arrived. Without as_of both are today's."
     ),
 ]

@@ -10,11 +10,13 @@ from fastapi.responses import Response
 
 from ocop_platform.errors import DomainError
 from ocop_reporting.adapters.exports import Table, to_csv, to_xlsx
+from ocop_reporting.domain.knowledge import View
 from ocop_reporting.entrypoints.api.deps import (
     AsOfQuery,
     EditionName,
     EditionQuery,
     ServiceDep,
+    ViewQuery,
     YearQuery,
 )
 from ocop_reporting.entrypoints.api.report_schemas import NationalRow
@@ -63,11 +65,12 @@ async def export(
     province_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
     as_of: AsOfQuery = None,
     edition: EditionQuery = None,
+    view: ViewQuery = View.AS_KNOWN,
 ) -> Response:
     """Any report as CSV (UTF-8 with BOM) or XLSX: the same figures as the JSON API."""
     if report != "national" and province_code is None:
         raise DomainError("province_code is required for this report", field="province_code")
-    rows = await _table(service, report, province_code or "", year, as_of, edition)
+    rows = await _table(service, report, province_code or "", year, (as_of, view), edition)
     name = f"ocop-{report}-{province_code + '-' if province_code else ''}{year}"
     if fmt == "csv":
         body, media = to_csv(rows), CSV
@@ -82,18 +85,19 @@ async def _table(
     report: ReportName,
     province_code: str,
     year: int,
-    as_of: date | None,
+    when: tuple[date | None, View],
     edition: EditionName | None,
 ) -> Table:
+    as_of, view = when
     if report == "progress":
-        prog = await progress_report(service, province_code, year, as_of, edition)
+        prog = await progress_report(service, province_code, year, as_of, edition, view)
         rows = [t.model_dump(mode="json") for t in prog.targets]
         return [list(PROGRESS_COLUMNS), *([r[c] for c in PROGRESS_COLUMNS] for r in rows)]
     if report == "national":
-        nat = await national_report(service, year, as_of)
+        nat = await national_report(service, year, as_of, view)
         columns = list(NationalRow.model_fields)
         return [columns, *([getattr(r, c) for c in columns] for r in nat.provinces)]
-    ov = await overview_report(service, province_code, year, as_of, edition)
+    ov = await overview_report(service, province_code, year, as_of, edition, view)
     table: list[list[Any]] = [["section", "key", "value"]]
     table += [["star_mix", k, v] for k, v in ov.star_mix.items()]
     table += [["by_sector", k, v] for k, v in ov.by_sector.items()]

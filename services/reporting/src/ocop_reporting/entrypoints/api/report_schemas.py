@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ocop_contracts import TargetMetric, TargetUnit
+from ocop_reporting.domain.knowledge import View
 
 
 class ProgressPublic(BaseModel):
@@ -56,6 +57,10 @@ class ProgressReport(BaseModel):
     province_code: str
     year: int
     as_of: str
+    view: View = Field(
+        description="as_known: what the platform knew on as_of; as_corrected: every fact dated "
+        "up to as_of, including those recorded later."
+    )
     unit: UnitPublic
     ratings_counted: int = Field(description="Rating events of this unit and year received.")
     targets: list[ProgressPublic]
@@ -85,6 +90,10 @@ class OverviewReport(BaseModel):
     province_code: str
     year: int
     as_of: str
+    view: View = Field(
+        description="as_known: what the platform knew on as_of; as_corrected: every fact dated "
+        "up to as_of, including those recorded later."
+    )
     unit: UnitPublic
     star_mix: dict[str, int] = Field(
         description="Products certified on as_of by their stars (3–5): only certificates valid "
@@ -115,4 +124,8 @@ class NationalRow(BaseModel):
 class NationalReport(BaseModel):
     year: int
     as_of: str
+    view: View = Field(
+        description="as_known: what the platform knew on as_of; as_corrected: every fact dated "
+        "up to as_of, including those recorded later."
+    )
     provinces: list[NationalRow]

@@ -8,6 +8,7 @@ from datetime import date
 from fastapi import APIRouter
 
 from ocop_contracts.reference import current_provinces
+from ocop_reporting.domain.knowledge import View, knowledge_cut
 from ocop_reporting.domain.progress import REACHED, Progress, Standing
 from ocop_reporting.domain.units import Unit, merged_from, report_edition, unit
 from ocop_reporting.entrypoints.api.deps import (
@@ -16,6 +17,7 @@ from ocop_reporting.entrypoints.api.deps import (
     EditionQuery,
     ProvinceQuery,
     ServiceDep,
+    ViewQuery,
     YearQuery,
 )
 from ocop_reporting.entrypoints.api.report_schemas import (
@@ -38,10 +40,11 @@ async def progress(
     year: YearQuery,
     as_of: AsOfQuery = None,
     edition: EditionQuery = None,
+    view: ViewQuery = View.AS_KNOWN,
 ) -> ProgressReport:
     """Every target of the unit covering `year`: actual, % of goal, standing. For a 2025 province
     the plans of the old provinces merged into it are listed too, each counted in its own unit."""
-    return await progress_report(service, province_code, year, as_of, edition)
+    return await progress_report(service, province_code, year, as_of, edition, view)
 
 
 @router.get("/overview", response_model=OverviewReport)
@@ -51,16 +54,22 @@ async def overview(
     year: YearQuery,
     as_of: AsOfQuery = None,
     edition: EditionQuery = None,
+    view: ViewQuery = View.AS_KNOWN,
 ) -> OverviewReport:
     """Star mix, sectors, communes, producer mix, a five-year trend and certificates expiring in
     the six months after `as_of` (default: today, or 31 December of a past year)."""
-    return await overview_report(service, province_code, year, as_of, edition)
+    return await overview_report(service, province_code, year, as_of, edition, view)
 
 
 @router.get("/national", response_model=NationalReport)
-async def national(service: ServiceDep, year: YearQuery, as_of: AsOfQuery = None) -> NationalReport:
+async def national(
+    service: ServiceDep,
+    year: YearQuery,
+    as_of: AsOfQuery = None,
+    view: ViewQuery = View.AS_KNOWN,
+) -> NationalReport:
     """The Ministry's view: every current province, old units rolled up."""
-    return await national_report(service, year, as_of)
+    return await national_report(service, year, as_of, view)
 
 
 # --- the reports, also exported as tables ------------------------------------------------------
@@ -72,14 +81,16 @@ async def progress_report(
     year: int,
     as_of: date | None,
     edition: EditionName | None,
+    view: View = View.AS_KNOWN,
 ) -> ProgressReport:
     where = unit(province_code, report_edition(province_code, year, edition))
     today = service.today()
-    rows = await service.progress(where, year, today, as_of)
+    rows = await service.progress(where, year, today, as_of, view)
     return ProgressReport(
         province_code=province_code,
         year=year,
         as_of=(as_of or today).isoformat(),
+        view=view,
         unit=_unit_public(where),
         ratings_counted=await service.ratings_counted(where, year),
         targets=[_progress_public(p) for p in rows],
@@ -92,26 +103,30 @@ async def overview_report(
     year: int,
     as_of: date | None,
     edition: EditionName | None,
+    view: View = View.AS_KNOWN,
 ) -> OverviewReport:
     where = unit(province_code, report_edition(province_code, year, edition))
     day = as_of or min(service.today(), date(year, 12, 31))
-    figures = await service.overview(where, year, day)
+    # Without as_of, the day of a past year is its last: as known today, not as then.
+    figures = await service.overview(where, year, day, knowledge_cut(as_of, view))
     return OverviewReport(
         province_code=province_code,
         year=year,
         as_of=day.isoformat(),
+        view=view,
         unit=_unit_public(where),
         **asdict(figures),
     )
 
 
 async def national_report(
-    service: ReportingService, year: int, as_of: date | None
+    service: ReportingService, year: int, as_of: date | None, view: View = View.AS_KNOWN
 ) -> NationalReport:
     certified = await service.national_certified(year)
     today = service.today()
-    valid = await service.national_valid_certified(as_of or today)
-    by_province = await service.national(year, today, as_of)
+    cut = knowledge_cut(as_of, view)
+    valid = await service.national_valid_certified(as_of or today, cut)
+    by_province = await service.national(year, today, as_of, view)
     rows = []
     for code, province in current_provinces().items():
         progress = by_province.get(code, [])
@@ -128,7 +143,7 @@ async def national_report(
                 not_met=standings.count(Standing.NOT_MET),
             )
         )
-    return NationalReport(year=year, as_of=(as_of or today).isoformat(), provinces=rows)
+    return NationalReport(year=year, as_of=(as_of or today).isoformat(), view=view, provinces=rows)
 
 
 def _unit_public(where: Unit) -> UnitPublic:
