@@ -28,6 +28,7 @@ import resource
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,13 @@ import openpyxl
 from ocop_contracts.clock import SYSTEM_CLOCK
 from ocop_contracts.reference import communes_of, fold_vi
 from ocop_devstack.infra import InfraStack
+from ocop_platform.aggregates import Aggregate
 from ocop_platform.mongo import create_client
-from ocop_registry.adapters.repository import ENTITIES, PRODUCTS, MongoRegistryRepository
+from ocop_platform.outbox import OUTBOX_FIELD, outbox_entries
+from ocop_registry.adapters.mongo import ENTITIES, PRODUCTS, ensure_indexes, mongo_stores
 from ocop_registry.domain.codes import tax_check_digit
+from ocop_registry.domain.producers import Producer
+from ocop_registry.domain.products import Product
 from ocop_registry.service_layer.imports import Checked, ImportService, _entity, _product, check_row
 from ocop_registry.service_layer.services import RegistryService
 
@@ -140,8 +145,8 @@ async def raw_baseline(mongo_url: str, rows: list[list[Any]]) -> float:
 
 
 async def same_documents_raw(mongo_url: str, rows: list[list[Any]]) -> float:
-    entities: dict[str, dict[str, Any]] = {}
-    products: list[dict[str, Any]] = []
+    entities: dict[str, Producer] = {}
+    products: list[Product] = []
     sequences: dict[tuple[str, int], int] = {}
     for i, row in enumerate(rows):
         checked = check_row(dict(zip(HEADER, map(str, row), strict=True)), i + 2, PROVINCE)
@@ -155,25 +160,29 @@ async def same_documents_raw(mongo_url: str, rows: list[list[Any]]) -> float:
         )
     client = create_client(mongo_url)
     db = client[f"bench_registry_docs_{uuid.uuid4().hex[:6]}"]
-    await MongoRegistryRepository(db).ensure_indexes()
+    await ensure_indexes(db)
+    entity_docs, product_docs = _stored(entities.values()), _stored(products)
     started = time.perf_counter()
-    docs = list(entities.values())
-    for start in range(0, len(docs), 500):
-        await db[ENTITIES].insert_many(docs[start : start + 500], ordered=False)
-    for start in range(0, len(products), 500):
-        await db[PRODUCTS].insert_many(products[start : start + 500], ordered=False)
+    for start in range(0, len(entity_docs), 500):
+        await db[ENTITIES].insert_many(entity_docs[start : start + 500], ordered=False)
+    for start in range(0, len(product_docs), 500):
+        await db[PRODUCTS].insert_many(product_docs[start : start + 500], ordered=False)
     elapsed = time.perf_counter() - started
     await client.drop_database(db.name)
     await client.close()
     return elapsed
 
 
+def _stored(aggregates: Iterable[Aggregate]) -> list[dict[str, Any]]:
+    """The documents the store writes: state, with the events in the outbox."""
+    return [{**a.to_document(), OUTBOX_FIELD: outbox_entries(a.pending_events)} for a in aggregates]
+
+
 async def registry_import(mongo_url: str, path: Path, kind: str) -> tuple[float, dict[str, Any]]:
     client = create_client(mongo_url)
     db = client[f"bench_registry_{uuid.uuid4().hex[:6]}"]
-    repository = MongoRegistryRepository(db)
-    await repository.ensure_indexes()
-    imports = ImportService(RegistryService(repository, lambda: None), path.parent / "work")
+    await ensure_indexes(db)
+    imports = ImportService(RegistryService(mongo_stores(db)), path.parent / "work")
     started = time.perf_counter()
     job = await imports.start(
         path,
@@ -186,7 +195,7 @@ async def registry_import(mongo_url: str, path: Path, kind: str) -> tuple[float,
     last = ""
     while True:
         await asyncio.sleep(0.5)
-        state = await repository.get_job(job["job_id"])
+        state = await imports.job(job["job_id"])
         assert state is not None
         line = (
             f"    {time.perf_counter() - started:6.1f}s {state['status']:<10} "

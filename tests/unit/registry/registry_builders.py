@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from ocop_contracts import LegalForm
+from ocop_contracts import Event, LegalForm
+from ocop_contracts.events.evaluation import ProductRated
 from ocop_contracts.reference import communes_of
+from ocop_contracts.vocabulary import RatingLevel
+from ocop_platform.aggregates import InMemoryAggregateStore
+from ocop_registry.adapters.stores import RegistryStores
 from ocop_registry.domain import rules
 from ocop_registry.domain.commands import RegisterEntity, RegisterProduct
 from ocop_registry.domain.producers import Producer
@@ -57,3 +61,28 @@ def registered(of: Producer | None = None, product_id: str = "prd-1", **override
     product = draft(of, product_id, **overrides)
     product.register(f"{PROVINCE}-{product.commune_code}-1-2026", NOW)
     return Product.from_document(product.to_document())
+
+
+def published(stores: RegistryStores) -> list[Event]:
+    """What the relay would publish from stores in memory: producers' events, then products'."""
+    producers, products = stores.producers, stores.products
+    assert isinstance(producers, InMemoryAggregateStore)
+    assert isinstance(products, InMemoryAggregateStore)
+    return [*producers.published, *products.published]
+
+
+def rated(product_id: str, version: int, stars: int = 4) -> ProductRated:
+    """Evaluation's rating of a product, as its ``version``-th event about it."""
+    return ProductRated(
+        producer="evaluation",
+        aggregate_id=product_id,
+        aggregate_version=version,
+        province_code=PROVINCE,
+        product_id=product_id,
+        score=50 + stars * 5,
+        stars=stars,
+        level=RatingLevel.PROVINCE,
+        rule_set_id="qd26-2026",
+        rated_on=date(2026, 11, 1),
+        scoring_set_code="I.6",
+    )

@@ -9,33 +9,23 @@ from datetime import date
 import pytest
 
 from ocop_contracts import LegalForm
-from ocop_contracts.events.evaluation import CertificateExpired, ProductRated
+from ocop_contracts.events.evaluation import CertificateExpired
 from ocop_contracts.events.registry import ProductRegistered, ProductUpdated, ProductWithdrawn
-from ocop_contracts.vocabulary import RatingLevel
 from ocop_platform.aggregates import InMemoryAggregateStore
 from ocop_platform.errors import Conflict, DomainError
 from ocop_registry.domain.commands import UpdateEntity, UpdateProduct
 from ocop_registry.domain.model import Channel, ProductStatus
 from ocop_registry.domain.products import ImportedRating, Product, Withdrawal
-from tests.unit.registry.registry_builders import NOW, PROVINCE, draft, producer, registered
+from tests.unit.registry.registry_builders import (
+    NOW,
+    PROVINCE,
+    draft,
+    producer,
+    rated,
+    registered,
+)
 
 TODAY = date(2026, 12, 1)
-
-
-def rated(stars: int, version: int) -> ProductRated:
-    return ProductRated(
-        producer="evaluation",
-        aggregate_id="prd-1",
-        aggregate_version=version,
-        province_code=PROVINCE,
-        product_id="prd-1",
-        score=50 + stars * 5,
-        stars=stars,
-        level=RatingLevel.PROVINCE,
-        rule_set_id="qd26-2026",
-        rated_on=date(2026, 11, 1),
-        scoring_set_code="I.6",
-    )
 
 
 def test_a_draft_has_no_code_publishes_nothing_and_keeps_version_zero() -> None:
@@ -155,9 +145,9 @@ def test_a_product_follows_its_producer_publishing_only_what_its_events_carry() 
 def test_evaluation_s_events_apply_once_in_order_without_an_event_of_the_registry() -> None:
     product = registered()
 
-    assert product.apply_evaluation(rated(4, version=2)) is True
-    assert product.apply_evaluation(rated(2, version=1)) is False  # late: already past it
-    assert product.apply_evaluation(rated(4, version=2)) is False  # a repeat
+    assert product.apply_evaluation(rated("prd-1", 2, stars=4)) is True
+    assert product.apply_evaluation(rated("prd-1", 1, stars=2)) is False  # late: already past it
+    assert product.apply_evaluation(rated("prd-1", 2, stars=4)) is False  # a repeat
 
     assert (product.status, product.stars, product.evaluation_version) == (
         ProductStatus.CERTIFIED,
@@ -170,7 +160,7 @@ def test_evaluation_s_events_apply_once_in_order_without_an_event_of_the_registr
 def test_a_withdrawn_product_records_evaluation_s_facts_but_stays_withdrawn() -> None:
     product = registered()
     product.withdraw(TODAY, "ngừng", "office-1")
-    product.apply_evaluation(rated(4, version=1))
+    product.apply_evaluation(rated("prd-1", 1, stars=4))
     assert (product.status, product.stars) == (ProductStatus.WITHDRAWN, 4)
 
 

@@ -3,12 +3,10 @@ HTTP path's use cases with registry's own ids, once however often they are sent 
 
 from __future__ import annotations
 
-import copy
 import unicodedata
 import uuid
-from collections.abc import Sequence
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -16,11 +14,10 @@ from ocop_contracts import Event, LegalForm
 from ocop_contracts.clock import Clock
 from ocop_contracts.events.registry import EntityRegistered, ProductRegistered
 from ocop_contracts.reference import communes_of
+from ocop_platform.aggregates import load
 from ocop_platform.consumer import Outcome
 from ocop_platform.errors import Conflict, DomainError
-from ocop_platform.mongo import Document
-from ocop_registry.adapters.repository import DuplicateCode
-from ocop_registry.domain.duplicates import Candidate
+from ocop_registry.adapters.memory import memory_stores
 from ocop_registry.domain.ingest import (
     Resend,
     classify,
@@ -29,8 +26,10 @@ from ocop_registry.domain.ingest import (
     registry_id,
     source_key,
 )
+from ocop_registry.domain.products import Product
 from ocop_registry.service_layer.ingest import RegistrationIngest
 from ocop_registry.service_layer.services import RegistryService
+from tests.unit.registry.registry_builders import published
 
 PROVINCE = "52"
 COMMUNE, OTHER_COMMUNE = communes_of(PROVINCE)[:2]
@@ -38,77 +37,39 @@ ELSEWHERE = communes_of("82")[0]  # a commune of Đồng Tháp
 SYSTEM = "gia-lai-ocop"
 
 
-class FakeRegistryRepository:
-    """The registry's documents and the events written with them (no store)."""
-
-    def __init__(self) -> None:
-        self.entities: dict[str, Document] = {}
-        self.products: dict[str, Document] = {}
-        self.events: list[Event] = []
-        self.sequences: dict[str, int] = {}
-
-    async def get_entity(self, entity_id: str) -> Document | None:
-        return copy.deepcopy(self.entities.get(entity_id))
-
-    async def get_product(self, product_id: str) -> Document | None:
-        return copy.deepcopy(self.products.get(product_id))
-
-    async def entities_by_registration(self, keys: Sequence[str]) -> dict[str, Document]:
-        return {}
-
-    async def add_entity(self, doc: Document, events: Sequence[Event]) -> None:
-        assert doc["_id"] not in self.entities
-        self.entities[doc["_id"]] = copy.deepcopy(doc)
-        self.events.extend(events)
-
-    async def add_product(self, doc: Document, events: Sequence[Event]) -> None:
-        if any(p["code_key"] == doc["code_key"] for p in self.products.values()):
-            raise DuplicateCode(doc["code_key"])
-        self.products[doc["_id"]] = copy.deepcopy(doc)
-        self.events.extend(events)
-
-    async def products_of_entity(self, entity_id: str) -> list[Document]:
-        return [copy.deepcopy(p) for p in self.products.values() if p["entity_id"] == entity_id]
-
-    async def find_product(self, query: Document) -> Document | None:
-        return None  # only asked about legacy codes, which the ingest never carries
-
-    async def duplicate_candidates(self, province_code: str) -> list[Candidate]:
-        return []
-
-    async def next_sequence(
-        self, province_code: str, commune_code: str, year: int, *, at_least: int = 0
-    ) -> int:
-        key = f"{province_code}-{commune_code}-{year}"
-        if at_least:  # a given code keeps its number, as MongoRegistryRepository does
-            self.sequences[key] = max(self.sequences.get(key, 0), at_least)
-            return at_least
-        self.sequences[key] = self.sequences.get(key, 0) + 1
-        return self.sequences[key]
-
-
 class Setup:
+    """The ingest on the registry's use cases, over its stores in memory."""
+
     def __init__(self) -> None:
-        self.repo = FakeRegistryRepository()
-        self.service = RegistryService(
-            cast(Any, self.repo), lambda: None, Clock(today=date(2026, 12, 1))
-        )
+        self.stores = memory_stores()
+        self.service = RegistryService(self.stores, Clock(today=date(2026, 12, 1)))
         self.ingest = RegistrationIngest(self.service)
+
+    @property
+    def events(self) -> list[Event]:
+        return published(self.stores)
+
+    async def counts(self) -> tuple[int, int, int]:
+        producers = await self.stores.producers.count({})
+        products = await self.stores.products.count({})
+        return producers, products, len(self.events)
 
     async def producer(self, **overrides: Any) -> EntityRegistered:
         event = entity_message(**overrides)
         assert await self.ingest.on_entity_registered(event) is None
         return event
 
+    async def product(self, product_id: str) -> Product:
+        return await load(self.stores.products, product_id, "product")
+
     async def rejection(self, event: EntityRegistered | ProductRegistered) -> DomainError:
-        before = (len(self.repo.entities), len(self.repo.products), len(self.repo.events))
+        before = await self.counts()
         with pytest.raises(DomainError) as caught:
             if isinstance(event, EntityRegistered):
                 await self.ingest.on_entity_registered(event)
             else:
                 await self.ingest.on_product_registered(event)
-        after = (len(self.repo.entities), len(self.repo.products), len(self.repo.events))
-        assert after == before  # nothing written
+        assert await self.counts() == before  # nothing written
         return caught.value
 
 
@@ -161,12 +122,13 @@ async def test_an_accepted_producer_is_registered_under_registry_s_own_id() -> N
     await setup.producer()
 
     entity_id = our_id("ent", "GL-HTX-7")
-    (event,) = setup.repo.events
+    (event,) = setup.events
     assert isinstance(event, EntityRegistered)
     assert (event.producer, event.entity_id, event.aggregate_version) == ("registry", entity_id, 1)
     assert (event.commune_code, event.women_led) == (COMMUNE, True)
-    stored = setup.repo.entities[entity_id]
-    assert (stored["source"]["system"], stored["source"]["id"]) == (SYSTEM, "GL-HTX-7")
+    stored = await load(setup.stores.producers, entity_id, "producer")
+    assert stored.source is not None
+    assert (stored.source.system, stored.source.id) == (SYSTEM, "GL-HTX-7")
 
 
 async def test_an_accepted_product_is_emitted_as_an_http_registration_would_be() -> None:
@@ -175,17 +137,17 @@ async def test_an_accepted_product_is_emitted_as_an_http_registration_would_be()
 
     assert await setup.ingest.on_product_registered(product_message()) is None
 
-    product = setup.repo.products[our_id("prd", "GL-SP-12")]
-    event = setup.repo.events[-1]
+    product = await setup.product(our_id("prd", "GL-SP-12"))
+    event = setup.events[-1]
     assert isinstance(event, ProductRegistered)
     assert event.model_dump(include={"producer", "product_id", "entity_id", "product_code"}) == {
         "producer": "registry",
-        "product_id": product["product_id"],
+        "product_id": product.id,
         "entity_id": our_id("ent", "GL-HTX-7"),
         "product_code": f"{PROVINCE}-{COMMUNE}-12-2026",
     }
     assert (event.aggregate_version, event.scoring_set_code) == (1, "I.6")
-    assert (product["status"], product["year"], product["sector_code"]) == ("registered", 2026, "I")
+    assert (product.status, product.year, product.sector_code) == ("registered", 2026, "I")
 
 
 async def test_a_product_may_name_a_producer_already_in_the_registry_by_its_registry_id() -> None:
@@ -195,7 +157,7 @@ async def test_a_product_may_name_a_producer_already_in_the_registry_by_its_regi
 
     await setup.ingest.on_product_registered(product_message(entity_id=registry_entity))
 
-    assert setup.repo.products[our_id("prd", "GL-SP-12")]["entity_id"] == registry_entity
+    assert (await setup.product(our_id("prd", "GL-SP-12"))).entity_id == registry_entity
 
 
 # --- re-sent ------------------------------------------------------------------------------------
@@ -210,7 +172,7 @@ async def test_the_same_message_twice_registers_once() -> None:
     again = await setup.ingest.on_product_registered(message)
 
     assert again is None  # a redelivery: handled, nothing more
-    assert len(setup.repo.products) == 1 and len(setup.repo.events) == 2
+    assert await setup.counts() == (1, 1, 2)
 
 
 async def test_a_re_send_under_a_new_event_id_is_acknowledged_as_a_duplicate() -> None:
@@ -219,7 +181,7 @@ async def test_a_re_send_under_a_new_event_id_is_acknowledged_as_a_duplicate() -
     resent = first.model_copy(update={"event_id": uuid.uuid4()})
 
     assert await setup.ingest.on_entity_registered(resent) is Outcome.DUPLICATE
-    assert len(setup.repo.entities) == 1 and len(setup.repo.events) == 1
+    assert await setup.counts() == (1, 0, 1)
 
 
 async def test_a_re_send_with_other_content_is_refused_naming_what_differs() -> None:
@@ -303,7 +265,7 @@ async def test_a_producer_s_second_product_of_the_same_name_is_refused_naming_th
     setup = Setup()
     await setup.producer()
     await setup.ingest.on_product_registered(product_message())
-    first = setup.repo.products[our_id("prd", "GL-SP-12")]
+    first = await setup.product(our_id("prd", "GL-SP-12"))
 
     error = await setup.rejection(
         product_message(
@@ -314,7 +276,7 @@ async def test_a_producer_s_second_product_of_the_same_name_is_refused_naming_th
     )
 
     assert error.field == "name"
-    assert f"product {first['product_id']} ({first['product_code']})" in error.message
+    assert f"product {first.id} ({first.product_code})" in error.message
 
 
 async def test_a_taken_product_code_is_refused() -> None:

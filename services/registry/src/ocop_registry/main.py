@@ -10,7 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from ocop_contracts import topics
 from ocop_platform.runtime import build_infrastructure, run_service, service_app
 from ocop_platform.settings import ServiceSettings
-from ocop_registry.adapters.repository import OUTBOX_COLLECTIONS, MongoRegistryRepository
+from ocop_registry.adapters.mongo import OUTBOX_COLLECTIONS, ensure_indexes, mongo_stores
 from ocop_registry.entrypoints import consumers
 from ocop_registry.entrypoints.api import routers
 from ocop_registry.service_layer.imports import ImportService
@@ -39,8 +39,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     infra = build_infrastructure(
         settings, outbox_collections=OUTBOX_COLLECTIONS, owned_topics=[topics.REGISTRY]
     )
-    repository = MongoRegistryRepository(infra.db)
-    service = RegistryService(repository, infra.relay.notify, settings.business_clock())
+    stores = mongo_stores(infra.db, events_written=infra.relay.notify)
+    service = RegistryService(stores, settings.business_clock())
     app = service_app(
         infra,
         title="OCOP registry",
@@ -48,7 +48,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         "public lookup of a product's stars by code, certificate number or QR.",
         api_routers=routers,
         subscriptions=consumers.subscriptions(service),
-        on_startup=repository.ensure_indexes,
+        on_startup=lambda: ensure_indexes(infra.db),
         upload_limits={"/imports": settings.max_import_bytes},
     )
     app.state.registry = service

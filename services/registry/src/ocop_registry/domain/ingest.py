@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -39,7 +39,7 @@ class Resend(StrEnum):
 
 @dataclass(frozen=True)
 class IngestSource:
-    """Where an ingested record came from; stored on its document as ``source``."""
+    """Where an ingested record came from; kept on the producer or product as ``source``."""
 
     system: str  # the province system (envelope producer)
     province_code: str  # the declared source province
@@ -51,13 +51,6 @@ class IngestSource:
     @property
     def key(self) -> str:
         return source_key(self.province_code, self.system, self.id)
-
-    def document(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> IngestSource:
-        return cls(**{name: doc[name] for name in cls.__dataclass_fields__})
 
 
 def source_key(province_code: str, system: str, record_id: str) -> str:

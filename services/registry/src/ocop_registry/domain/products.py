@@ -10,6 +10,7 @@ event of its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Self
 
@@ -39,6 +40,14 @@ from ocop_registry.domain.producers import SERVICE, Producer
 # What a product carries of its producer and publishes in its events.
 _CARRIED = ("legal_form", "women_led", "ethnic_minority_led")
 _DETAILS = set(ProductDetails.model_fields)
+
+
+class CodeTaken(Conflict):
+    """A product code (or a draft's key) another product has."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"product code {code} is taken", field="product_code")
+        self.code = code
 
 
 class Value(BaseModel):
@@ -120,10 +129,12 @@ class Product(EventVersionedAggregate):
         now: datetime,
         *,
         given: GivenCode | None = None,
+        warnings: Sequence[NearDuplicate] = (),
         source: IngestSource | None = None,
         imported: bool = False,
     ) -> Self:
-        """A product of ``producer``, saved but not registered (see :meth:`register`)."""
+        """A product of ``producer``, saved but not registered (see :meth:`register`);
+        ``warnings``: the products of its province with a close name when it was saved."""
         given = given or GivenCode()
         return cls(
             id=product_id,
@@ -141,15 +152,20 @@ class Product(EventVersionedAggregate):
             commune_code=producer.commune_code,
             legacy_province_code=given.legacy_province_code,
             **_classified(classification),
+            near_duplicates=list(warnings),
             created_at=now,
             source=source,
             imported=imported,
         )
 
-    def register(self, code: str, now: datetime) -> None:
-        """Register a draft under its QĐ 26 code: ProductRegistered (version 1)."""
+    def check_registrable(self) -> None:
+        """Only a draft is registered (checked before a code is allocated for it)."""
         if not self.is_draft:
             raise Conflict(f"product {self.id} is already registered", field="product_id")
+
+    def register(self, code: str, now: datetime) -> None:
+        """Register a draft under its QĐ 26 code: ProductRegistered (version 1)."""
+        self.check_registrable()
         self.product_code = self.code_key = code
         self.status = ProductStatus.REGISTERED
         self.registered_at = now

@@ -43,12 +43,12 @@ def subscriptions(service: RegistryService) -> list[Subscription]:
         Subscription(
             topics.EVALUATION,
             {
-                ProductRated: service.on_product_rated,
-                ProductProposedForNational: service.on_proposed,
-                CertificateIssued: service.on_certificate_issued,
-                CertificateRenewalDue: service.on_renewal_due,
-                CertificateExpired: service.on_certificate_expired,
-                CertificateRevoked: service.on_certificate_revoked,
+                ProductRated: service.on_evaluation_event,
+                ProductProposedForNational: service.on_evaluation_event,
+                CertificateIssued: service.on_evaluation_event,
+                CertificateRenewalDue: service.on_evaluation_event,
+                CertificateExpired: service.on_evaluation_event,
+                CertificateRevoked: service.on_evaluation_event,
             },
         ),
         # Province systems' registrations: checked, then registered canonically or dead-lettered.

@@ -21,19 +21,16 @@ from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
-from uuid import uuid4
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ocop_contracts import LegalForm
 from ocop_contracts.reference import fold_vi
 from ocop_platform.errors import DomainError
-from ocop_platform.mongo import Document
-from ocop_platform.outbox import outbox_entries
-from ocop_registry.adapters.repository import ENTITIES, IMPORT_REPORT, PRODUCTS
+from ocop_registry.adapters.stores import Job
 from ocop_registry.adapters.tables import UnreadableFile, read_rows
 from ocop_registry.domain import rules as check
-from ocop_registry.domain.codes import code_mismatch, parse_product_code
+from ocop_registry.domain.codes import GivenCode, code_mismatch, parse_product_code
 from ocop_registry.domain.commands import (
     CommuneCode,
     DistrictCode,
@@ -46,17 +43,12 @@ from ocop_registry.domain.commands import (
     Representative,
     ShortText,
 )
-from ocop_registry.domain.lifecycle import CERTIFICATE_MONTHS, add_months
-from ocop_registry.domain.model import ProductStatus, Sex, product_code
-from ocop_registry.service_layer import documents as docs
-from ocop_registry.service_layer.services import (
-    RegistryService,
-    entity_document,
-    product_document,
-)
+from ocop_registry.domain.model import Sex, product_code
+from ocop_registry.domain.producers import Producer
+from ocop_registry.domain.products import ImportedRating, Product
+from ocop_registry.service_layer.services import RegistryService, new_id
 
 log = logging.getLogger(__name__)
-IMPORT_ERRORS = IMPORT_REPORT
 BATCH = 500
 PREVIEW = 20
 
@@ -255,7 +247,8 @@ class _Pass1:
 class ImportService:
     def __init__(self, registry: RegistryService, workdir: Path) -> None:
         self._registry = registry
-        self._repo = registry.repository
+        self._stores = registry.stores
+        self._jobs = registry.stores.jobs
         self._workdir = workdir
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -273,10 +266,9 @@ class ImportService:
         province_code: str,
         import_valid_rows: bool,
         subject: str,
-    ) -> Document:
-        job_id = f"imp-{uuid4().hex[:12]}"
-        job: Document = {
-            "_id": job_id,
+    ) -> Job:
+        job_id = new_id("imp")
+        job: Job = {
             "job_id": job_id,
             "file_name": file_name,
             "kind": kind,
@@ -299,11 +291,20 @@ class ImportService:
             "finished_at": None,
             "seconds": None,
         }
-        await self._repo.add_job(job)
+        await self._jobs.add(job)
         task = asyncio.create_task(self._run(job, path))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return job
+
+    async def job(self, job_id: str) -> Job | None:
+        return await self._jobs.get(job_id)
+
+    async def report_lines(
+        self, job_id: str, kind: str | None = None, *, skip: int = 0, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """The job's row-by-row report (errors, then warnings), in file order."""
+        return await self._jobs.report_lines(job_id, kind, skip=skip, limit=limit)
 
     async def stop(self) -> None:
         for task in list(self._tasks):
@@ -311,7 +312,7 @@ class ImportService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _run(self, job: Document, path: Path) -> None:
+    async def _run(self, job: Job, path: Path) -> None:
         job_id = job["job_id"]
         try:
             await self._execute(job, path)
@@ -323,16 +324,14 @@ class ImportService:
         finally:
             await asyncio.to_thread(path.unlink, missing_ok=True)
 
-    async def _finish(self, job_id: str, job: Document, status: str, message: str) -> None:
+    async def _finish(self, job_id: str, job: Job, status: str, message: str) -> None:
         now = time.time()
-        await self._repo.update_job(
+        await self._jobs.update(
             job_id,
-            {
-                "status": status,
-                "message": message,
-                "finished_at": now,
-                "seconds": round(now - job["started_at"], 3),
-            },
+            status=status,
+            message=message,
+            finished_at=now,
+            seconds=round(now - job["started_at"], 3),
         )
 
     async def _checked_chunks(
@@ -354,10 +353,10 @@ class ImportService:
         while chunk := await asyncio.to_thread(next_chunk):
             yield chunk
 
-    async def _execute(self, job: Document, path: Path) -> None:
+    async def _execute(self, job: Job, path: Path) -> None:
         job_id, kind, province = job["job_id"], job["kind"], job["province_code"]
         # The total is known once the checking pass has read the file (no extra pass to count).
-        await self._repo.update_job(job_id, {"status": "validating"})
+        await self._jobs.update(job_id, status="validating")
         state = await self._validate(job_id, path, kind, province)
         valid = state.total - len(state.bad_rows)
         summary = {
@@ -368,7 +367,7 @@ class ImportService:
             "warning_count": state.warnings,
             "errors_preview": state.preview,
         }
-        await self._repo.update_job(job_id, summary)
+        await self._jobs.update(job_id, **summary)
         if state.bad_rows and not job["import_valid_rows"]:
             await self._finish(
                 job_id,
@@ -378,10 +377,9 @@ class ImportService:
                 "Fix them, or send import_valid_rows=true to import the other rows.",
             )
             return
-        await self._repo.update_job(job_id, {"status": "importing"})
+        await self._jobs.update(job_id, status="importing")
         created = await self._write(job_id, path, kind, province, state)
-        self._registry.events_written()
-        await self._repo.update_job(job_id, created)
+        await self._jobs.update(job_id, **created)
         skipped = f"; {len(state.bad_rows)} rows with errors skipped" if state.bad_rows else ""
         await self._finish(job_id, job, "done", f"imported {valid} rows{skipped}")
 
@@ -389,9 +387,9 @@ class ImportService:
         state = _Pass1()
         existing_names = {
             (c.commune_code, c.name_fold): c.product_code
-            for c in await self._repo.duplicate_candidates(province)
+            for c in await self._stores.catalogue.duplicate_candidates(province)
         }
-        report: list[Document] = []
+        report: list[dict[str, Any]] = []
         async for rows in self._checked_chunks(path, kind, province):
             chunk: list[tuple[int, Checked]] = []
             for row_no, result in rows:
@@ -403,11 +401,15 @@ class ImportService:
                     chunk.append((row_no, result))
             await self._check_store(state, report, job_id, chunk)
             await self._flush_report(report)
-            await self._repo.update_job(job_id, {"validated_rows": state.total})
+            await self._jobs.update(job_id, validated_rows=state.total)
         return state
 
     def _problems(
-        self, state: _Pass1, report: list[Document], job_id: str, problems: list[RowProblem]
+        self,
+        state: _Pass1,
+        report: list[dict[str, Any]],
+        job_id: str,
+        problems: list[RowProblem],
     ) -> None:
         for p in problems:
             state.bad_rows.add(p.row)
@@ -420,7 +422,7 @@ class ImportService:
     def _note(
         self,
         state: _Pass1,
-        report: list[Document],
+        report: list[dict[str, Any]],
         job_id: str,
         row_no: int,
         checked: Checked,
@@ -463,13 +465,18 @@ class ImportService:
             )
 
     async def _check_store(
-        self, state: _Pass1, report: list[Document], job_id: str, chunk: list[tuple[int, Checked]]
+        self,
+        state: _Pass1,
+        report: list[dict[str, Any]],
+        job_id: str,
+        chunk: list[tuple[int, Checked]],
     ) -> None:
         """Codes already in the register are errors of their row."""
         codes = [c.code_key for _, c in chunk if c.code_key]
         legacy = [c.legacy_code for _, c in chunk if c.legacy_code]
-        taken = await self._repo.existing_codes(codes) if codes else set()
-        taken_legacy = await self._repo.existing_legacy_codes(legacy) if legacy else set()
+        catalogue = self._stores.catalogue
+        taken = await catalogue.taken_codes(codes) if codes else set()
+        taken_legacy = await catalogue.taken_legacy_codes(legacy) if legacy else set()
         problems = [
             RowProblem(row_no, "product_code", "this code is already in the register")
             for row_no, c in chunk
@@ -478,32 +485,31 @@ class ImportService:
         if problems:
             self._problems(state, report, job_id, problems)
 
-    async def _flush_report(self, report: list[Document]) -> None:
-        if report:
-            await self._repo.add_many(IMPORT_ERRORS, list(report))
-            report.clear()
+    async def _flush_report(self, report: list[dict[str, Any]]) -> None:
+        await self._jobs.add_report_lines(report)
+        report.clear()
 
     async def _write(
         self, job_id: str, path: Path, kind: str, province: str, state: _Pass1
-    ) -> Document:
-        entities: dict[str, Document] = {}
+    ) -> dict[str, int]:
+        entities: dict[str, Producer] = {}
         known = list(state.registration_keys)
         for start in range(0, len(known), 1000):
-            found = await self._repo.entities_by_registration(known[start : start + 1000])
+            found = await self._stores.catalogue.producers_registered_as(
+                known[start : start + 1000]
+            )
             entities.update(found)
         next_sequence: dict[tuple[str, int], int] = {}
         for key in set(state.sequences_needed) | set(state.sequence_floor):
             commune, year = key
-            seq_key = f"{province}-{commune}-{year}"
+            sequences = self._stores.sequences
             if key in state.sequence_floor:
-                await self._repo.next_sequence(
-                    province, commune, year, at_least=state.sequence_floor[key]
-                )
+                await sequences.next(province, commune, year, at_least=state.sequence_floor[key])
             if state.sequences_needed[key]:
-                first = await self._repo.reserve_sequences(seq_key, state.sequences_needed[key])
-                next_sequence[key] = first
-        new_entities: list[Document] = []
-        products: list[Document] = []
+                count = state.sequences_needed[key]
+                next_sequence[key] = await sequences.reserve(province, commune, year, count)
+        new_entities: list[Producer] = []
+        products: list[Product] = []
         processed = imported = entities_created = products_created = 0
         today, now = self._registry.clock.today(), self._registry.clock.now()
         async for rows in self._checked_chunks(path, kind, province, skip=state.bad_rows):
@@ -523,10 +529,7 @@ class ImportService:
             entities_created += len(new_entities)
             products_created += len(products)
             await self._flush(new_entities, products)
-            await self._repo.update_job(
-                job_id, {"processed_rows": processed, "imported_rows": imported}
-            )
-            self._registry.events_written()
+            await self._jobs.update(job_id, processed_rows=processed, imported_rows=imported)
         return {
             "processed_rows": processed,
             "imported_rows": imported,
@@ -534,14 +537,16 @@ class ImportService:
             "products_created": products_created,
         }
 
-    async def _flush(self, entities: list[Document], products: list[Document]) -> None:
-        await self._repo.add_many(ENTITIES, entities)
-        await self._repo.add_many(PRODUCTS, products)
-        entities.clear()
+    async def _flush(self, producers: list[Producer], products: list[Product]) -> None:
+        await self._stores.producers.add_many(producers)
+        if taken := await self._stores.products.add_many(products):
+            # Pass 1 found these codes free: another registration took them meanwhile.
+            raise RuntimeError(f"{len(taken)} products' codes were taken during the import")
+        producers.clear()
         products.clear()
 
 
-def _entity(checked: Checked, now: datetime) -> Document:
+def _entity(checked: Checked, now: datetime) -> Producer:
     row = checked.row
     representative = None
     if row.representative_name and row.representative_sex:
@@ -564,24 +569,20 @@ def _entity(checked: Checked, now: datetime) -> Document:
         ethnic_minority_led=row.ethnic_minority_led,
         disability_led=row.representative_disability,
     )
-    key = checked.entity_key if checked.entity_key.startswith(("mst:", "dkkd:")) else None
-    doc = entity_document(cmd, f"ent-{uuid4().hex[:12]}", key, now)
-    doc["imported"] = True
-    doc["outbox"] = _outbox([docs.entity_registered(doc)])
-    return doc
+    return Producer.register(new_id("ent"), cmd, now, imported=True)
 
 
 def _product(
     checked: Checked,
-    entity: Document,
+    entity: Producer,
     next_sequence: dict[tuple[str, int], int],
     province: str,
     today: date,
     now: datetime,
-) -> Document:
+) -> Product:
     row = checked.row
     cmd = RegisterProduct(
-        entity_id=entity["entity_id"],
+        entity_id=entity.id,
         name=row.product_name,
         scoring_set_code=checked.scoring_set_code,
         year=row.year,
@@ -592,22 +593,19 @@ def _product(
         raw_material_local_share=row.raw_material_local_share,
         local_labour=row.local_labour,
     )
-    product_id = f"prd-{uuid4().hex[:12]}"
     legacy_province = row.legacy_province_code
     if checked.legacy_code:
         parsed = parse_product_code(checked.legacy_code)
         legacy_province = parsed.province_code if parsed else legacy_province
-    doc = product_document(
-        cmd,
-        product_id=product_id,
-        entity=entity,
-        group_code=checked.group_code,
-        sector_code=checked.sector_code,
-        scoring_set_code=checked.scoring_set_code,
-        legacy_classification=checked.legacy_classification,
-        legacy_product_code=checked.legacy_code,
-        legacy_province_code=legacy_province,
-        now=now,
+    classification = check.Classification(
+        checked.scoring_set_code,
+        checked.group_code,
+        checked.sector_code,
+        checked.legacy_classification,
+    )
+    given = GivenCode(checked.legacy_code, legacy_province)
+    product = Product.draft(
+        new_id("prd"), cmd, entity, classification, now, given=given, imported=True
     )
     if checked.code_key is not None:
         code = checked.code_key
@@ -615,43 +613,13 @@ def _product(
         sequence = next_sequence[checked.sequence_key]
         next_sequence[checked.sequence_key] = sequence + 1
         code = product_code(province, row.commune_code, sequence, row.year)
-    doc.update(
-        product_code=code,
-        code_key=code,
-        status=ProductStatus.REGISTERED.value,
-        version=1,
-        registered_at=doc["created_at"],
-        imported=True,
-    )
+    product.register(code, now)
     if row.stars is not None:
-        doc.update(stars=row.stars, rated_on=_iso(row.certified_on))
-        doc["status"] = (
-            ProductStatus.CERTIFIED.value
-            if row.stars >= 3
-            else ProductStatus.RATED_BELOW_THREE.value
+        rating = ImportedRating(
+            stars=row.stars,
+            certified_on=row.certified_on,
+            certificate_id=row.certificate_id,
+            valid_until=row.valid_until,
         )
-    if row.stars is not None and row.stars >= 3 and row.certified_on is not None:
-        until = row.valid_until or date.fromordinal(
-            add_months(row.certified_on, CERTIFICATE_MONTHS).toordinal() - 1
-        )
-        doc["certificate"] = {
-            "certificate_id": row.certificate_id or f"{code}/imported",
-            "stars": row.stars,
-            "issued_on": row.certified_on.isoformat(),
-            "valid_until": until.isoformat(),
-            "decision_ref": "",
-            "revoked_on": None,
-            "expired_on": None,
-        }
-        if until < today:
-            doc["status"] = ProductStatus.EXPIRED.value
-    doc["outbox"] = _outbox([docs.product_registered(doc, 1)])
-    return doc
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _outbox(events: list[Any]) -> list[Document]:
-    return outbox_entries(events)
+        product.take_imported_rating(rating, today)
+    return product

@@ -21,7 +21,6 @@ from ocop_contracts.reference import fold_vi, normalize_vi
 from ocop_platform.consumer import Outcome
 from ocop_platform.errors import Conflict, DomainError
 from ocop_platform.identity import Principal, Role
-from ocop_platform.mongo import Document
 from ocop_registry.domain import rules as check
 from ocop_registry.domain.codes import code_mismatch, parse_product_code
 from ocop_registry.domain.commands import RegisterEntity, RegisterProduct
@@ -38,23 +37,27 @@ from ocop_registry.domain.ingest import (
     source_key,
 )
 from ocop_registry.domain.model import ProductStatus
+from ocop_registry.domain.producers import Producer
+from ocop_registry.domain.products import Product
 from ocop_registry.service_layer.services import RegistryService
 
 log = logging.getLogger(__name__)
 Command = TypeVar("Command", bound=BaseModel)
-_NOT_REGISTERED = (ProductStatus.DRAFT.value, ProductStatus.WITHDRAWN.value)
+_NOT_REGISTERED = (ProductStatus.DRAFT, ProductStatus.WITHDRAWN)
 
 
 class RegistrationIngest:
     def __init__(self, service: RegistryService) -> None:
         self._service = service
-        self._repo = service.repository
+        self._products = service.stores.products
+        self._producers = service.stores.producers
+        self._catalogue = service.stores.catalogue
 
     async def on_entity_registered(self, event: EntityRegistered) -> Outcome | None:
         """Register a province system's producer, or acknowledge a re-send of one."""
         source = entity_source(event)
         entity_id = registry_id(ENTITY_PREFIX, source.key)
-        if (existing := await self._repo.get_entity(entity_id)) is not None:
+        if (existing := await self._producers.get(entity_id)) is not None:
             return _resend(existing, source, "entity_id")
         if event.commune_code is None:
             raise DomainError(
@@ -73,7 +76,7 @@ class RegistrationIngest:
             disability_led=event.disability_led,
         )
         await self._service.register_entity(
-            cmd, province_system(event), entity_id=entity_id, origin=source.document()
+            cmd, province_system(event), entity_id=entity_id, source=source
         )
         return None
 
@@ -81,7 +84,7 @@ class RegistrationIngest:
         """Register a province system's product, or acknowledge a re-send of one."""
         source = product_source(event)
         product_id = registry_id(PRODUCT_PREFIX, source.key)
-        if (existing := await self._repo.get_product(product_id)) is not None:
+        if (existing := await self._products.get(product_id)) is not None:
             return _resend(existing, source, "product_id")
         year = check_declared_unit(event.province_code, event.commune_code, event.product_code)
         entity = await self._producer_of(event)
@@ -89,7 +92,7 @@ class RegistrationIngest:
         await self._refuse_same_name(entity, event.name)
         cmd = _command(
             RegisterProduct,
-            entity_id=entity["entity_id"],
+            entity_id=entity.id,
             name=event.name,
             scoring_set_code=event.scoring_set_code,
             year=year,
@@ -97,21 +100,21 @@ class RegistrationIngest:
         )
         try:
             await self._service.register_product(
-                cmd, province_system(event), product_id=product_id, origin=source.document()
+                cmd, province_system(event), product_id=product_id, source=source
             )
         except Conflict:
             # Another consumer instance may have registered this very record meanwhile.
-            if (existing := await self._repo.get_product(product_id)) is not None:
+            if (existing := await self._products.get(product_id)) is not None:
                 return _resend(existing, source, "product_id")
             raise
         return None
 
-    async def _producer_of(self, event: ProductRegistered) -> Document:
+    async def _producer_of(self, event: ProductRegistered) -> Producer:
         """The producer named by ``entity_id``: one this system registered through the ingest
         (its own id), else a producer already in the registry (the registry's id)."""
         key = source_key(event.province_code, event.producer, event.entity_id)
         for entity_id in (registry_id(ENTITY_PREFIX, key), event.entity_id):
-            if (entity := await self._repo.get_entity(entity_id)) is not None:
+            if (entity := await self._producers.get(entity_id)) is not None:
                 return entity
         raise DomainError(
             f"producer {event.entity_id} is not registered: publish its EntityRegistered first, "
@@ -119,15 +122,14 @@ class RegistrationIngest:
             field="entity_id",
         )
 
-    async def _refuse_same_name(self, entity: Document, name: str) -> None:
+    async def _refuse_same_name(self, entity: Producer, name: str) -> None:
         folded = fold_vi(normalize_vi(name))
-        for same in await self._repo.products_of_entity(entity["entity_id"]):
-            if same["name_fold"] != folded or same["status"] in _NOT_REGISTERED:
+        for same in await self._catalogue.products_of(entity.id):
+            if same.name_fold != folded or same.status in _NOT_REGISTERED:
                 continue
             raise DomainError(
-                f"producer {entity['entity_id']} already has {same['name']!r}: product "
-                f"{same['product_id']} ({same['product_code']}); a near-duplicate is not "
-                "registered again",
+                f"producer {entity.id} already has {same.name!r}: product "
+                f"{same.id} ({same.product_code}); a near-duplicate is not registered again",
                 field="name",
             )
 
@@ -165,29 +167,29 @@ def check_declared_unit(declared: str, commune_code: str, product_code: str | No
     return parsed.year
 
 
-def check_matches_producer(event: ProductRegistered, entity: Document) -> None:
+def check_matches_producer(event: ProductRegistered, entity: Producer) -> None:
     """A product sits in its producer's commune and carries its legal form (QĐ 26 Art. 2.3)."""
-    if event.commune_code != entity["commune_code"]:
+    if event.commune_code != entity.commune_code:
         raise DomainError(
-            f"commune {event.commune_code} is not the commune of producer {entity['entity_id']} "
-            f"({entity['commune_code']}); a product is registered in its producer's commune",
+            f"commune {event.commune_code} is not the commune of producer {entity.id} "
+            f"({entity.commune_code}); a product is registered in its producer's commune",
             field="commune_code",
         )
-    if event.legal_form.value != entity["legal_form"]:
+    if event.legal_form is not entity.legal_form:
         raise DomainError(
-            f"legal form {event.legal_form.value} is not that of producer {entity['entity_id']} "
-            f"({entity['legal_form']})",
+            f"legal form {event.legal_form.value} is not that of producer {entity.id} "
+            f"({entity.legal_form.value})",
             field="legal_form",
         )
 
 
-def _resend(existing: Document, message: IngestSource, id_field: str) -> Outcome | None:
+def _resend(existing: Product | Producer, message: IngestSource, id_field: str) -> Outcome | None:
     """A record registered before under the same source key: the same message is handled,
     the same content acknowledged as a duplicate, other content refused."""
-    registered_as = existing[id_field]
-    if not existing.get("source"):  # pragma: no cover - ids derived from source keys only
+    registered_as = existing.id
+    first = existing.source
+    if first is None:  # pragma: no cover - ids derived from source keys only
         raise DomainError(f"{registered_as} exists and did not come from {message.key}")
-    first = IngestSource.from_document(existing["source"])
     verdict = classify(first, message)
     if verdict is Resend.CONFLICT:
         raise DomainError(conflict_reason(first, message, registered_as), field=id_field)

@@ -6,7 +6,12 @@ from fastapi import APIRouter, status
 
 from ocop_registry.domain.commands import AddAccount, RegisterEntity, UpdateEntity
 from ocop_registry.entrypoints.api.deps import MaybeCaller, ServiceDep, Writer
-from ocop_registry.entrypoints.api.views import EntityFull, EntityPublic
+from ocop_registry.entrypoints.api.views import (
+    EntityFull,
+    EntityPublic,
+    entity_full,
+    entity_public,
+)
 
 router = APIRouter(prefix="/entities", tags=["producers"])
 
@@ -14,7 +19,7 @@ router = APIRouter(prefix="/entities", tags=["producers"])
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EntityFull)
 async def register_entity(body: RegisterEntity, service: ServiceDep, who: Writer) -> EntityFull:
     """Register a producer in the caller's unit. Publishes EntityRegistered (version 1)."""
-    return EntityFull.model_validate(await service.register_entity(body, who))
+    return entity_full(await service.register_entity(body, who))
 
 
 @router.get("/{entity_id}", response_model=EntityFull | EntityPublic)
@@ -23,10 +28,10 @@ async def get_entity(
 ) -> EntityFull | EntityPublic:
     """The whole record for the offices of its unit, its own accounts and the Ministry; otherwise
     only the public part (no representative, no contacts, no registration numbers)."""
-    doc = await service.get_entity(entity_id)
-    if await service.may_see_personal_data(doc, who):
-        return EntityFull.model_validate(doc)
-    return EntityPublic.model_validate(doc)
+    producer = await service.get_entity(entity_id)
+    if service.may_see_personal_data(producer, who):
+        return entity_full(producer)
+    return entity_public(producer)
 
 
 @router.patch("/{entity_id}", response_model=EntityFull)
@@ -34,7 +39,7 @@ async def update_entity(
     entity_id: str, body: UpdateEntity, service: ServiceDep, who: Writer
 ) -> EntityFull:
     """Change a producer's details. Publishes EntityUpdated (whole state, next version)."""
-    return EntityFull.model_validate(await service.update_entity(entity_id, body, who))
+    return entity_full(await service.update_entity(entity_id, body, who))
 
 
 @router.post("/{entity_id}/accounts", response_model=EntityFull)
@@ -42,4 +47,4 @@ async def add_account(
     entity_id: str, body: AddAccount, service: ServiceDep, who: Writer
 ) -> EntityFull:
     """Let one more user account (token subject) act for this producer."""
-    return EntityFull.model_validate(await service.add_account(entity_id, body, who))
+    return entity_full(await service.add_account(entity_id, body, who))

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import uuid4
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
 from ocop_platform.errors import DomainError, NotFound
-from ocop_registry.entrypoints.api.deps import Reader, ServiceDep, Writer
+from ocop_registry.entrypoints.api.deps import Reader, Writer
 from ocop_registry.service_layer.access import ensure_province_writer, ensure_write
-from ocop_registry.service_layer.imports import COLUMNS, IMPORT_ERRORS, REQUIRED, ImportService
+from ocop_registry.service_layer.imports import COLUMNS, REQUIRED, ImportService
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 _CHUNK = 1 << 20
@@ -60,6 +60,9 @@ class ReportLine(BaseModel):
 def _imports(request: Request) -> ImportService:
     service: ImportService = request.app.state.imports
     return service
+
+
+ImportsDep = Annotated[ImportService, Depends(_imports)]
 
 
 def _kind(upload: UploadFile) -> str:
@@ -116,8 +119,8 @@ async def start_import(
     return ImportJob.model_validate(job)
 
 
-async def _job(service: ServiceDep, job_id: str, who: Reader) -> dict[str, Any]:
-    job = await service.repository.get_job(job_id)
+async def _job(imports: ImportService, job_id: str, who: Reader) -> dict[str, Any]:
+    job = await imports.job(job_id)
     if job is None:
         raise NotFound(f"no import {job_id}", field="job_id")
     ensure_write(who, job["province_code"], "")  # offices of the province
@@ -125,39 +128,34 @@ async def _job(service: ServiceDep, job_id: str, who: Reader) -> dict[str, Any]:
 
 
 @router.get("/{job_id}", response_model=ImportJob)
-async def get_import(job_id: str, service: ServiceDep, who: Reader) -> ImportJob:
-    return ImportJob.model_validate(await _job(service, job_id, who))
+async def get_import(job_id: str, imports: ImportsDep, who: Reader) -> ImportJob:
+    return ImportJob.model_validate(await _job(imports, job_id, who))
 
 
 @router.get("/{job_id}/report", response_model=list[ReportLine])
 async def import_report(
     job_id: str,
-    service: ServiceDep,
+    imports: ImportsDep,
     who: Reader,
     kind: Literal["error", "warning"] | None = None,
     skip: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> list[ReportLine]:
     """The row-by-row report (errors, then warnings), in file order."""
-    await _job(service, job_id, who)
-    query: dict[str, Any] = {"job_id": job_id}
-    if kind:
-        query["kind"] = kind
-    lines = await service.repository.report_lines(query, skip=skip, limit=limit)
+    await _job(imports, job_id, who)
+    lines = await imports.report_lines(job_id, kind, skip=skip, limit=limit)
     return [ReportLine.model_validate(line) for line in lines]
 
 
 @router.get("/{job_id}/report.csv")
-async def import_report_csv(job_id: str, service: ServiceDep, who: Reader) -> StreamingResponse:
+async def import_report_csv(job_id: str, imports: ImportsDep, who: Reader) -> StreamingResponse:
     """The whole report as CSV (row, column, kind, message), streamed."""
-    await _job(service, job_id, who)
+    await _job(imports, job_id, who)
 
     async def lines() -> AsyncIterator[str]:
         yield "row,column,kind,message\n"
         skip = 0
-        while batch := await service.repository.report_lines(
-            {"job_id": job_id}, skip=skip, limit=2000
-        ):
+        while batch := await imports.report_lines(job_id, skip=skip, limit=2000):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             for line in batch:
@@ -169,4 +167,4 @@ async def import_report_csv(job_id: str, service: ServiceDep, who: Reader) -> St
     return StreamingResponse(lines(), media_type="text/csv", headers=headers)
 
 
-__all__ = ["IMPORT_ERRORS", "router"]
+__all__ = ["router"]

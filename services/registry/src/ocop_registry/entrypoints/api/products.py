@@ -9,9 +9,15 @@ from fastapi import APIRouter, Query, status
 from ocop_contracts import LegalForm
 from ocop_registry.domain.commands import RegisterProduct, UpdateProduct, WithdrawProduct
 from ocop_registry.domain.model import ProductStatus
+from ocop_registry.domain.search import MAX_PAGE_SIZE, SearchFilters
 from ocop_registry.entrypoints.api.deps import ServiceDep, Writer
-from ocop_registry.entrypoints.api.views import ProductPage, ProductView, RegisteredProduct
-from ocop_registry.service_layer.services import MAX_PAGE_SIZE, SearchFilters
+from ocop_registry.entrypoints.api.views import (
+    ProductPage,
+    ProductView,
+    RegisteredProduct,
+    product_view,
+    registered_product,
+)
 
 router = APIRouter(prefix="/products", tags=["products"])
 
@@ -23,14 +29,14 @@ async def register_product(
     """Register a product of a producer: allocates its QĐ 26 code (or takes the given one) and
     publishes ProductRegistered (version 1). `draft: true` only saves it. Close names among
     the province's products come back as `warnings`; they never block registration."""
-    doc, warnings = await service.register_product(body, who)
-    return RegisteredProduct.model_validate({**doc, "warnings": [w.__dict__ for w in warnings]})
+    product, warnings = await service.register_product(body, who)
+    return registered_product(product, warnings)
 
 
 @router.post("/{product_id}/register", response_model=ProductView)
 async def register_draft(product_id: str, service: ServiceDep, who: Writer) -> ProductView:
     """Register a draft: allocate its code and publish ProductRegistered."""
-    return ProductView.model_validate(await service.submit_draft(product_id, who))
+    return product_view(await service.submit_draft(product_id, who))
 
 
 @router.patch("/{product_id}", response_model=ProductView)
@@ -38,7 +44,7 @@ async def update_product(
     product_id: str, body: UpdateProduct, service: ServiceDep, who: Writer
 ) -> ProductView:
     """Change a product's details. Publishes ProductUpdated (whole state, next version)."""
-    return ProductView.model_validate(await service.update_product(product_id, body, who))
+    return product_view(await service.update_product(product_id, body, who))
 
 
 @router.post("/{product_id}/withdraw", response_model=ProductView)
@@ -46,13 +52,13 @@ async def withdraw_product(
     product_id: str, body: WithdrawProduct, service: ServiceDep, who: Writer
 ) -> ProductView:
     """Withdraw a product from OCOP (final). Publishes ProductWithdrawn."""
-    return ProductView.model_validate(await service.withdraw_product(product_id, body, who))
+    return product_view(await service.withdraw_product(product_id, body, who))
 
 
 @router.get("/{product_id}", response_model=ProductView)
 async def get_product(product_id: str, service: ServiceDep) -> ProductView:
     """A product as the registry knows it (public: products carry no personal data)."""
-    return ProductView.model_validate(await service.get_product(product_id))
+    return product_view(await service.get_product(product_id))
 
 
 @router.get("", response_model=ProductPage)
@@ -100,7 +106,7 @@ async def search_products(
     )
     items, total = await service.search(filters, page, page_size)
     return ProductPage(
-        items=[ProductView.model_validate(d) for d in items],
+        items=[product_view(product) for product in items],
         total=total,
         page=page,
         page_size=page_size,

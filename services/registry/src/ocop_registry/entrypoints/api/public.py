@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 from ocop_registry.domain.lifecycle import validity_on
 from ocop_registry.entrypoints.api.deps import ServiceDep
 from ocop_registry.entrypoints.api.views import LookupResult, lookup_result
-from ocop_registry.service_layer.documents import evaluation_state
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -29,6 +28,6 @@ async def lookup(
     ],
 ) -> LookupResult:
     """A product's stars and whether its certificate is valid today (Vietnam time)."""
-    doc = await service.lookup(q)
+    product = await service.lookup(q)
     today = service.clock.today()
-    return lookup_result(doc, validity_on(evaluation_state(doc), today), today)
+    return lookup_result(product, validity_on(product.evaluation_state, today), today)

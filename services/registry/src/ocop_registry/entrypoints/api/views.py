@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -9,10 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_contracts import LegalForm
 from ocop_contracts.reference import current_communes, find_province, scoring_sets
-from ocop_platform.mongo import Document
 from ocop_registry.domain.commands import Contacts, LegacyAddress, Representative
+from ocop_registry.domain.duplicates import NearDuplicate
 from ocop_registry.domain.lifecycle import Validity
 from ocop_registry.domain.model import Channel
+from ocop_registry.domain.producers import Producer
+from ocop_registry.domain.products import Product
 
 
 class _View(BaseModel):
@@ -163,22 +166,46 @@ class LookupResult(_View):
     checked_on: date
 
 
-def lookup_result(doc: Document, validity: Validity, today: date) -> LookupResult:
-    scoring_set = scoring_sets().get(doc["scoring_set_code"])
+def entity_full(producer: Producer) -> EntityFull:
+    return EntityFull.model_validate(producer.model_dump())
+
+
+def entity_public(producer: Producer) -> EntityPublic:
+    """No personal data, no registration numbers."""
+    return EntityPublic.model_validate(producer.model_dump())
+
+
+def _product_fields(product: Product) -> dict[str, Any]:
+    """A product's fields as the views name them (its details at the top level)."""
+    return {**product.model_dump(exclude={"details"}), **product.details.model_dump()}
+
+
+def product_view(product: Product) -> ProductView:
+    return ProductView.model_validate(_product_fields(product))
+
+
+def registered_product(product: Product, warnings: list[NearDuplicate]) -> RegisteredProduct:
+    return RegisteredProduct.model_validate(
+        {**_product_fields(product), "warnings": [asdict(w) for w in warnings]}
+    )
+
+
+def lookup_result(product: Product, validity: Validity, today: date) -> LookupResult:
+    scoring_set = scoring_sets().get(product.scoring_set_code)
     return LookupResult(
-        product_code=doc.get("product_code"),
-        legacy_product_code=doc.get("legacy_product_code"),
-        name=doc["name"],
-        producer=doc["entity_name"],
-        legal_form=doc["legal_form"],
-        province=province_unit(doc["province_code"]),
-        commune=commune_unit(doc["commune_code"]),
+        product_code=product.product_code,
+        legacy_product_code=product.legacy_product_code,
+        name=product.name,
+        producer=product.entity_name,
+        legal_form=product.legal_form,
+        province=province_unit(product.province_code),
+        commune=commune_unit(product.commune_code),
         scoring_set=Unit(
-            code=doc["scoring_set_code"], name=scoring_set.name_vi if scoring_set else ""
+            code=product.scoring_set_code, name=scoring_set.name_vi if scoring_set else ""
         ),
-        status=doc["status"],
-        stars=doc.get("stars", 0),
-        certificate=doc.get("certificate"),
+        status=product.status,
+        stars=product.stars,
+        certificate=None if product.certificate is None else asdict(product.certificate),
         valid_today=validity.valid,
         valid_until=validity.valid_until,
         validity_basis=validity.basis,
