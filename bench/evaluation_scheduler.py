@@ -5,7 +5,7 @@
 Seeds N products whose certificates are due (insert_many), then:
   raw-updates   N update_one calls setting a flag on each document (the floor: one guarded
                 single-document write per certificate is what exactly-once costs)
-  scheduler     EvaluationService.run_scheduler over the same N: find the due certificates, build
+  scheduler     Certificates.run_scheduler over the same N: find the due certificates, build
                 CertificateRenewalDue, write flag + outbox entry in one guarded update each
   re-run        a second pass on the same day (must emit nothing: the flags hold)
 It also times the pure domain: N next-star reports on the QĐ 26 food rubric.
@@ -20,43 +20,47 @@ import time
 import uuid
 from datetime import date
 
+from ocop_contracts import RatingLevel
 from ocop_devstack.infra import InfraStack
-from ocop_evaluation.adapters.repository import PRODUCTS, MongoEvaluationRepository
+from ocop_evaluation.adapters.mongo import REGISTERED, ensure_indexes, mongo_stores
+from ocop_evaluation.domain.certificates import Certificate
+from ocop_evaluation.domain.products import Product
 from ocop_evaluation.domain.rules import rule_set
 from ocop_evaluation.domain.scoring import next_star
-from ocop_evaluation.service_layer.services import EvaluationService
+from ocop_evaluation.service_layer.certificates import Certificates
 from ocop_platform.mongo import Document, create_client
 
 TODAY = date(2032, 9, 11)
 
 
-def products(run: str, n: int) -> list[Document]:
-    certificate = {
-        "stars": 4,
-        "level": "province",
-        "decision_ref": "1/QĐ-UBND",
-        "issued_on": "2030-03-10",
-        "valid_until": "2033-03-09",
-        "expires_on": "2033-03-10",
-        "renewal_opens_on": "2032-09-11",
-        "renewal_closes_on": "2032-11-10",
-        "rule_set_id": "qd26-2026",
-        "status": "valid",
-        "renewal_due_sent": False,
-        "next_due_on": "2032-09-11",
-    }
+def products(run: str, n: int) -> list[Product]:
+    certificate = Certificate(
+        certificate_id="",
+        stars=4,
+        level=RatingLevel.PROVINCE,
+        decision_ref="1/QĐ-UBND",
+        issued_on=date(2030, 3, 10),
+        valid_until=date(2033, 3, 9),
+        expires_on=date(2033, 3, 10),
+        renewal_opens_on=date(2032, 9, 11),
+        renewal_closes_on=date(2032, 11, 10),
+        rule_set_id="qd26-2026",
+        next_due_on=date(2032, 9, 11),
+    )
     return [
-        {
-            "_id": f"{run}-{i}",
-            "province_code": "92",
-            "scoring_set_code": "I.3.d",
-            "rating_version": 1,
-            "stars": 4,
-            "applied": [],
-            "outbox": [],
-            "certificate": {**certificate, "certificate_id": f"C-{run}-{i}"},
-        }
+        Product(
+            id=f"{run}-{i}",
+            version=1,
+            stars=4,
+            certificate=certificate.model_copy(update={"certificate_id": f"C-{run}-{i}"}),
+        )
         for i in range(n)
+    ]
+
+
+def registered(run: str, n: int) -> list[Document]:
+    return [
+        {"_id": f"{run}-{i}", "province_code": "92", "scoring_set_code": "I.3.d"} for i in range(n)
     ]
 
 
@@ -66,23 +70,24 @@ async def main(n: int) -> None:
         db = client[f"bench_evaluation_{uuid.uuid4().hex[:8]}"]
         try:
             run = uuid.uuid4().hex[:6]
-            await db["raw"].insert_many(products(run, n))
+            await db["raw"].insert_many([p.to_document() for p in products(run, n)])
             started = time.perf_counter()
             for i in range(n):
                 await db["raw"].update_one(
-                    {"_id": f"{run}-{i}", "rating_version": 1},
+                    {"_id": f"{run}-{i}", "version": 1},
                     {"$set": {"certificate.renewal_due_sent": True}},
                 )
             raw = time.perf_counter() - started
 
-            repository = MongoEvaluationRepository(db)
-            await repository.ensure_indexes()
-            await db[PRODUCTS].insert_many(products(run, n))
+            await ensure_indexes(db)
+            stores = mongo_stores(db)
+            await stores.products.add_many(products(run, n))
+            await db[REGISTERED].insert_many(registered(run, n))
 
             async def today() -> date:
                 return TODAY
 
-            service = EvaluationService(repository, lambda: None, today)
+            service = Certificates(stores, today)
             started, emitted = time.perf_counter(), 0
             while counts := await service.run_scheduler(TODAY, limit=200):
                 if not counts["renewal_due"]:

@@ -12,8 +12,8 @@ import pytest
 
 from ocop_contracts import ProductRated, ProductRegistered, RatingLevel
 from ocop_devstack.infra import Infra
-from ocop_evaluation.adapters.repository import PRODUCTS, MongoEvaluationRepository
-from ocop_evaluation.service_layer.services import EvaluationService
+from ocop_evaluation.adapters.mongo import PRODUCTS, ensure_indexes, mongo_stores
+from ocop_evaluation.service_layer.ingest import Ingest
 from ocop_platform.consumer import Outcome
 from ocop_platform.errors import DomainError
 from ocop_platform.mongo import Database, create_client
@@ -31,14 +31,13 @@ async def db(infra: Infra) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def service(db: Database) -> EvaluationService:
-    repository = MongoEvaluationRepository(db)
-    await repository.ensure_indexes()
+async def service(db: Database) -> Ingest:
+    await ensure_indexes(db)
 
     async def today() -> date:
         return date(2026, 12, 2)
 
-    return EvaluationService(repository, lambda: None, today)
+    return Ingest(mongo_stores(db), today)
 
 
 def _registered(product_id: str, province: str = "92") -> ProductRegistered:
@@ -82,11 +81,11 @@ def _resent(event: ProductRated, **changes: Any) -> ProductRated:
 async def _rating_version(db: Database, product_id: str) -> int:
     product = await db[PRODUCTS].find_one({"_id": product_id})
     assert product is not None
-    return int(product["rating_version"])
+    return int(product["version"])
 
 
 async def test_a_re_send_under_a_new_event_id_is_a_duplicate_and_no_new_version(
-    service: EvaluationService, db: Database
+    service: Ingest, db: Database
 ) -> None:
     await service.on_product_registered(_registered("p1"))
     first = _rating()
@@ -99,7 +98,7 @@ async def test_a_re_send_under_a_new_event_id_is_a_duplicate_and_no_new_version(
 
 
 async def test_the_canonical_rating_carries_the_source_rating_id(
-    service: EvaluationService, db: Database
+    service: Ingest, db: Database
 ) -> None:
     await service.on_product_registered(_registered("p1"))
 
@@ -113,7 +112,7 @@ async def test_the_canonical_rating_carries_the_source_rating_id(
 
 
 async def test_other_content_under_the_same_source_id_is_rejected_naming_it(
-    service: EvaluationService, db: Database
+    service: Ingest, db: Database
 ) -> None:
     await service.on_product_registered(_registered("p1"))
     first = _rating()
@@ -129,7 +128,7 @@ async def test_other_content_under_the_same_source_id_is_rejected_naming_it(
 
 
 async def test_the_same_source_id_from_another_system_is_another_rating(
-    service: EvaluationService, db: Database
+    service: Ingest, db: Database
 ) -> None:
     await service.on_product_registered(_registered("p1"))
     await service.on_ingested_rating(_rating())
@@ -140,7 +139,7 @@ async def test_the_same_source_id_from_another_system_is_another_rating(
 
 
 async def test_a_re_send_of_a_held_rating_is_a_duplicate_and_one_rating_is_applied(
-    service: EvaluationService, db: Database
+    service: Ingest, db: Database
 ) -> None:
     first = _rating("p2")
     await service.on_ingested_rating(first)  # product unknown: held
@@ -152,7 +151,7 @@ async def test_a_re_send_of_a_held_rating_is_a_duplicate_and_one_rating_is_appli
 
 
 async def test_a_held_rating_rejected_on_release_does_not_keep_its_source_id(
-    service: EvaluationService, db: Database
+    service: Ingest, db: Database
 ) -> None:
     held = _rating("p4")  # Cần Thơ's system rates p4 before registry says whose it is…
     await service.on_ingested_rating(held)

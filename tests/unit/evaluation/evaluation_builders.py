@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ocop_contracts import RatingLevel
+from ocop_contracts import Event, ProductRegistered, RatingLevel
+from ocop_evaluation.adapters.memory import memory_stores
+from ocop_evaluation.adapters.stores import Stores
 from ocop_evaluation.domain.calendar import vietnam_calendar
-from ocop_evaluation.domain.dossiers import (
-    AttemptType,
-    CommuneDecision,
-    CommuneFindings,
-    Dossier,
-    Registration,
-)
+from ocop_evaluation.domain.dossiers import Dossier
+from ocop_evaluation.domain.forms import AttemptType, CommuneDecision, CommuneFindings, Registration
 from ocop_evaluation.domain.products import RegisteredProduct
 from ocop_evaluation.domain.records import HistoryEntry
 from ocop_evaluation.domain.rounds import CouncilMember, CouncilRole, Round, RoundKind, round_dates
-from ocop_evaluation.domain.rules import Rubric, rule_set
+from ocop_evaluation.domain.rules import Rubric, RuleSet, rule_set
 from ocop_evaluation.domain.scoring import CouncilRules, SheetEntry
+from ocop_evaluation.service_layer.evaluation import Evaluation
+from ocop_platform.aggregates import InMemoryAggregateStore
 from ocop_platform.identity import ALL_PROVINCES, Principal, Role
 
 PROVINCE = "92"
@@ -52,10 +51,18 @@ def registered(product_id: str = "p1", **fields: Any) -> RegisteredProduct:
     return RegisteredProduct(**{**values, **fields})
 
 
-def food_rubric() -> Rubric:
-    rules = rule_set("qd26-2026")
+def _rules(rule_set_id: str) -> RuleSet:
+    rules = rule_set(rule_set_id)
     assert rules is not None
-    return rules.rubrics["qd26-food"]
+    return rules
+
+
+RULES = _rules("qd26-2026")
+OLD_RULES = _rules("qd148-2023")  # bands only: no criterion rubric
+
+
+def food_rubric() -> Rubric:
+    return RULES.rubrics["qd26-food"]
 
 
 def entries(choices: dict[str, str] | None = None) -> list[SheetEntry]:
@@ -125,5 +132,46 @@ def at_province(dossier: Dossier | None = None) -> Dossier:
 def scored(dossier: Dossier, in_round: Round, choices: dict[str, str] | None = None) -> Dossier:
     """Every member of ``in_round``'s council has scored ``dossier`` the same."""
     for member in in_round.council.members:
-        dossier.submit_sheet(member, entries(choices), food_rubric(), OFFICE, TODAY)
+        dossier.submit_sheet(member, entries(choices), RULES, OFFICE, TODAY)
     return dossier
+
+
+# --- use cases over in-memory stores ------------------------------------------------------------
+
+
+async def today() -> date:
+    return TODAY
+
+
+def evaluation() -> tuple[Evaluation, Stores]:
+    stores = memory_stores()
+    return Evaluation.over(stores, today), stores
+
+
+def registration(
+    product_id: str = "p1", province: str = PROVINCE, version: int = 1
+) -> ProductRegistered:
+    return ProductRegistered(
+        producer="registry",
+        aggregate_id=product_id,
+        aggregate_version=version,
+        province_code=province,
+        product_id=product_id,
+        product_code=f"{province}-{COMMUNE}-1-2026",
+        name="Bánh pía",
+        entity_id=f"e-{product_id}",
+        legal_form="cooperative",
+        scoring_set_code="I.3.d",
+        commune_code=COMMUNE,
+    )
+
+
+def published(stores: Stores) -> list[Event]:
+    """What the relay would publish: the products' events, in the order they were saved."""
+    products = stores.products
+    assert isinstance(products, InMemoryAggregateStore)
+    return list(products.published)
+
+
+def kinds(stores: Stores) -> list[tuple[str, str, int]]:
+    return [(e.aggregate_id, e.type, e.aggregate_version) for e in published(stores)]

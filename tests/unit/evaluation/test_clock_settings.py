@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
 
 from ocop_contracts.clock import Clock
 from ocop_evaluation.adapters.clock import StoredClock
+from ocop_evaluation.adapters.memory import MemoryClockStore
 from ocop_evaluation.main import EvaluationSettings
 from ocop_platform.errors import DomainError
-
-
-class _Store:
-    def __init__(self) -> None:
-        self.docs: dict[str, dict[str, Any]] = {}
-
-    async def get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
-        return self.docs.get(doc_id)
-
-    async def put(self, collection: str, doc_id: str, doc: dict[str, Any]) -> None:
-        self.docs[doc_id] = doc
-
-    async def delete(self, collection: str, doc_id: str) -> None:
-        self.docs.pop(doc_id, None)
 
 
 def _evening_utc() -> datetime:
@@ -45,16 +31,16 @@ def test_production_refuses_ocop_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_a_stored_date_wins_over_the_platform_clock_outside_production() -> None:
-    clock = StoredClock(_Store(), Clock(source=_evening_utc))  # type: ignore[arg-type]
+    clock = StoredClock(MemoryClockStore(), Clock(source=_evening_utc))
     assert await clock.today() == date(2026, 12, 2)
     assert await clock.set(date(2030, 1, 5)) == date(2030, 1, 5)
     assert await clock.set(None) == date(2026, 12, 2)
 
 
 async def test_production_runs_on_vietnam_s_real_date_and_refuses_a_stored_one() -> None:
-    store = _Store()
-    store.docs["today"] = {"today": "2030-01-05"}  # left by a development run: ignored
-    clock = StoredClock(store, Clock(production=True, source=_evening_utc))  # type: ignore[arg-type]
+    store = MemoryClockStore()
+    store.today = date(2030, 1, 5)  # left by a development run: ignored
+    clock = StoredClock(store, Clock(production=True, source=_evening_utc))
     assert not clock.controlled
     assert await clock.today() == date(2026, 12, 2)
     with pytest.raises(DomainError, match="production"):

@@ -10,13 +10,11 @@ import pytest
 from ocop_contracts import RatingLevel
 from ocop_evaluation.domain.calendar import vietnam_calendar
 from ocop_evaluation.domain.decisions import Outcome
-from ocop_evaluation.domain.dossiers import (
+from ocop_evaluation.domain.dossiers import Dossier, DossierStatus, IllegalMove
+from ocop_evaluation.domain.forms import (
     AttemptType,
     CommuneDecision,
     CommuneFindings,
-    Dossier,
-    DossierStatus,
-    IllegalMove,
     Registration,
     SelfAssessmentLine,
 )
@@ -27,12 +25,13 @@ from tests.e2e.evaluation_support import FOUR_STAR
 from tests.unit.evaluation.evaluation_builders import (
     MEMBERS,
     OFFICE,
+    OLD_RULES,
+    RULES,
     TODAY,
     a_round,
     at_province,
     entries,
     filed,
-    food_rubric,
     registered,
     scored,
 )
@@ -158,10 +157,10 @@ def test_evidence_names_a_criterion_of_the_rubric() -> None:
 def test_the_first_sheet_puts_the_dossier_before_the_council() -> None:
     dossier = filed()
     with pytest.raises(IllegalMove, match="dossier is at_commune: not before a council"):
-        dossier.submit_sheet(MEMBERS[0], entries(), food_rubric(), OFFICE, TODAY)
+        dossier.submit_sheet(MEMBERS[0], entries(), RULES, OFFICE, TODAY)
 
     dossier = at_province(dossier)
-    sheet = dossier.submit_sheet(MEMBERS[0], entries(FOUR_STAR), food_rubric(), OFFICE, TODAY)
+    sheet = dossier.submit_sheet(MEMBERS[0], entries(FOUR_STAR), RULES, OFFICE, TODAY)
 
     assert (dossier.status, sheet.total, sheet.role) == (DossierStatus.IN_COUNCIL, 87.0, "chair")
     assert set(dossier.sheets.province) == {"chair-1"}
@@ -170,9 +169,9 @@ def test_the_first_sheet_puts_the_dossier_before_the_council() -> None:
 def test_a_sheet_without_a_rubric_or_leaving_criteria_unscored_is_refused() -> None:
     dossier = at_province()
     with pytest.raises(DomainError, match="ships no criterion rubric"):
-        dossier.submit_sheet(MEMBERS[0], entries(), None, OFFICE, TODAY)
+        dossier.submit_sheet(MEMBERS[0], entries(), OLD_RULES, OFFICE, TODAY)
     with pytest.raises(DomainError, match="unscored"):
-        dossier.submit_sheet(MEMBERS[0], [SheetEntry("A1.1", "ge75")], food_rubric(), OFFICE, TODAY)
+        dossier.submit_sheet(MEMBERS[0], [SheetEntry("A1.1", "ge75")], RULES, OFFICE, TODAY)
     assert dossier.status is DossierStatus.AT_PROVINCE
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ocop_contracts import ProductRated, RatingLevel
-from ocop_evaluation.service_layer.services import EvaluationService
+from ocop_evaluation.domain.ingest import check_province_rating
 from ocop_platform.errors import DomainError
 
 
@@ -31,12 +31,12 @@ def _rating(**overrides: Any) -> ProductRated:
 
 def _reason(event: ProductRated) -> DomainError:
     with pytest.raises(DomainError) as caught:
-        EvaluationService.check_ingested(event)
+        check_province_rating(event)
     return caught.value
 
 
 def test_a_valid_province_rating_passes() -> None:
-    EvaluationService.check_ingested(_rating(parts={"A": 30, "B": 17, "C": 25}))
+    check_province_rating(_rating(parts={"A": 30, "B": 17, "C": 25}))
 
 
 def test_a_province_may_not_publish_five_stars() -> None:

@@ -16,8 +16,10 @@ from ocop_contracts.events.evaluation import (
     ProductProposedForNational,
 )
 from ocop_contracts.vocabulary import RevocationGround
+from ocop_evaluation.domain.certificates import CertificateStatus
 from ocop_evaluation.domain.decisions import CouncilDecision
-from ocop_evaluation.domain.products import CertificateStatus, Product, rules_in_force
+from ocop_evaluation.domain.products import Product
+from ocop_evaluation.domain.rules import rules_in_force
 from ocop_evaluation.domain.scoring import CouncilRules, council_result, score_sheet
 from ocop_platform.errors import Conflict, DomainError, NotFound
 from tests.e2e.evaluation_support import FOUR_STAR

@@ -10,10 +10,15 @@ from pydantic_settings import SettingsConfigDict
 
 from ocop_contracts import topics
 from ocop_evaluation.adapters.clock import StoredClock
-from ocop_evaluation.adapters.repository import OUTBOX_COLLECTIONS, MongoEvaluationRepository
+from ocop_evaluation.adapters.mongo import (
+    OUTBOX_COLLECTIONS,
+    MongoClockStore,
+    ensure_indexes,
+    mongo_stores,
+)
 from ocop_evaluation.entrypoints import api, consumers
-from ocop_evaluation.service_layer.dossiers import DossierService
-from ocop_evaluation.service_layer.services import EvaluationService
+from ocop_evaluation.service_layer.certificates import Certificates
+from ocop_evaluation.service_layer.evaluation import Evaluation
 from ocop_platform.background import BackgroundTask
 from ocop_platform.runtime import build_infrastructure, run_service, service_app
 from ocop_platform.settings import ServiceSettings
@@ -31,9 +36,9 @@ class EvaluationSettings(ServiceSettings):
     )
 
 
-def _scheduler(service: EvaluationService, clock: StoredClock, seconds: float) -> BackgroundTask:
+def _scheduler(certificates: Certificates, clock: StoredClock, seconds: float) -> BackgroundTask:
     async def one_pass() -> None:
-        counts = await service.run_scheduler(await clock.today())
+        counts = await certificates.run_scheduler(await clock.today())
         if any(counts.values()):
             log.info("certificate scheduler emitted events", extra=counts)
 
@@ -45,9 +50,8 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
     infra = build_infrastructure(
         settings, outbox_collections=OUTBOX_COLLECTIONS, owned_topics=[topics.EVALUATION]
     )
-    repository = MongoEvaluationRepository(infra.db)
-    clock = StoredClock(repository, settings.business_clock())
-    service = EvaluationService(repository, infra.relay.notify, clock.today)
+    clock = StoredClock(MongoClockStore(infra.db), settings.business_clock())
+    evaluation = Evaluation.over(mongo_stores(infra.db, infra.relay.notify), clock.today)
     app = service_app(
         infra,
         title="OCOP evaluation",
@@ -56,13 +60,12 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
             "star ratings, certificates with renewal and expiry, the next-star report, and the "
             "ingest of province ratings."
         ),
-        api_routers=[api.router, api.admin],
-        subscriptions=consumers.subscriptions(service),
-        on_startup=repository.ensure_indexes,
-        background=[_scheduler(service, clock, settings.scheduler_seconds)],
+        api_routers=api.routers,
+        subscriptions=consumers.subscriptions(evaluation.ingest),
+        on_startup=lambda: ensure_indexes(infra.db),
+        background=[_scheduler(evaluation.certificates, clock, settings.scheduler_seconds)],
     )
-    app.state.evaluation = service
-    app.state.dossiers = DossierService(service)
+    app.state.evaluation = evaluation
     app.state.clock = clock
     return app
 

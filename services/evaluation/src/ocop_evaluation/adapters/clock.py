@@ -10,31 +10,26 @@ from __future__ import annotations
 from datetime import date
 
 from ocop_contracts.clock import Clock
-from ocop_evaluation.adapters.repository import CLOCK, MongoEvaluationRepository
+from ocop_evaluation.adapters.stores import ClockStore
 from ocop_platform.errors import DomainError
-
-_KEY = "today"
 
 
 class StoredClock:
-    def __init__(self, repository: MongoEvaluationRepository, base: Clock) -> None:
-        self._repo = repository
+    def __init__(self, store: ClockStore, base: Clock) -> None:
+        self._store = store
         self._base = base
 
     async def today(self) -> date:
         if self._base.controllable:
-            doc = await self._repo.get(CLOCK, _KEY)
-            if doc is not None:
-                return date.fromisoformat(doc["today"])
+            stored = await self._store.stored_today()
+            if stored is not None:
+                return stored
         return self._base.today()
 
     async def set(self, today: date | None) -> date:
         if not self._base.controllable:
             raise DomainError("the clock cannot be moved in production", field="today")
-        if today is None:
-            await self._repo.delete(CLOCK, _KEY)
-        else:
-            await self._repo.put(CLOCK, _KEY, {"today": today.isoformat()})
+        await self._store.store_today(today)
         return await self.today()
 
     @property

@@ -1,4 +1,4 @@
-"""A dossier's life, from the commune's intake to the decision (README has the diagram).
+"""A dossier's life, from the commune's intake to the decision.
 
 - ``at_commune`` → forward → ``at_province`` → first sheet → ``in_council`` → decide →
   ``decided``; return → ``returned`` → resubmit → ``at_commune``.
@@ -17,15 +17,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_contracts import RatingLevel
-from ocop_contracts.reference import normalize_vi
 from ocop_evaluation.domain.calendar import HolidayCalendar
+from ocop_evaluation.domain.certificates import Certificate, CertificateStatus
 from ocop_evaluation.domain.decisions import Outcome
-from ocop_evaluation.domain.products import Certificate, CertificateStatus, RegisteredProduct
+from ocop_evaluation.domain.forms import (
+    AttemptType,
+    CommuneDecision,
+    CommuneFindings,
+    Registration,
+    SelfAssessmentLine,
+    assess,
+)
+from ocop_evaluation.domain.products import RegisteredProduct
 from ocop_evaluation.domain.records import (
     CriterionPoints,
     HistoryEntry,
@@ -35,15 +43,13 @@ from ocop_evaluation.domain.records import (
     points_rows,
 )
 from ocop_evaluation.domain.rounds import CouncilMember, Round
-from ocop_evaluation.domain.rules import Part, Rubric, rule_set
+from ocop_evaluation.domain.rules import Part, Rubric, RuleSet, rule_set
 from ocop_evaluation.domain.scoring import SheetEntry, part_totals, score_sheet
 from ocop_platform.aggregates import Aggregate
 from ocop_platform.errors import Conflict, DomainError, NotFound
 from ocop_platform.identity import Principal
 
 COMMUNE_DAYS = 15  # QĐ 26 Art. 7.2: the commune checks within 15 working days
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 
 class DossierStatus(StrEnum):
@@ -84,55 +90,6 @@ class IllegalMove(Conflict):
         self.status = status
 
 
-class AttemptType(StrEnum):
-    FIRST = "first"
-    UPGRADE = "upgrade"
-    RE_EVALUATION = "re_evaluation"
-
-
-class CommuneDecision(StrEnum):
-    FORWARD = "forward"
-    RETURN = "return"
-
-
-class _Form(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Registration(_Form):
-    """Form 01 (QĐ 26 Appendix III)."""
-
-    applicant_name: str = Field(min_length=1, max_length=300)
-    representative_name: str = Field(min_length=1, max_length=300)
-    representative_sex: str | None = Field(default=None, max_length=20)
-    representative_ethnicity: str | None = Field(default=None, max_length=100)
-    samples: int = Field(default=5, ge=0, le=50)
-    contact: str | None = Field(default=None, max_length=300)
-
-    @field_validator("applicant_name", "representative_name")
-    @classmethod
-    def _nfc(cls, value: str) -> str:
-        return normalize_vi(value)
-
-
-class SelfAssessmentLine(_Form):
-    """A line of Form 02; once assessed, ``points`` are the criterion's points."""
-
-    criterion_id: str = Field(min_length=1, max_length=32)
-    option_id: str | None = Field(default=None, max_length=64)
-    points: float | None = Field(default=None, ge=0)
-    evidence: list[Ref] = Field(default_factory=list, max_length=50)
-
-
-class CommuneFindings(_Form):
-    decision: CommuneDecision
-    reasons: list[Text] = Field(default_factory=list, max_length=50)
-    local_raw_material: bool | None = None
-    local_labour: bool | None = None
-    local_idea_origin: bool | None = None
-    local_identity: bool | None = None
-
-
 class CommuneCheckRecord(CommuneFindings):
     """The commune's check as recorded: the findings, by whom, when, and whether in time."""
 
@@ -150,13 +107,13 @@ class EvidenceAnswer(Value):
     on: date
 
 
-class EvidenceRequest(Value):
+class EvidenceRequestRecord(Value):
     request_id: str
     criterion_id: str | None = None
     message: str
     requested_by: str
     requested_on: date
-    status: str = "open"  # → "answered"
+    status: Literal["open", "answered"] = "open"
     response: EvidenceAnswer | None = absent_until_set()
 
     @property
@@ -186,24 +143,6 @@ class Sheets(Value):
         return self.province if stage is Stage.PROVINCE else self.central
 
 
-def assess(
-    rubric: Rubric | None, lines: Sequence[SelfAssessmentLine]
-) -> tuple[list[SelfAssessmentLine], float | None]:
-    """Form 02 scored against the rubric: the lines with their points, and the total."""
-    if not lines:
-        return [], None
-    if rubric is None:
-        raise DomainError(
-            "no criterion rubric is shipped for this product's scoring set under the "
-            "round's rule set; file the dossier without a self-assessment",
-            field="self_assessment",
-        )
-    entries = [SheetEntry(x.criterion_id, x.option_id, x.points) for x in lines]
-    points = score_sheet(rubric, entries, field_prefix="self_assessment")
-    scored = [x.model_copy(update={"points": points[x.criterion_id]}) for x in lines]
-    return scored, round(sum(points.values()), 2)
-
-
 class DossierRecord(BaseModel):
     """A dossier's state, as stored and as shown."""
 
@@ -225,13 +164,13 @@ class DossierRecord(BaseModel):
     submitted_on: date
     commune_due_on: date
     calendar_verified: bool
-    evidence_requests: list[EvidenceRequest] = Field(default_factory=list)
+    evidence_requests: list[EvidenceRequestRecord] = Field(default_factory=list)
     sheets: Sheets = Field(default_factory=Sheets)
     history: list[HistoryEntry] = Field(default_factory=list)
     commune_check: CommuneCheckRecord | None = absent_until_set()
     resume_status: DossierStatus | None = absent_until_set()
-    central_round_id: str | None = absent_until_set()
     result: Outcome | None = absent_until_set()
+    central_round_id: str | None = absent_until_set()
     central_result: Outcome | None = absent_until_set()
 
 
@@ -339,7 +278,7 @@ class Dossier(DossierRecord, Aggregate):
         rubric = self.filed_rubric()
         if criterion_id is not None and rubric is not None and criterion_id not in rubric.criteria:
             raise DomainError(f"no criterion {criterion_id}", field="criterion_id")
-        request = EvidenceRequest(
+        request = EvidenceRequestRecord(
             request_id=str(len(self.evidence_requests) + 1),
             criterion_id=criterion_id,
             message=message,
@@ -403,17 +342,18 @@ class Dossier(DossierRecord, Aggregate):
         self,
         member: CouncilMember,
         entries: Sequence[SheetEntry],
-        rubric: Rubric | None,
+        rules: RuleSet,
         who: Principal,
         on: date,
     ) -> Sheet:
-        """A member's sheet for the council scoring the dossier now (again: it replaces theirs).
-        ``rubric``: the council's rubric for the product (None: none is shipped)."""
+        """A member's sheet for the council scoring the dossier now (again: it replaces theirs),
+        on the rubric of the council's rule set ``rules``."""
         if self.status not in BEFORE_A_COUNCIL:
             raise IllegalMove(self.status, ": not before a council")
+        rubric = rules.rubric_for(self.scoring_set_code)
         if rubric is None:
             raise DomainError(
-                f"{self.rule_set_id} ships no criterion rubric for scoring set "
+                f"{rules.rule_set_id} ships no criterion rubric for scoring set "
                 f"{self.scoring_set_code}; record the council's total with POST /ratings",
                 field="entries",
             )
@@ -435,10 +375,15 @@ class Dossier(DossierRecord, Aggregate):
         self._note(HistoryEntry.of(f"sheet_{stage.value}", who, on, member.member_id))
         return sheet
 
-    def to_central_council(self, central_round: Round, who: Principal, on: date) -> None:
-        """The Ministry puts a proposed dossier before a central round's council."""
+    def ensure_proposed(self) -> None:
         if self.status is not DossierStatus.PROPOSED_NATIONAL:
             raise IllegalMove(self.status, ", not proposed")
+
+    def to_central_council(self, central_round: Round, who: Principal, on: date) -> None:
+        """The Ministry puts a proposed dossier before an open central round's council."""
+        self.ensure_proposed()
+        central_round.ensure_central()
+        central_round.ensure_open()
         self.status = DossierStatus.IN_CENTRAL_COUNCIL
         self.central_round_id = central_round.id
         self._note(HistoryEntry.of("to_central_council", who, on))

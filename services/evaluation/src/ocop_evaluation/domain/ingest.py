@@ -9,8 +9,7 @@ product is known (``Product.rate_from_province_system``).
 from __future__ import annotations
 
 from ocop_contracts import ProductRated, RatingLevel
-from ocop_evaluation.domain.products import rules_in_force
-from ocop_evaluation.domain.rules import PARTS, RuleSet
+from ocop_evaluation.domain.rules import PARTS, RuleSet, rules_in_force
 from ocop_platform.errors import DomainError
 
 

@@ -13,9 +13,7 @@ after a crash between the product's write and the dossier's finds it done.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
@@ -30,9 +28,14 @@ from ocop_contracts.events.evaluation import (
 )
 from ocop_contracts.vocabulary import RevocationGround
 from ocop_evaluation.domain.calendar import certificate_dates
+from ocop_evaluation.domain.certificates import (
+    Certificate,
+    CertificateStatus,
+    Revocation,
+)
 from ocop_evaluation.domain.decisions import CouncilDecision, CouncilSheet
-from ocop_evaluation.domain.records import Value, absent_until_set
-from ocop_evaluation.domain.rules import RuleSet, rule_set_in_force
+from ocop_evaluation.domain.records import Value
+from ocop_evaluation.domain.rules import RuleSet, rule_set_in_force, rules_in_force
 from ocop_platform.aggregates import Aggregate
 from ocop_platform.errors import Conflict, DomainError, NotFound
 from ocop_platform.logging import trace_fields
@@ -54,55 +57,13 @@ class RegisteredProduct(Value):
     name: str | None = None
     product_code: str | None = None
 
-
-def rules_in_force(on: date, field: str) -> RuleSet:
-    try:
-        return rule_set_in_force(on)
-    except ValueError as exc:
-        raise DomainError(str(exc), field=field) from exc
-
-
-class CertificateStatus(StrEnum):
-    VALID = "valid"
-    REPLACED = "replaced"  # by a later certificate (upgrade, re-evaluation, renewal)
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-
-
-class Revocation(Value):
-    ground: RevocationGround
-    decision_ref: str
-    revoked_on: date
-    details: str = ""
-
-
-class Certificate(Value):
-    """A certificate with its dates and the scheduler's state (``next_due_on``: the day the
-    scheduler looks at it again; ``renewal_due_sent``: the renewal window was announced)."""
-
-    certificate_id: str
-    stars: int
-    level: RatingLevel
-    decision_ref: str
-    issued_on: date
-    valid_until: date
-    expires_on: date
-    renewal_opens_on: date
-    renewal_closes_on: date
-    rule_set_id: str
-    replaces_certificate_id: str | None = None
-    status: CertificateStatus = CertificateStatus.VALID
-    renewal_due_sent: bool = False
-    next_due_on: date
-    revocation: Revocation | None = absent_until_set()
-
-    @property
-    def is_valid(self) -> bool:
-        return self.status is CertificateStatus.VALID
-
-
-def new_certificate_number(province_code: str, issued_on: date) -> str:
-    return f"OCOP-{province_code}-{issued_on.year}-{uuid.uuid4().hex[:8].upper()}"
+    def ensure_rated_in_its_province(self, rating: ProductRated) -> None:
+        if rating.province_code != self.province_code:
+            raise DomainError(
+                f"product {self.product_id} belongs to province {self.province_code}, "
+                f"not {rating.province_code}",
+                field="province_code",
+            )
 
 
 class Product(Aggregate):
@@ -151,12 +112,7 @@ class Product(Aggregate):
         key = f"ingest:{rating.event_id}"
         if key in self.applied:
             return False
-        if rating.province_code != facts.province_code:
-            raise DomainError(
-                f"product {rating.product_id} belongs to province {facts.province_code}, "
-                f"not {rating.province_code}",
-                field="province_code",
-            )
+        facts.ensure_rated_in_its_province(rating)
         self._rated(
             facts,
             score=rating.score,

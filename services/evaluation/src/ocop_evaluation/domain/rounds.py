@@ -153,6 +153,22 @@ class Round(Aggregate):
         if self.status is RoundStatus.CLOSED:
             raise Conflict(f"round {self.id} is closed{what}", field="round_id")
 
+    def ensure_takes_dossier_of(self, province_code: str) -> None:
+        """Dossiers are filed in an open round of their product's province."""
+        if self.level is not RatingLevel.PROVINCE:
+            raise DomainError("dossiers are filed in a province round", field="round_id")
+        if self.province_code != province_code:
+            raise DomainError(
+                f"round {self.id} is province {self.province_code}'s, the product is "
+                f"province {province_code}'s",
+                field="round_id",
+            )
+        self.ensure_open()
+
+    def ensure_central(self) -> None:
+        if not self.is_central:
+            raise DomainError("the central council scores in a central round", field="round_id")
+
     def set_council(self, members: list[CouncilMember], who: Principal, on: date) -> None:
         ids = [m.member_id for m in members]
         if len(set(ids)) != len(ids):

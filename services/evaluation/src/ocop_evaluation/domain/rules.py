@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ocop_contracts import RatingLevel
+from ocop_platform.errors import DomainError
 
 Part = Literal["A", "B", "C"]
 PARTS: tuple[Part, ...] = ("A", "B", "C")
@@ -93,7 +94,9 @@ class Rubric(_Frozen):
         return {p: sum(g.max_points for g in self.groups if g.part == p) for p in PARTS}
 
 
-class RuleSet(_Frozen):
+class RuleSetSummary(_Frozen):
+    """A rule set without its criterion rubrics."""
+
     rule_set_id: str
     legal_basis: str
     effective_from: date
@@ -106,9 +109,12 @@ class RuleSet(_Frozen):
     certificate_validity_months: int = Field(ge=1)
     # Renewal dossiers are filed from the first to the second number of days before expiry.
     renewal_window_days: tuple[int, int]
-    rubrics: dict[str, Rubric] = Field(default_factory=dict)
     scoring_sets: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     note: str = ""
+
+
+class RuleSet(RuleSetSummary):
+    rubrics: dict[str, Rubric] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleSet:
@@ -163,3 +169,11 @@ def rule_set_in_force(on: date) -> RuleSet:
     if not in_force:
         raise ValueError(f"no OCOP rule set was in force on {on.isoformat()}")
     return in_force[-1]
+
+
+def rules_in_force(on: date, field: str) -> RuleSet:
+    """The rule set in force on ``on``; before the programme, a DomainError naming ``field``."""
+    try:
+        return rule_set_in_force(on)
+    except ValueError as exc:
+        raise DomainError(str(exc), field=field) from exc

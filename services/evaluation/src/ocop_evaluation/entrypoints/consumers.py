@@ -2,7 +2,7 @@
 
 from ocop_contracts import ProductRated, ProductRegistered, topics
 from ocop_contracts.events.registry import ProductUpdated
-from ocop_evaluation.service_layer.services import EvaluationService
+from ocop_evaluation.service_layer.ingest import Ingest
 from ocop_platform.consumer import Subscription
 
 # What a province system needs to know, in the AsyncAPI document of the ingest subscriber.
@@ -24,19 +24,19 @@ INGEST_RULES = (
 )
 
 
-def subscriptions(service: EvaluationService) -> list[Subscription]:
+def subscriptions(ingest: Ingest) -> list[Subscription]:
     return [
         Subscription(
             topics.REGISTRY,
             {
-                ProductRegistered: service.on_product_registered,
-                ProductUpdated: service.on_product_registered,
+                ProductRegistered: ingest.on_product_registered,
+                ProductUpdated: ingest.on_product_registered,
             },
         ),
         # Province systems' ratings: checked, then re-emitted canonically or dead-lettered.
         Subscription(
             topics.INGEST_EVALUATION,
-            {ProductRated: service.on_ingested_rating},
+            {ProductRated: ingest.on_ingested_rating},
             unknown_types="dead_letter",
             description=INGEST_RULES,
         ),

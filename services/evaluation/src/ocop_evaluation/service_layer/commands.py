@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_contracts import RatingLevel
 from ocop_contracts.vocabulary import RevocationGround
-from ocop_evaluation.domain.dossiers import (
+from ocop_evaluation.domain.forms import (
     AttemptType,
     CommuneFindings,
     Ref,

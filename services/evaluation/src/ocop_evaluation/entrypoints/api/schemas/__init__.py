@@ -1,0 +1,1 @@
+"""What the API returns, per resource (``response_model`` of every route)."""

@@ -1,0 +1,122 @@
+"""What evaluation consumes: the registry's products, and province systems' ratings.
+
+A province system's rating is checked against the rules (``domain/ingest.py``), then re-emitted as
+the product's next canonical ProductRated, held until its product is known, acknowledged as a
+re-send of a rating already received (``domain/resends.py``), or refused with a DomainError (a
+dead letter with the reason).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ocop_contracts import ProductRated, ProductRegistered
+from ocop_contracts.events.registry import ProductUpdated
+from ocop_evaluation.adapters.stores import ParkedRating
+from ocop_evaluation.domain.ingest import check_province_rating
+from ocop_evaluation.domain.products import Product, RegisteredProduct
+from ocop_evaluation.domain.resends import Resend, SourceRating, classify, conflict_reason
+from ocop_evaluation.service_layer.base import UseCases
+from ocop_platform.aggregates import ConcurrencyConflict
+from ocop_platform.consumer import Outcome
+from ocop_platform.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+class Ingest(UseCases):
+    async def on_product_registered(self, event: ProductRegistered | ProductUpdated) -> None:
+        """Registered or updated (same fields): keep what evaluation needs, newest wins."""
+        # The product's aggregate first: a product known here always has one.
+        await self.stores.products.add_many([Product(id=event.product_id)])
+        await self.stores.registered.remember(event)
+        if await self.stores.parked.any():
+            await self._release_held(event.product_id)
+
+    async def on_ingested_rating(self, event: ProductRated) -> Outcome | None:
+        """Check a province system's rating; re-emit it, hold it, acknowledge a re-send
+        (Outcome.DUPLICATE), or raise DomainError (→ dead letter with the reason)."""
+        check_province_rating(event)
+        facts = await self.stores.registered.get(event.product_id)
+        if facts is not None:
+            facts.ensure_rated_in_its_province(event)
+        source = SourceRating.of(event)
+        if source is not None and await self._is_resend(source, event):
+            return Outcome.DUPLICATE
+        try:
+            if facts is None:
+                await self._hold(event)
+            else:
+                await self._apply(facts, event)
+        except DomainError:
+            await self._forget(source)
+            raise
+        return None
+
+    async def _is_resend(self, source: SourceRating, event: ProductRated) -> bool:
+        """Record the first message of a source rating; True for a duplicate of it, DomainError
+        for a conflicting one."""
+        for _ in range(3):  # the first message's record may be forgotten meanwhile (rejected)
+            if await self.stores.sources.record(source):
+                return False
+            first = await self.stores.sources.get(source.key)
+            if first is None:
+                continue
+            verdict = classify(first, source)
+            if verdict is Resend.CONFLICT:
+                raise DomainError(conflict_reason(first, source), field="source_rating_id")
+            if verdict is Resend.DUPLICATE:
+                log.info(
+                    "duplicate ingest rating acknowledged",
+                    extra={
+                        "source_rating_id": source.source_rating_id,
+                        "source_system": event.producer,
+                        "event_id": source.event_id,
+                        "first_event_id": first.event_id,
+                        "product_id": event.product_id,
+                    },
+                )
+                return True
+            return False  # the same message redelivered: handled as the first time
+        raise RuntimeError(f"could not record source rating {source.key}")
+
+    async def _forget(self, source: SourceRating | None) -> None:
+        """A rejected rating never became its source rating's rating."""
+        if source is not None:
+            await self.stores.sources.forget(source)
+
+    async def _hold(self, event: ProductRated) -> None:
+        if await self.stores.parked.park(event, await self.today()):
+            log.info(
+                "held ingest rating until its product is known",
+                extra={"event_id": str(event.event_id), "product_id": event.product_id},
+            )
+        # The product may have arrived while this was parked: release it now if so.
+        if await self.stores.registered.get(event.product_id) is not None:
+            await self._release_held(event.product_id)
+
+    async def _apply(self, facts: RegisteredProduct, event: ProductRated) -> None:
+        try:
+            await self.change_product(
+                facts.product_id, lambda product: product.rate_from_province_system(facts, event)
+            )
+        except ConcurrencyConflict as exc:
+            # Busy, not wrong: the consumer retries the message instead of dead-lettering it.
+            raise RuntimeError(f"could not apply ingest rating {event.event_id}: busy") from exc
+
+    async def _release_held(self, product_id: str) -> None:
+        facts = await self.stores.registered.get(product_id)
+        if facts is None:
+            return
+        for parked in await self.stores.parked.of_product(product_id):
+            await self._release(facts, parked)
+
+    async def _release(self, facts: RegisteredProduct, parked: ParkedRating) -> None:
+        try:
+            await self._apply(facts, parked.rating)
+        except DomainError as exc:
+            await self.stores.parked.reject(parked, exc.message)
+            await self._forget(SourceRating.of(parked.rating))
+            log.warning("held ingest rating rejected", extra={"reason": exc.message})
+            return
+        await self.stores.parked.release(parked)
