@@ -404,6 +404,18 @@ async def test_the_dashboard_shows_the_plan_figures_in_vietnamese(
         consolidated = page.locator(f"tr[data-target='bk22-consolidated{plans.suffix}']")
         assert "Không tính được từ dữ liệu" in await consolidated.inner_text()
         assert "Tính từ dữ liệu" in await row.inner_text()
+        # Official names, never the contracts' codes: Bắc Kạn's 8 producers are 4 + 4.
+        mix = page.locator("#producer-mix")
+        coops = mix.locator("tr[data-legal-form='cooperative']")
+        households = mix.locator("tr[data-legal-form='household']")
+        assert (await coops.inner_text()).split("\t")[0].strip() == "Hợp tác xã"
+        assert (await households.inner_text()).split("\t")[0].strip() == "Hộ kinh doanh"
+        assert "Loại hình chủ thể" in await mix.locator("th").all_inner_texts()
+        assert "Thực phẩm" in await page.locator("#sectors").inner_text()
+        assert "3 sao" in ((await page.locator("#chart-stars").text_content()) or "")
+        shown = await page.locator("main").inner_text()
+        for raw in ("cooperative", "household", "Đơn vị", "★", "progress.csv", "as_known"):
+            assert raw not in shown, raw
     finally:
         await page.close()
 
@@ -416,6 +428,14 @@ async def test_the_dashboard_switches_to_english(plans: Plans, browser: Any) -> 
         assert await page.locator("h1").inner_text() == "OCOP progress"
         row = page.locator(f"tr[data-target='bk22-certified{plans.suffix}']")
         assert "Attained" in await row.inner_text()
+        mix = page.locator("#producer-mix")
+        coops = mix.locator("tr[data-legal-form='cooperative']")
+        assert (await coops.inner_text()).split("\t")[0].strip() == "Cooperative"
+        assert "Food" in await page.locator("#sectors").inner_text()
+        assert "3 stars" in ((await page.locator("#chart-stars").text_content()) or "")
+        shown = await page.locator("main").inner_text()
+        for vietnamese in ("Hợp tác xã", "Thực phẩm", "Tính từ dữ liệu", "Theo dữ liệu"):
+            assert vietnamese not in shown, vietnamese
     finally:
         await page.close()
 

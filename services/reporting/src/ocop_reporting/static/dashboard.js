@@ -7,8 +7,12 @@
   var T = {
     vi: {
       title: "Tiến độ OCOP", province: "Tỉnh/thành", year: "Năm", show: "Xem", lang: "English",
-      progress: "Tiến độ theo chỉ tiêu", stars: "Cơ cấu hạng sao", trend: "Sản phẩm mới đạt ≥3★ theo năm",
-      targets: "Chỉ tiêu", plan: "Kế hoạch", unit: "Đơn vị", goal: "Mục tiêu", actual: "Đạt", standing: "Tình trạng",
+      progress: "Tiến độ theo chỉ tiêu", stars: "Cơ cấu hạng sao", trend: "Sản phẩm mới đạt từ 3 sao trở lên theo năm",
+      targets: "Chỉ tiêu", plan: "Kế hoạch", unit: "Địa phương", goal: "Mục tiêu", actual: "Kết quả", standing: "Tình trạng",
+      legalForm: "Loại hình chủ thể", count: "Số lượng", sectorName: "Ngành", products: "Số sản phẩm",
+      certificate: "Giấy chứng nhận", starLevel: "Hạng sao", validUntil: "Hiệu lực đến",
+      star: function (n) { return n + " sao"; },
+      files: { progress: "Tiến độ", overview: "Tổng quan" },
       attained: "Đạt", exceeded: "Vượt chỉ tiêu", on_track: "Đúng tiến độ", behind: "Chậm",
       not_met: "Không đạt", not_derived: "Chưa có số liệu",
       producers: "Cơ cấu chủ thể", women: "Do phụ nữ làm chủ", minority: "Do người dân tộc thiểu số làm chủ",
@@ -22,8 +26,12 @@
     },
     en: {
       title: "OCOP progress", province: "Province", year: "Year", show: "Show", lang: "Tiếng Việt",
-      progress: "Progress per target", stars: "Star mix", trend: "New products at ≥3★ per year",
-      targets: "Target", plan: "Plan", unit: "Unit", goal: "Goal", actual: "Actual", standing: "Standing",
+      progress: "Progress per target", stars: "Star mix", trend: "New products at 3 stars or more per year",
+      targets: "Target", plan: "Plan", unit: "Province", goal: "Goal", actual: "Actual", standing: "Standing",
+      legalForm: "Legal form", count: "Number", sectorName: "Sector", products: "Products",
+      certificate: "Certificate", starLevel: "Stars", validUntil: "Valid until",
+      star: function (n) { return n + (String(n) === "1" ? " star" : " stars"); },
+      files: { progress: "Progress", overview: "Overview" },
       attained: "Attained", exceeded: "Above the range", on_track: "On track", behind: "Behind",
       not_met: "Not met", not_derived: "No figure yet",
       producers: "Producer mix", women: "Women-led", minority: "Ethnic-minority-led",
@@ -41,6 +49,12 @@
   // (darker once the period is over and it can no longer be caught up).
   var BAR = { attained: "#1f9d55", exceeded: "#0e7490", on_track: "#e0a800", behind: "#d64545", not_met: "#912018" };
   var t = T[config.lang] || T.vi;
+  var shownLang = T[config.lang] ? config.lang : "vi";
+  // Official names of the contracts' codes (legal forms, sectors), from the page's config.
+  function named(kind, code) {
+    var label = (config.labels[kind] || {})[code];
+    return label ? label[shownLang] : code;
+  }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -152,23 +166,27 @@
         ]);
       }))
     ]));
-    var stars = Object.keys(overview.star_mix).map(function (k) { return [k + "★", overview.star_mix[k]]; });
+    var stars = Object.keys(overview.star_mix).map(function (k) { return [t.star(k), overview.star_mix[k]]; });
     main.appendChild(el("section", {}, [el("h2", {}, [t.stars]), barChart("chart-stars", stars, "#c98a00", t.stars)]));
     var trend = overview.trend.map(function (e) { return [String(e.year), e.new_certified]; });
     main.appendChild(el("section", {}, [el("h2", {}, [t.trend]), barChart("chart-trend", trend, "#2563eb", t.trend)]));
     var mix = overview.producer_mix;
-    main.appendChild(el("section", {}, [el("h2", {}, [t.producers]), table([t.unit, "#"],
-      Object.keys(mix.by_legal_form).map(function (k) { return el("tr", {}, [el("td", {}, [k]), el("td", { "class": "num" }, [String(mix.by_legal_form[k])])]); }).concat([
+    main.appendChild(el("section", { id: "sectors" }, [el("h2", {}, [t.sector]), table([t.sectorName, t.products],
+      Object.keys(overview.by_sector).map(function (k) {
+        return el("tr", {}, [el("td", {}, [named("sectors", k)]), el("td", { "class": "num" }, [String(overview.by_sector[k])])]);
+      }))]));
+    main.appendChild(el("section", { id: "producer-mix" }, [el("h2", {}, [t.producers]), table([t.legalForm, t.count],
+      Object.keys(mix.by_legal_form).map(function (k) { return el("tr", { "data-legal-form": k }, [el("td", {}, [named("legal_forms", k)]), el("td", { "class": "num" }, [String(mix.by_legal_form[k])])]); }).concat([
         el("tr", {}, [el("td", {}, [t.women]), el("td", { "class": "num", id: "women-led" }, [String(mix.women_led)])]),
         el("tr", {}, [el("td", {}, [t.minority]), el("td", { "class": "num" }, [String(mix.ethnic_minority_led)])]),
         el("tr", {}, [el("td", {}, [t.total]), el("td", { "class": "num" }, [String(mix.total)])])
       ]))]));
     main.appendChild(el("section", {}, [el("h2", {}, [t.expiring]), overview.expiring_certificates.length ?
-      table(["#", "★", ""], overview.expiring_certificates.map(function (c) {
-        return el("tr", {}, [el("td", {}, [c.certificate_id + " " + (c.product_name || "")]), el("td", {}, [String(c.stars)]), el("td", {}, [c.valid_until])]);
+      table([t.certificate, t.starLevel, t.validUntil], overview.expiring_certificates.map(function (c) {
+        return el("tr", {}, [el("td", {}, [c.certificate_id + " " + (c.product_name || "")]), el("td", {}, [t.star(c.stars)]), el("td", {}, [c.valid_until])]);
       })) : el("p", { "class": "note" }, [t.none])]));
     var links = ["progress", "overview"].map(function (r) {
-      return ["csv", "xlsx"].map(function (f) { return el("a", { href: "/exports/" + r + "." + f + "?" + query() }, [r + "." + f]); });
+      return ["csv", "xlsx"].map(function (f) { return el("a", { href: "/exports/" + r + "." + f + "?" + query() }, [t.files[r] + " (" + f.toUpperCase() + ")"]); });
     }).reduce(function (a, b) { return a.concat(b); }, []);
     main.appendChild(el("section", { "class": "wide exports" }, [el("h2", {}, [t.exports])].concat(links)));
     app.appendChild(main);

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ocop_contracts.reference import current_provinces, legacy_provinces
 from ocop_reporting.domain.knowledge import View
+from ocop_reporting.domain.labels import legal_form_labels, sector_labels
 from ocop_reporting.entrypoints.api.deps import (
     AsOfQuery,
     EditionQuery,
@@ -49,6 +50,7 @@ async def dashboard(
         "as_of": as_of.isoformat() if as_of else None,
         "view": view.value,
         "provinces": provinces,
+        "labels": {"legal_forms": legal_form_labels(), "sectors": sector_labels()},
     }
     data = html.escape(json.dumps(config, ensure_ascii=False), quote=True)
     return (
