@@ -227,6 +227,7 @@ async def test_add_many_stores_the_new_ones_and_names_those_that_existed(subject
     assert (await load(subject.store, "a", "thing")).stars == []
     assert (await load(subject.store, "c", "thing")).stars == [3]
     assert sorted(e.aggregate_id for e in await subject.published()) == ["b", "c"]
+    assert await subject.store.add_many([]) == set()  # an empty batch is nothing to do
 
 
 async def test_find_and_count_understand_the_portable_filter_subset(subject: Subject) -> None:

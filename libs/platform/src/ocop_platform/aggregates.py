@@ -294,6 +294,8 @@ class MongoAggregateStore(Generic[A]):
         self._written([aggregate])
 
     async def add_many(self, aggregates: Sequence[A]) -> set[str]:
+        if not aggregates:  # insert_many refuses an empty list
+            return set()
         documents = [
             {**a.to_document(), OUTBOX_FIELD: outbox_entries(a.pending_events)} for a in aggregates
         ]
