@@ -26,6 +26,7 @@ from ocop_contracts import (
     TargetUpdated,
     topics,
 )
+from ocop_platform.aggregates import ConcurrencyConflict
 from ocop_platform.consumer import (
     DeadLetter,
     DeadLetterPublisher,
@@ -336,6 +337,29 @@ async def test_dead_letters_a_domain_error_at_once_with_its_field() -> None:
     (letter,) = setup.dead_letters.sent
     assert letter.attempts == 1
     assert letter.reason == "ProductRated rejected (province_code): unknown province code 99"
+
+
+async def test_retries_a_concurrent_save_instead_of_dead_lettering_it() -> None:
+    # A ConcurrencyConflict is a DomainError, but the message broke no rule: it may succeed.
+    setup = Setup()
+    handler = Handler(ConcurrencyConflict("product", "prd-1", 3))
+
+    await setup.dispatch(on_evaluation(handler), message(rated().to_json_bytes()))
+
+    assert len(handler.calls) == 2
+    assert setup.dead_letters.sent == []
+    assert setup.dispatcher.handled == 1
+
+
+async def test_dead_letters_a_conflict_that_persists_after_max_attempts() -> None:
+    setup = Setup()
+    handler = Handler(*(ConcurrencyConflict("product", "prd-1", 3) for _ in range(MAX_ATTEMPTS)))
+
+    await setup.dispatch(on_evaluation(handler), message(rated().to_json_bytes()))
+
+    assert len(handler.calls) == MAX_ATTEMPTS
+    (letter,) = setup.dead_letters.sent
+    assert "product prd-1 changed since version 3" in letter.reason
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,8 @@ class AggregateExists(Conflict):
 class ConcurrencyConflict(Conflict):
     """Someone saved this aggregate after it was loaded: load it again and retry the command."""
 
+    retryable = True
+
     def __init__(self, kind: str, aggregate_id: str, loaded_version: int) -> None:
         super().__init__(f"{kind} {aggregate_id} changed since version {loaded_version}")
         self.aggregate_id = aggregate_id

@@ -185,11 +185,17 @@ class Dispatcher:
                 await asyncio.sleep(self._backoff_seconds)
                 raise  # nack: redelivered once the outage is over
             except DomainError as exc:
-                # A rule the message breaks will break again: no point retrying.
-                where = f" ({exc.field})" if exc.field else ""
-                reason = f"{event.type} rejected{where}: {exc.message}"
-                await self._dead_letter(record, raw, reason, attempts=attempt)
-                return
+                if not exc.retryable:
+                    # A rule the message breaks will break again: no point retrying.
+                    where = f" ({exc.field})" if exc.field else ""
+                    reason = f"{event.type} rejected{where}: {exc.message}"
+                    await self._dead_letter(record, raw, reason, attempts=attempt)
+                    return
+                if attempt == self._max_attempts:  # e.g. a concurrent save, again and again
+                    reason = f"{event.type} handler failed {attempt}×: {exc.message}"
+                    await self._dead_letter(record, raw, reason, attempts=attempt)
+                    return
+                await asyncio.sleep(self._backoff_seconds * 2 ** (attempt - 1))
             except Exception as exc:
                 if attempt == self._max_attempts:
                     reason = f"{event.type} handler failed {attempt}×: {type(exc).__name__}: {exc}"

@@ -14,6 +14,9 @@ class DomainError(Exception):
 
     status_code = 422
     error_type = "domain_rule"
+    # False: the same request or message would break the rule again (a consumer dead-letters it
+    # at once). True: it may succeed later, e.g. after a concurrent save (retried).
+    retryable = False
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
