@@ -67,7 +67,8 @@ class KafkaWatch:
         ends = await self.ends(topics)
         committed = await self._admin.list_consumer_group_offsets(group)
         done = {tp: meta.offset for tp, meta in committed.items() if meta.offset >= 0}
-        return sum(end - done.get(tp, 0) for tp, end in ends.items())
+        # Ends are read first: a record published and handled meanwhile must not count below 0.
+        return sum(max(0, end - done.get(tp, 0)) for tp, end in ends.items())
 
 
 def from_the_start(
