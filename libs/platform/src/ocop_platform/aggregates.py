@@ -181,12 +181,22 @@ class EventVersionedAggregate(Aggregate):
         return "revision", self._stored_revision
 
 
+# Stored as they are; checked first, inline, because most values are these (bulk imports dump
+# thousands of aggregates).
+_BSON_SCALARS = frozenset({str, int, float, bool, type(None), datetime, bytes})
+
+
 def _storable(value: Any) -> Any:
     """BSON has no date, enum, tuple, set or UUID: store ISO dates, values and lists."""
+    if type(value) in _BSON_SCALARS:
+        return value
     if isinstance(value, dict):
-        return {key: _storable(item) for key, item in value.items()}
+        return {
+            key: item if type(item) in _BSON_SCALARS else _storable(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple | set | frozenset):
-        return [_storable(item) for item in value]
+        return [item if type(item) in _BSON_SCALARS else _storable(item) for item in value]
     if isinstance(value, enum.Enum):
         return _storable(value.value)
     if isinstance(value, date) and not isinstance(value, datetime):
