@@ -44,7 +44,13 @@ from ocop_registry.adapters.mongo import ENTITIES, PRODUCTS, ensure_indexes, mon
 from ocop_registry.domain.codes import tax_check_digit
 from ocop_registry.domain.producers import Producer
 from ocop_registry.domain.products import Product
-from ocop_registry.service_layer.imports import Checked, ImportService, _entity, _product, check_row
+from ocop_registry.service_layer.imports import (
+    Checked,
+    ImportService,
+    check_row,
+    imported_producer,
+    imported_product,
+)
 from ocop_registry.service_layer.services import RegistryService
 
 PROVINCE = "82"
@@ -151,12 +157,13 @@ async def same_documents_raw(mongo_url: str, rows: list[list[Any]]) -> float:
     for i, row in enumerate(rows):
         checked = check_row(dict(zip(HEADER, map(str, row), strict=True)), i + 2, PROVINCE)
         assert isinstance(checked, Checked)
-        sequences.setdefault(checked.sequence_key, 1)
+        number = sequences[checked.sequence_key] = sequences.get(checked.sequence_key, 0) + 1
         entity = entities.get(checked.entity_key)
         if entity is None:
-            entity = entities[checked.entity_key] = _entity(checked, SYSTEM_CLOCK.now())
+            entity = entities[checked.entity_key] = imported_producer(checked, SYSTEM_CLOCK.now())
+        code = f"{PROVINCE}-{checked.row.commune_code}-{number}-{checked.row.year}"
         products.append(
-            _product(checked, entity, sequences, PROVINCE, SYSTEM_CLOCK.today(), SYSTEM_CLOCK.now())
+            imported_product(checked, entity, code, SYSTEM_CLOCK.today(), SYSTEM_CLOCK.now())
         )
     client = create_client(mongo_url)
     db = client[f"bench_registry_docs_{uuid.uuid4().hex[:6]}"]

@@ -19,6 +19,7 @@ from ocop_registry.domain.products import Product
 PROVINCE = "52"
 COMMUNE, OTHER_COMMUNE = communes_of(PROVINCE)[:2]
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+TODAY = date(2026, 12, 1)  # NOW's business date in Vietnam
 
 
 def register_entity(**overrides: Any) -> RegisterEntity:

@@ -19,13 +19,12 @@ from ocop_registry.domain.products import ImportedRating, Product, Withdrawal
 from tests.unit.registry.registry_builders import (
     NOW,
     PROVINCE,
+    TODAY,
     draft,
     producer,
     rated,
     registered,
 )
-
-TODAY = date(2026, 12, 1)
 
 
 def test_a_draft_has_no_code_publishes_nothing_and_keeps_version_zero() -> None:

@@ -31,13 +31,13 @@ from ocop_registry.service_layer.services import RegistryService
 from tests.unit.registry.registry_builders import (
     COMMUNE,
     PROVINCE,
+    TODAY,
     published,
     rated,
     register_entity,
     register_product,
 )
 
-TODAY = date(2026, 12, 1)
 OFFICE = Principal(
     subject="office-52", roles=frozenset({Role.PROVINCE_OFFICE}), provinces=frozenset({PROVINCE})
 )

@@ -141,7 +141,7 @@ class Product(EventVersionedAggregate):
             name=cmd.name,
             name_fold=fold_vi(cmd.name),
             year=cmd.year,
-            details=ProductDetails.model_validate(cmd.model_dump(include=_DETAILS)),
+            details=ProductDetails(**{name: getattr(cmd, name) for name in _DETAILS}),
             code_key=f"draft:{product_id}",
             legacy_product_code=given.legacy_code,
             given_sequence=given.sequence,

@@ -1,11 +1,12 @@
 """Bulk import of a province's existing OCOP register from CSV or XLSX.
 
 A job runs in the background and reports progress (rows validated, rows imported, of the total).
-Pass 1 validates every row against the same rules as the HTTP API and records a row-by-row report;
-a file with errors imports nothing unless the caller asked to import the valid rows. Pass 2 reads
-the file again and writes producers and products in batches (insert_many), each document holding
-its own EntityRegistered/ProductRegistered in its outbox. Memory stays bounded: the file is read
-row by row from disk, only keys (codes, producer keys) are held across rows.
+Pass 1 checks every row (``domain/imports.py``) and records a row-by-row report; a file with
+errors imports nothing unless the caller asked to import the valid rows. Pass 2 reads the file
+again and adds producers and products in batches through the stores' ``add_many`` (one bulk
+insert each, every aggregate with its EntityRegistered/ProductRegistered in its outbox). Memory
+stays bounded: the file is read row by row from disk; across rows only keys (codes, producers'
+keys) and the producers met are held.
 """
 
 from __future__ import annotations
@@ -20,213 +21,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-
-from ocop_contracts import LegalForm
 from ocop_contracts.reference import fold_vi
-from ocop_platform.errors import DomainError
 from ocop_registry.adapters.stores import Job
 from ocop_registry.adapters.tables import UnreadableFile, read_rows
-from ocop_registry.domain import rules as check
-from ocop_registry.domain.codes import GivenCode, code_mismatch, parse_product_code
-from ocop_registry.domain.commands import (
-    CommuneCode,
-    DistrictCode,
-    LegacyAddress,
-    LongText,
-    Name,
-    ProvinceCode,
-    RegisterEntity,
-    RegisterProduct,
-    Representative,
-    ShortText,
-)
-from ocop_registry.domain.model import Sex, product_code
+from ocop_registry.domain.imports import COLUMNS, REQUIRED, Checked, RowProblem, check_row
+from ocop_registry.domain.model import product_code
 from ocop_registry.domain.producers import Producer
-from ocop_registry.domain.products import ImportedRating, Product
+from ocop_registry.domain.products import Product
 from ocop_registry.service_layer.services import RegistryService, new_id
 
+__all__ = ["COLUMNS", "REQUIRED", "Checked", "ImportService", "check_row"]
 log = logging.getLogger(__name__)
 BATCH = 500
 PREVIEW = 20
-
-_TRUE = {"1", "x", "true", "yes", "y", "có", "co", "đúng"}
-_FALSE = {"0", "false", "no", "n", "không", "khong", "sai"}
-
-
-def _blank_to_none(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-def _flag(value: Any) -> Any:
-    value = _blank_to_none(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    return value
-
-
-def _padded(width: int) -> Any:
-    def pad(value: Any) -> Any:
-        value = _blank_to_none(value)
-        if isinstance(value, str) and value.isdigit() and len(value) < width:
-            return value.zfill(width)  # spreadsheets drop leading zeros of numeric codes
-        return value
-
-    return BeforeValidator(pad)
-
-
-Blank = BeforeValidator(_blank_to_none)
-Flag = Annotated[bool | None, BeforeValidator(_flag)]
-
-
-class ImportRow(BaseModel):
-    """One line of a register: a product and its producer. Column names are these field names
-    (case and spaces forgiven); see GET /imports/template.csv."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    producer_name: Name
-    legal_form: LegalForm
-    tax_code: Annotated[str | None, Blank] = Field(default=None, max_length=14)
-    registration_number: Annotated[str | None, Blank] = Field(
-        default=None, pattern=r"^[0-9A-Za-z./-]{3,30}$"
-    )
-    province_code: Annotated[ProvinceCode, _padded(2)]
-    commune_code: Annotated[CommuneCode, _padded(5)]
-    legacy_province_code: Annotated[ProvinceCode | None, _padded(2)] = None
-    legacy_district_code: Annotated[DistrictCode | None, _padded(3)] = None
-    legacy_commune_code: Annotated[CommuneCode | None, _padded(5)] = None
-    representative_name: Annotated[Name | None, Blank] = None
-    representative_sex: Annotated[Sex | None, Blank] = None
-    representative_ethnicity: Annotated[ShortText | None, Blank] = None
-    representative_disability: Flag = None
-    women_led: Flag = None
-    ethnic_minority_led: Flag = None
-    product_name: Name
-    scoring_set_code: str = Field(min_length=1, max_length=16)
-    legacy_classification: Annotated[str | None, Blank] = Field(default=None, max_length=16)
-    year: int = Field(ge=2018, le=2100)
-    product_code: Annotated[str | None, Blank] = Field(default=None, max_length=32)
-    stars: Annotated[int | None, Blank] = Field(default=None, ge=1, le=5)
-    certificate_id: Annotated[str | None, Blank] = Field(default=None, max_length=64)
-    certified_on: Annotated[date | None, Blank] = None
-    valid_until: Annotated[date | None, Blank] = None
-    description: Annotated[LongText | None, Blank] = None
-    trademark: Annotated[ShortText | None, Blank] = None
-    geographical_indication: Annotated[ShortText | None, Blank] = None
-    traceability: Annotated[ShortText | None, Blank] = None
-    raw_material_local_share: Annotated[float | None, Blank] = Field(default=None, ge=0, le=100)
-    local_labour: Annotated[int | None, Blank] = Field(default=None, ge=0, le=100_000)
-
-
-COLUMNS = tuple(ImportRow.model_fields)
-REQUIRED = tuple(n for n, f in ImportRow.model_fields.items() if f.is_required())
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int  # spreadsheet row number (the header is row 1)
-    column: str
-    message: str
-
-
-@dataclass
-class Checked:
-    """A valid row, ready to write."""
-
-    row: ImportRow
-    entity_key: str
-    scoring_set_code: str
-    group_code: str
-    sector_code: str
-    legacy_classification: str | None
-    code_key: str | None  # a QĐ26 code given in the file
-    legacy_code: str | None
-    sequence_key: tuple[str, int]  # (commune, year)
-    given_sequence: int
-
-
-def check_row(raw: dict[str, str], row_no: int, province: str) -> Checked | list[RowProblem]:
-    """All the rules the HTTP API applies, for one row; problems name the column."""
-    try:
-        row = ImportRow.model_validate(raw)
-    except ValidationError as exc:
-        return [
-            RowProblem(row_no, ".".join(str(p) for p in e["loc"]) or "row", e["msg"])
-            for e in exc.errors()
-        ]
-    try:
-        return _check_rules(row, province)
-    except DomainError as exc:
-        return [RowProblem(row_no, exc.field or "row", exc.message)]
-
-
-def _check_rules(row: ImportRow, province: str) -> Checked:
-    if row.province_code != province:
-        raise DomainError(
-            f"row is for province {row.province_code}; this import is for {province}",
-            field="province_code",
-        )
-    check.check_unit(row.province_code, row.commune_code)
-    check.check_tax_code(row.tax_code)
-    if row.legacy_province_code:
-        check.check_legacy_address(_legacy(row), province)
-    found = check.scoring_set(row.scoring_set_code)
-    check.check_legal_form_for(row.legal_form, found, "scoring_set_code")
-    legacy_class = check.check_legacy_classification(
-        row.legacy_classification, found, "legacy_classification"
-    )
-    code_key = legacy_code = None
-    given = 0
-    if row.product_code:
-        parsed = parse_product_code(row.product_code)
-        if parsed is None:
-            raise DomainError(
-                "not a product code (province-commune-sequence-year, or the older "
-                "province-district-commune-sequence-year)",
-                field="product_code",
-            )
-        if problem := code_mismatch(parsed, province, row.commune_code):
-            raise DomainError(problem, field="product_code")
-        if parsed.year != row.year:
-            raise DomainError(f"code year {parsed.year} ≠ year {row.year}", field="product_code")
-        if parsed.legacy:
-            legacy_code = row.product_code.strip()
-        else:
-            code_key, given = row.product_code.strip(), parsed.sequence
-    if row.stars is not None and row.stars >= 3 and row.certified_on is None:
-        raise DomainError("a 3–5★ row needs the date it was certified", field="certified_on")
-    if row.stars is None and (row.certificate_id or row.certified_on):
-        raise DomainError("a certificate needs the stars it was issued for", field="stars")
-    reg_key = check.registration_key(row.tax_code, row.registration_number)
-    entity_key = reg_key or f"name:{fold_vi(row.producer_name)}:{row.commune_code}"
-    return Checked(
-        row=row,
-        entity_key=entity_key,
-        scoring_set_code=found.code,
-        group_code=found.group_code,
-        sector_code=found.sector_code,
-        legacy_classification=legacy_class,
-        code_key=code_key,
-        legacy_code=legacy_code,
-        sequence_key=(row.commune_code, row.year),
-        given_sequence=given,
-    )
-
-
-def _legacy(row: ImportRow) -> LegacyAddress:
-    assert row.legacy_province_code is not None
-    return LegacyAddress(
-        province_code=row.legacy_province_code,
-        district_code=row.legacy_district_code,
-        commune_code=row.legacy_commune_code,
-    )
+KEYS_PER_READ = 1000  # registration keys looked up at once
 
 
 @dataclass
@@ -492,134 +302,126 @@ class ImportService:
     async def _write(
         self, job_id: str, path: Path, kind: str, province: str, state: _Pass1
     ) -> dict[str, int]:
-        entities: dict[str, Producer] = {}
-        known = list(state.registration_keys)
-        for start in range(0, len(known), 1000):
-            found = await self._stores.catalogue.producers_registered_as(
-                known[start : start + 1000]
-            )
-            entities.update(found)
-        next_sequence: dict[tuple[str, int], int] = {}
-        for key in set(state.sequences_needed) | set(state.sequence_floor):
-            commune, year = key
-            sequences = self._stores.sequences
-            if key in state.sequence_floor:
-                await sequences.next(province, commune, year, at_least=state.sequence_floor[key])
-            if state.sequences_needed[key]:
-                count = state.sequences_needed[key]
-                next_sequence[key] = await sequences.reserve(province, commune, year, count)
-        new_entities: list[Producer] = []
-        products: list[Product] = []
-        processed = imported = entities_created = products_created = 0
-        today, now = self._registry.clock.today(), self._registry.clock.now()
+        clock = self._registry.clock
+        written = _Pass2(
+            producers=await self._known_producers(state),
+            numbers=await self._reserve_numbers(province, state),
+            province=province,
+            today=clock.today(),
+            now=clock.now(),
+        )
         async for rows in self._checked_chunks(path, kind, province, skip=state.bad_rows):
             for row_no, checked in rows:
-                processed += 1
+                written.processed += 1
                 if row_no in state.bad_rows:
                     continue
                 if not isinstance(checked, Checked):  # pragma: no cover - the file changed
                     raise RuntimeError(f"row {row_no} changed between the two passes")
-                entity = entities.get(checked.entity_key)
-                if entity is None:
-                    entity = _entity(checked, now)
-                    entities[checked.entity_key] = entity
-                    new_entities.append(entity)
-                products.append(_product(checked, entity, next_sequence, province, today, now))
-                imported += 1
-            entities_created += len(new_entities)
-            products_created += len(products)
-            await self._flush(new_entities, products)
-            await self._jobs.update(job_id, processed_rows=processed, imported_rows=imported)
-        return {
-            "processed_rows": processed,
-            "imported_rows": imported,
-            "entities_created": entities_created,
-            "products_created": products_created,
-        }
+                written.take(checked)
+            await self._flush(*written.batch())
+            await self._jobs.update(
+                job_id, processed_rows=written.processed, imported_rows=written.imported
+            )
+        return written.counts()
+
+    async def _known_producers(self, state: _Pass1) -> dict[str, Producer]:
+        """The producers already in the register that rows name by their registration key."""
+        known: dict[str, Producer] = {}
+        keys = sorted(state.registration_keys)
+        for start in range(0, len(keys), KEYS_PER_READ):
+            chunk = keys[start : start + KEYS_PER_READ]
+            known.update(await self._stores.catalogue.producers_registered_as(chunk))
+        return known
+
+    async def _reserve_numbers(self, province: str, state: _Pass1) -> dict[tuple[str, int], int]:
+        """Reserve the code numbers rows without a code need, after those rows give; returns
+        the first reserved number of each (commune, year)."""
+        sequences = self._stores.sequences
+        first: dict[tuple[str, int], int] = {}
+        for key in set(state.sequences_needed) | set(state.sequence_floor):
+            commune, year = key
+            if key in state.sequence_floor:
+                await sequences.next(province, commune, year, at_least=state.sequence_floor[key])
+            if count := state.sequences_needed[key]:
+                first[key] = await sequences.reserve(province, commune, year, count)
+        return first
 
     async def _flush(self, producers: list[Producer], products: list[Product]) -> None:
         await self._stores.producers.add_many(producers)
         if taken := await self._stores.products.add_many(products):
             # Pass 1 found these codes free: another registration took them meanwhile.
-            raise RuntimeError(f"{len(taken)} products' codes were taken during the import")
-        producers.clear()
-        products.clear()
+            raise RuntimeError(f"the codes of {len(taken)} products were taken during the import")
 
 
-def _entity(checked: Checked, now: datetime) -> Producer:
-    row = checked.row
-    representative = None
-    if row.representative_name and row.representative_sex:
-        representative = Representative(
-            full_name=row.representative_name,
-            sex=row.representative_sex,
-            ethnicity=row.representative_ethnicity or "Kinh",
-            disability=bool(row.representative_disability),
-        )
-    cmd = RegisterEntity(
-        name=row.producer_name,
-        legal_form=row.legal_form,
-        tax_code=row.tax_code,
-        registration_number=row.registration_number,
-        province_code=row.province_code,
-        commune_code=row.commune_code,
-        legacy_address=_legacy(row) if row.legacy_province_code else None,
-        representative=representative,
-        women_led=row.women_led,
-        ethnic_minority_led=row.ethnic_minority_led,
-        disability_led=row.representative_disability,
-    )
-    return Producer.register(new_id("ent"), cmd, now, imported=True)
+@dataclass
+class _Pass2:
+    """What the writing pass keeps across rows, and the batch it writes next."""
+
+    producers: dict[str, Producer]  # by producer key: those in the register and those added
+    numbers: dict[tuple[str, int], int]  # the next code number of each (commune, year)
+    province: str
+    today: date
+    now: datetime
+    processed: int = 0
+    imported: int = 0
+    producers_created: int = 0
+    products_created: int = 0
+    new_producers: list[Producer] = field(default_factory=list)
+    new_products: list[Product] = field(default_factory=list)
+
+    def take(self, checked: Checked) -> None:
+        producer = self.producers.get(checked.entity_key)
+        if producer is None:
+            producer = imported_producer(checked, self.now)
+            self.producers[checked.entity_key] = producer
+            self.new_producers.append(producer)
+        code = self._code(checked)
+        self.new_products.append(imported_product(checked, producer, code, self.today, self.now))
+        self.imported += 1
+
+    def batch(self) -> tuple[list[Producer], list[Product]]:
+        """The producers and products to write now (counted as created)."""
+        producers, products = self.new_producers, self.new_products
+        self.new_producers, self.new_products = [], []
+        self.producers_created += len(producers)
+        self.products_created += len(products)
+        return producers, products
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "processed_rows": self.processed,
+            "imported_rows": self.imported,
+            "entities_created": self.producers_created,
+            "products_created": self.products_created,
+        }
+
+    def _code(self, checked: Checked) -> str:
+        if checked.code_key is not None:
+            return checked.code_key
+        number = self.numbers[checked.sequence_key]
+        self.numbers[checked.sequence_key] = number + 1
+        return product_code(self.province, checked.row.commune_code, number, checked.row.year)
 
 
-def _product(
-    checked: Checked,
-    entity: Producer,
-    next_sequence: dict[tuple[str, int], int],
-    province: str,
-    today: date,
-    now: datetime,
+def imported_producer(checked: Checked, now: datetime) -> Producer:
+    return Producer.register(new_id("ent"), checked.row.register_entity(), now, imported=True)
+
+
+def imported_product(
+    checked: Checked, producer: Producer, code: str, today: date, now: datetime
 ) -> Product:
-    row = checked.row
-    cmd = RegisterProduct(
-        entity_id=entity.id,
-        name=row.product_name,
-        scoring_set_code=checked.scoring_set_code,
-        year=row.year,
-        description=row.description,
-        trademark=row.trademark,
-        geographical_indication=row.geographical_indication,
-        traceability=row.traceability,
-        raw_material_local_share=row.raw_material_local_share,
-        local_labour=row.local_labour,
-    )
-    legacy_province = row.legacy_province_code
-    if checked.legacy_code:
-        parsed = parse_product_code(checked.legacy_code)
-        legacy_province = parsed.province_code if parsed else legacy_province
-    classification = check.Classification(
-        checked.scoring_set_code,
-        checked.group_code,
-        checked.sector_code,
-        checked.legacy_classification,
-    )
-    given = GivenCode(checked.legacy_code, legacy_province)
+    """A row's product, registered under ``code``, with the rating the row records."""
+    cmd = checked.row.register_product(producer.id)
     product = Product.draft(
-        new_id("prd"), cmd, entity, classification, now, given=given, imported=True
+        new_id("prd"),
+        cmd,
+        producer,
+        checked.classification,
+        now,
+        given=checked.given,
+        imported=True,
     )
-    if checked.code_key is not None:
-        code = checked.code_key
-    else:
-        sequence = next_sequence[checked.sequence_key]
-        next_sequence[checked.sequence_key] = sequence + 1
-        code = product_code(province, row.commune_code, sequence, row.year)
     product.register(code, now)
-    if row.stars is not None:
-        rating = ImportedRating(
-            stars=row.stars,
-            certified_on=row.certified_on,
-            certificate_id=row.certificate_id,
-            valid_until=row.valid_until,
-        )
+    if (rating := checked.row.imported_rating()) is not None:
         product.take_imported_rating(rating, today)
     return product

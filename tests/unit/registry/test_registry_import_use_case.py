@@ -1,0 +1,111 @@
+"""A register imported over the registry's stores in memory: producers and products added in
+bulk, each with its registration event, codes allocated after the ones the file gives."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from pathlib import Path
+from typing import Any
+
+from ocop_contracts.clock import Clock
+from ocop_contracts.events.registry import EntityRegistered, ProductRegistered
+from ocop_registry.adapters.memory import memory_stores
+from ocop_registry.adapters.stores import Job
+from ocop_registry.domain.model import ProductStatus
+from ocop_registry.domain.products import Product
+from ocop_registry.service_layer.imports import ImportService
+from ocop_registry.service_layer.services import RegistryService
+from tests.unit.registry.registry_builders import COMMUNE, PROVINCE, TODAY, published
+
+PRODUCER = {
+    "producer_name": "HTX Cà phê Ia Grai",
+    "legal_form": "cooperative",
+    "tax_code": "0100109106",
+    "province_code": PROVINCE,
+    "commune_code": COMMUNE,
+    "scoring_set_code": "I.6",
+    "year": "2024",
+}
+ROWS = [
+    {**PRODUCER, "product_name": "Cà phê rang xay"},
+    {**PRODUCER, "product_name": "Cà phê hạt", "stars": "4", "certified_on": "2024-09-01"},
+    {**PRODUCER, "product_name": "Cà phê phin", "product_code": f"{PROVINCE}-{COMMUNE}-5-2024"},
+]
+
+
+class Importer:
+    def __init__(self, tmp_path: Path) -> None:
+        self.stores = memory_stores()
+        self.imports = ImportService(
+            RegistryService(self.stores, Clock(today=TODAY)), tmp_path / "work"
+        )
+        self.tmp_path = tmp_path
+
+    async def run(self, rows: list[dict[str, Any]], **options: Any) -> Job:
+        path = self.tmp_path / "register.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=sorted({k for row in rows for k in row}))
+            writer.writeheader()
+            writer.writerows(rows)
+        job = await self.imports.start(
+            path,
+            "csv",
+            file_name=path.name,
+            province_code=PROVINCE,
+            import_valid_rows=options.get("import_valid_rows", False),
+            subject="office-52",
+        )
+        return await asyncio.wait_for(self._finished(job["job_id"]), timeout=60)
+
+    async def _finished(self, job_id: str) -> Job:
+        while True:
+            job = await self.imports.job(job_id)
+            assert job is not None
+            if job["status"] in ("done", "rejected", "failed"):
+                return job
+            await asyncio.sleep(0.01)
+
+    async def products(self) -> dict[str, Product]:
+        found = await self.stores.products.find({}, limit=100)
+        return {product.name: product for product in found}
+
+
+async def test_a_register_is_added_in_bulk_with_one_registration_event_each(
+    tmp_path: Path,
+) -> None:
+    importer = Importer(tmp_path)
+
+    job = await importer.run(ROWS)
+
+    assert (job["status"], job["entities_created"], job["products_created"]) == ("done", 1, 3)
+    events = published(importer.stores)
+    assert [type(e) for e in events] == [EntityRegistered, *[ProductRegistered] * 3]
+    assert {e.aggregate_version for e in events} == {1}
+    products = await importer.products()
+    codes = {name: product.product_code for name, product in products.items()}
+    assert codes == {
+        "Cà phê phin": f"{PROVINCE}-{COMMUNE}-5-2024",
+        "Cà phê rang xay": f"{PROVINCE}-{COMMUNE}-6-2024",  # after the number the file gives
+        "Cà phê hạt": f"{PROVINCE}-{COMMUNE}-7-2024",
+    }
+    certified = products["Cà phê hạt"]
+    assert (certified.status, certified.stars, certified.imported) == (
+        ProductStatus.CERTIFIED,
+        4,
+        True,
+    )
+
+
+async def test_a_code_already_in_the_register_rejects_the_file_naming_the_row(
+    tmp_path: Path,
+) -> None:
+    importer = Importer(tmp_path)
+    await importer.run(ROWS[2:])
+
+    job = await importer.run(ROWS)
+
+    assert (job["status"], job["error_rows"]) == ("rejected", 1)
+    [line] = await importer.imports.report_lines(job["job_id"], "error")
+    assert (line["row"], line["column"]) == (4, "product_code")
+    assert await importer.stores.products.count({}) == 1
