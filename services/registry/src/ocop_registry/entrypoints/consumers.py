@@ -1,16 +1,11 @@
 """What the registry reacts to: one routing table."""
 
+from typing import get_args
+
 from ocop_contracts import topics
-from ocop_contracts.events.evaluation import (
-    CertificateExpired,
-    CertificateIssued,
-    CertificateRenewalDue,
-    CertificateRevoked,
-    ProductProposedForNational,
-    ProductRated,
-)
 from ocop_contracts.events.registry import EntityRegistered, ProductRegistered
 from ocop_platform.consumer import Subscription
+from ocop_registry.domain.lifecycle import EvaluationEvent
 from ocop_registry.service_layer.ingest import RegistrationIngest
 from ocop_registry.service_layer.services import RegistryService
 
@@ -40,16 +35,10 @@ INGEST_RULES = (
 def subscriptions(service: RegistryService) -> list[Subscription]:
     ingest = RegistrationIngest(service)
     return [
+        # Evaluation's events about a product: its stars, certificate and status.
         Subscription(
             topics.EVALUATION,
-            {
-                ProductRated: service.on_evaluation_event,
-                ProductProposedForNational: service.on_evaluation_event,
-                CertificateIssued: service.on_evaluation_event,
-                CertificateRenewalDue: service.on_evaluation_event,
-                CertificateExpired: service.on_evaluation_event,
-                CertificateRevoked: service.on_evaluation_event,
-            },
+            dict.fromkeys(get_args(EvaluationEvent), service.on_evaluation_event),
         ),
         # Province systems' registrations: checked, then registered canonically or dead-lettered.
         Subscription(
