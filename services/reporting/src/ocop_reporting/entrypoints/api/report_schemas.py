@@ -53,7 +53,9 @@ class UnitPublic(BaseModel):
     merged_from: list[str] = Field(description="Old units (2008 codes) rolled up into it.")
 
 
-class ProgressReport(BaseModel):
+class UnitReport(BaseModel):
+    """What every report of one unit starts with: where, when, and which view of the facts."""
+
     province_code: str
     year: int
     as_of: str
@@ -62,6 +64,9 @@ class ProgressReport(BaseModel):
         "up to as_of, including those recorded later."
     )
     unit: UnitPublic
+
+
+class ProgressReport(UnitReport):
     ratings_counted: int = Field(description="Rating events of this unit and year received.")
     targets: list[ProgressPublic]
 
@@ -86,15 +91,7 @@ class ExpiringCertificatePublic(BaseModel):
     product_name: str
 
 
-class OverviewReport(BaseModel):
-    province_code: str
-    year: int
-    as_of: str
-    view: View = Field(
-        description="as_known: what the platform knew on as_of; as_corrected: every fact dated "
-        "up to as_of, including those recorded later."
-    )
-    unit: UnitPublic
+class OverviewReport(UnitReport):
     star_mix: dict[str, int] = Field(
         description="Products certified on as_of by their stars (3–5): only certificates valid "
         "that day count, not expired, revoked or of a withdrawn product."
