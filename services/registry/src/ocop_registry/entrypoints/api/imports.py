@@ -147,7 +147,11 @@ async def import_report(
     return [ReportLine.model_validate(line) for line in lines]
 
 
-@router.get("/{job_id}/report.csv")
+@router.get(
+    "/{job_id}/report.csv",
+    response_class=StreamingResponse,
+    responses={200: {"description": "The report as CSV.", "content": {"text/csv": {}}}},
+)
 async def import_report_csv(job_id: str, imports: ImportsDep, who: Reader) -> StreamingResponse:
     """The whole report as CSV (row, column, kind, message), streamed."""
     await _job(imports, job_id, who)
