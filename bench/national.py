@@ -72,7 +72,11 @@ CONSUMES: dict[str, tuple[str, ...]] = {
 }
 FACT_TOPICS = [topics.REGISTRY, topics.EVALUATION, topics.PROMOTION]
 RETRIED = {409, 429, 503}  # a concurrent change, or a store busy past the request deadline
-CONCURRENCY = 8
+# Requests in flight per service. Each service holds one store connection, so more only queue;
+# a request queued past the deadline (5 s) is answered 503 and retried, which repeats a write
+# that is not idempotent (a producer, a rating, a listing): those go two at a time.
+CONCURRENCY = 8  # certificates (one per number), targets (one per id), reads
+CAREFUL = 2
 REPORT_YEAR = 2025
 PROBE_YEAR = 2030  # the latency probe's ratings count in a year of their own
 CONSUMER_BATCH = 10  # OCOP_CONSUMER_BATCH_SIZE's default
@@ -137,17 +141,27 @@ class Run:
 
 
 async def request(
-    http: httpx.AsyncClient, method: str, url: str, retry: bool = True, **kw: Any
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    retry: bool = True,
+    seen: Counter[int] | None = None,
+    **kw: Any,
 ) -> httpx.Response:
-    """One request, retried while the service answers busy (409, 429, 503) or not at all."""
+    """One request, retried while the service answers busy (409, 429, 503) or not at all;
+    ``seen`` counts every attempt's answer (0: no answer)."""
     attempts = 10 if retry else 1
     for attempt in range(attempts):
         try:
             response = await http.request(method, url, **kw)
         except httpx.TransportError:
+            if seen is not None:
+                seen[0] += 1
             if attempt == attempts - 1:
                 raise
         else:
+            if seen is not None:
+                seen[response.status_code] += 1
             if response.status_code not in RETRIED or attempt == attempts - 1:
                 return response
         await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
@@ -155,17 +169,17 @@ async def request(
 
 
 async def post_all(
-    run: Run, label: str, url: str, bodies: Sequence[dict[str, Any]]
+    run: Run, label: str, url: str, bodies: Sequence[dict[str, Any]], concurrency: int = CAREFUL
 ) -> list[dict[str, Any]]:
-    """POST every body, CONCURRENCY at a time; prints the answers by status and the first
-    refusals; returns the bodies answered 409 (after a retry: perhaps written by the attempt
-    a deadline cut short)."""
-    progress, statuses = Progress(label, len(bodies)), Counter[int]()
+    """POST every body, ``concurrency`` at a time; prints the answers by status, how many
+    attempts were retried, and the first refusals; returns the bodies answered 409 (after a
+    retry: perhaps written by the attempt a deadline cut short)."""
+    progress, statuses, attempts = Progress(label, len(bodies)), Counter[int](), Counter[int]()
     queue, conflicts = iter(bodies), []
 
     async def worker() -> None:
         for body in queue:
-            response = await request(run.http, "POST", url, json=body)
+            response = await request(run.http, "POST", url, json=body, seen=attempts)
             statuses[response.status_code] += 1
             if response.status_code == 409:
                 conflicts.append(body)
@@ -173,8 +187,10 @@ async def post_all(
                 say(f"  {label}: {response.status_code} {response.text[:300]}")
             progress.advance()
 
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    run.stages[label] = progress.finish(f"; answers {dict(sorted(statuses.items()))}")
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    retried = sum(attempts.values()) - len(bodies)
+    note = f"; answers {dict(sorted(statuses.items()))}, {retried} attempts retried"
+    run.stages[label] = progress.finish(note)
     return conflicts
 
 
@@ -348,7 +364,8 @@ async def load_round(run: Run, number: int, steps: Sequence[plan.RatingStep]) ->
     await wait_for(f"{name}: evaluation", lambda: caught_up(run, "evaluation"))
     bodies = [plan.certificate_body(s, run.ids[s.product.product_id]) for s in steps if s.certified]
     url = run.url("evaluation", "/certificates")
-    await check_certificates(run, await post_all(run, f"{name}: certificates", url, bodies))
+    conflicts = await post_all(run, f"{name}: certificates", url, bodies, CONCURRENCY)
+    await check_certificates(run, conflicts)
 
 
 async def check_certificates(run: Run, conflicts: Sequence[dict[str, Any]]) -> None:
@@ -460,7 +477,7 @@ async def set_targets(run: Run) -> None:
         for code in sorted(current_provinces())
         for metric, minimum in metrics.items()
     ]
-    await post_all(run, "targets", run.url("reporting", "/targets"), bodies)
+    await post_all(run, "targets", run.url("reporting", "/targets"), bodies, CONCURRENCY)
 
 
 async def timed_gets(run: Run, urls: Sequence[str]) -> list[float]:
