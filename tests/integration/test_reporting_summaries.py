@@ -20,6 +20,7 @@ from ocop_platform.mongo import Database, create_client
 from ocop_reporting.adapters.facts import ENTITIES, RATINGS, fact_collection
 from ocop_reporting.adapters.projections import MongoProjections
 from ocop_reporting.adapters.queries import MongoReportQueries
+from ocop_reporting.adapters.summaries import SUMMARIES
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.units import unit
 
@@ -106,7 +107,8 @@ def _target(metric: TargetMetric, code: str = "82", year: int = 2026, **more: An
 
 
 async def _summaries(repo: Reporting, code: str = "82") -> list[dict[str, Any]]:
-    return [doc async for doc in repo.db[f"summaries_{code}"].find({}).sort("_id", 1)]
+    found = repo.db[SUMMARIES].find({"current_code": code}).sort("_id", 1)
+    return [doc async for doc in found]
 
 
 async def test_a_redelivered_rating_changes_no_summary(repo: Reporting) -> None:
@@ -127,7 +129,7 @@ async def test_a_crash_between_the_fact_and_its_summary_is_completed_by_the_rede
 ) -> None:
     event = _rated("p1", date(2026, 3, 2), 3)
     await repo.projections.record_rating(event)
-    await repo.db["summaries_82"].drop()  # as if killed after the fact, before the summary
+    await repo.db[SUMMARIES].drop()  # as if killed after the fact, before the summary
     target = _target(TargetMetric.CERTIFIED_PRODUCTS)
     assert await repo.queries.derived_actuals([target], None) == {target.target_id: 0}
 
@@ -142,7 +144,7 @@ async def test_a_producer_whose_summary_write_was_lost_is_restored_by_the_redeli
 ) -> None:
     event = _producer("e1", 1, date(2026, 2, 1), "82")
     await repo.projections.record_entity(event)
-    await repo.db["summaries_82"].drop()
+    await repo.db[SUMMARIES].drop()
 
     assert not await repo.projections.record_entity(event)  # the fact is there already
 

@@ -60,6 +60,7 @@ def test_a_rating_marks_every_star_threshold_it_crossed() -> None:
         "crossed.4": "2026-03-01 p1",
         "upgraded.4": "2026-03-01 p1",
         "proposed": "2026-03-01 p1",
+        "rated.4": "e1",
     }
 
 

@@ -83,6 +83,7 @@ class MongoProjections:
     async def drop_read_models(self) -> None:
         for name in await fact_collections(self._db):
             await self._db[name].drop()
+        await self._summaries.drop()
         self._indexed.clear()
 
     async def _index_province(self, current_code: str) -> None:
@@ -100,7 +101,7 @@ class MongoProjections:
         for base, indexes in FACT_INDEXES.items():
             for keys in indexes:
                 await self._db[fact_collection(base, current_code)].create_index(keys)
-        await self._summaries.ensure_indexes(current_code)
+        await self._summaries.ensure_indexes()
 
     async def _where(self, code: str, day: date) -> Document:
         """The unit fields of a fact; its province's collections get their indexes first."""
@@ -205,7 +206,12 @@ class MongoProjections:
             "withdrawn_known": known_on(event.occurred_at),
         }
         facts = self._facts(PRODUCTS, where)
-        return await apply_if_newer(facts, event.product_id, event.aggregate_version, fields)
+        applied = await apply_if_newer(facts, event.product_id, event.aggregate_version, fields)
+        # Every delivery (repeatable): completes a summary a crash after the fact cut short.
+        await self._summaries.put_withdrawal(
+            where["current_code"], event.product_id, fields, event.aggregate_version
+        )
+        return applied
 
     # --- from evaluation -----------------------------------------------------------------------
 
@@ -266,6 +272,7 @@ class MongoProjections:
             await certificates.update_one(
                 {"_id": event.certificate_id}, {"$set": fields}, upsert=True
             )
+        await self._summaries.put_certificate(event.certificate_id, fields)
         return True
 
     async def end_certificate(self, event: CertificateExpired | CertificateRevoked) -> bool:
@@ -281,6 +288,7 @@ class MongoProjections:
         await self._facts(CERTIFICATES, where).update_one(
             {"_id": event.certificate_id}, {"$set": fields}, upsert=True
         )
+        await self._summaries.end_certificate(event.certificate_id, where["current_code"], fields)
         return True
 
     # --- from promotion ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The figures of the reports, read from the read models: a whole province's targets from its
-summaries, the rest by query on the province's facts. Typed results (`domain.figures`)."""
+"""The figures of the reports, read from the read models: whole provinces' targets, ratings
+counted and the national view from the summaries (one `_id: {$in: [...]}` read each), the rest by
+query on the province's facts. Typed results (`domain.figures`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date, timedelta
 from pymongo.asynchronous.collection import AsyncCollection
 
 from ocop_contracts import TargetMetric
+from ocop_contracts.reference import current_provinces
 from ocop_contracts.vocabulary import ActivityKind, VenueKind
 from ocop_platform.mongo import Database, Document
 from ocop_reporting.adapters.facts import (
@@ -25,7 +27,6 @@ from ocop_reporting.adapters.facts import (
     fact_collection,
     fact_collections,
     known_filter,
-    province_of,
     target_unit_filter,
     unit_filter,
 )
@@ -35,7 +36,13 @@ from ocop_reporting.domain.figures import CertifiedProduct, ExpiringCertificate,
 from ocop_reporting.domain.knowledge import known_by
 from ocop_reporting.domain.metrics import fair_participation, new_producers, rating_counts
 from ocop_reporting.domain.progress import Target
-from ocop_reporting.domain.summaries import SUMMARY_METRICS, SummaryView, Window
+from ocop_reporting.domain.summaries import (
+    SUMMARY_METRICS,
+    CertifiedView,
+    SummaryView,
+    Window,
+    rated_counts,
+)
 from ocop_reporting.domain.units import Edition, Unit, unit
 
 EXPIRY_WINDOW = timedelta(days=183)  # "the next 6 months"
@@ -150,20 +157,17 @@ class MongoReportQueries:
         return found
 
     async def _summary_actuals(self, targets: list[Target], as_of: date | None) -> dict[str, int]:
-        by_province: dict[str, list[Target]] = {}
-        for target in targets:
-            by_province.setdefault(target.current_code, []).append(target)
+        """Every target's summaries in one read, whatever their provinces (the national view)."""
+        if not targets:
+            return {}
+        ids = [i for t in targets for i in summary_ids(_target_unit(t), _years(t))]
+        docs = {doc["_id"]: doc for doc in await self._summaries.read(ids)}
         found: dict[str, int] = {}
-        for cc, group in by_province.items():
-            ids = [i for t in group for i in summary_ids(_target_unit(t), _years(t))]
-            docs = {doc["_id"]: doc for doc in await self._summaries.read(cc, ids)}
-            for t in group:
-                mine = summary_ids(_target_unit(t), _years(t))
-                view = SummaryView(docs[i] for i in mine if i in docs)
-                last = t.last_day if as_of is None else min(as_of, t.last_day)
-                found[t.target_id] = view.actual(
-                    t.metric, t.min_stars, Window.of(t.first_day, last)
-                )
+        for t in targets:
+            mine = summary_ids(_target_unit(t), _years(t))
+            view = SummaryView(docs[i] for i in mine if i in docs)
+            last = t.last_day if as_of is None else min(as_of, t.last_day)
+            found[t.target_id] = view.actual(t.metric, t.min_stars, Window.of(t.first_day, last))
         return found
 
     async def _rating_actual(
@@ -203,13 +207,10 @@ class MongoReportQueries:
     # --- the overview --------------------------------------------------------------------------
 
     async def rating_count(self, where: Unit, year: int) -> int:
-        # Kept a count of the facts: a set of every rating's id in the summary would make each
-        # summary write rewrite a document growing with the province's ratings.
-        if where.edition == "2025" and where.code == where.current_code:
-            flt: Document = {"current_code": where.code, "year": year}
-        else:
-            flt = {"unit_code": where.code, "edition": where.edition, "year": year}
-        return await self._db[fact_collection(RATINGS, where.current_code)].count_documents(flt)
+        """Rating events of the unit (with the old units merged into it) and year: the ids kept
+        in their summaries, one read."""
+        docs = await self._summaries.read_units(where, [year])
+        return sum(rated_counts(docs).values())
 
     async def certified_products(
         self, where: Unit, day: date, cut: date | None = None
@@ -290,33 +291,33 @@ class MongoReportQueries:
     # --- the national view and monitoring ------------------------------------------------------
 
     async def national_certified(self, year: int) -> dict[str, int]:
-        """New ≥3★ products of `year` per current province, from each province's summaries."""
+        """New ≥3★ products of `year` per current province: every province's summaries of the
+        year in one read."""
         whole_year = Window.of(date(year, 1, 1), date(year, 12, 31))
+        provinces = [unit(cc, "2025") for cc in current_provinces()]
+        ids = [i for where in provinces for i in summary_ids(where, [year])]
+        docs = {doc["_id"]: doc for doc in await self._summaries.read(ids)}
         found: dict[str, int] = {}
-        for name in await fact_collections(self._db, SUMMARIES):
-            cc = province_of(name)
-            docs = await self._summaries.read_units(unit(cc, "2025"), [year])
-            found[cc] = SummaryView(docs).certified(3, whole_year)
+        for where in provinces:
+            mine = [docs[i] for i in summary_ids(where, [year]) if i in docs]
+            if mine:
+                found[where.code] = SummaryView(mine).certified(3, whole_year)
         return found
 
     async def national_valid_certified(self, day: date, cut: date | None = None) -> dict[str, int]:
-        """Products holding a certificate valid on `day` as known on `cut`, per province."""
-        found: dict[str, int] = {}
-        for name in await fact_collections(self._db, CERTIFICATES):
-            cc = province_of(name)
-            found[cc] = len(await self._certified(cc, _issued_and_not_lapsed(day), day, cut))
-        return found
+        """Products holding a certificate valid on `day` as known on `cut`, per province: every
+        province's certificate summary in one read (the same rules as on the facts, any day)."""
+        docs = await self._summaries.read_certified(current_provinces())
+        return {str(doc["current_code"]): CertifiedView(doc).certified(day, cut) for doc in docs}
 
     async def ratings_by_province(self) -> dict[tuple[str, int], int]:
-        """Ratings at 3–5★ received, by (current province, stars)."""
-        pipeline: list[Document] = [
-            {"$match": {"stars": {"$gte": 3}}},
-            {"$group": {"_id": {"p": "$current_code", "s": "$stars"}, "n": {"$sum": 1}}},
-        ]
+        """Ratings at 3–5★ received, by (current province, stars): the ids in the summaries."""
         found: dict[tuple[str, int], int] = {}
-        for name in await fact_collections(self._db, RATINGS):
-            cursor = await self._db[name].aggregate(pipeline)
-            found |= {(str(d["_id"]["p"]), int(d["_id"]["s"])): int(d["n"]) async for d in cursor}
+        for doc in await self._summaries.read_ratings():
+            for stars, n in rated_counts([doc]).items():
+                if stars >= 3:
+                    key = (str(doc["current_code"]), stars)
+                    found[key] = found.get(key, 0) + n
         return found
 
     async def fact_counts(self) -> dict[str, int]:
@@ -325,6 +326,7 @@ class MongoReportQueries:
         for name in await fact_collections(self._db):
             base = name.rsplit("_", 1)[0]
             counts[base] += await self._db[name].estimated_document_count()
+        counts[SUMMARIES] = await self._summaries.count()  # one collection for the country
         return counts
 
 

@@ -1,10 +1,13 @@
-"""The summaries in the store: one collection per current province (`summaries_82`), a handful of
-documents each, written idempotently beside the facts and read by `_id`.
+"""The summaries in the store: one collection for the whole country (`summaries`), a handful of
+documents per unit and year plus one of certificates per current province, written idempotently
+beside the facts and read by `_id` — a province's progress or the national view is one
+`_id: {$in: [...]}` read, the one filter FerretDB v1 answers without scanning.
 
 Every write is a repeatable single-document update: marks go in with `$addToSet`, a producer's
-state with `$set` guarded by its version. So the fact writers call them on every delivery, not
-only when the fact was new: a redelivery after a crash between the fact and its summary completes
-the summary, and a plain redelivery changes nothing.
+state or a product's withdrawal with `$set` guarded by its version, a certificate's fields with
+`$set`. So the fact writers call them on every delivery, not only when the fact was new: a
+redelivery after a crash between the fact and its summary completes the summary, and a plain
+redelivery changes nothing.
 """
 
 from __future__ import annotations
@@ -17,11 +20,16 @@ from pymongo.errors import DuplicateKeyError
 
 from ocop_platform.mongo import Database, Document
 from ocop_reporting.domain.summaries import (
+    certificate_end,
+    certificate_issue,
+    certified_id,
     producer_entry,
     producer_key,
     summary_id,
     summary_of,
     unit_fields,
+    withdrawal_entry,
+    withdrawal_field,
 )
 from ocop_reporting.domain.units import Unit, merged_from
 
@@ -32,11 +40,11 @@ class SummaryStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def _collection(self, current_code: str) -> AsyncCollection[Document]:
-        return self._db[f"{SUMMARIES}_{current_code}"]
+    def _collection(self) -> AsyncCollection[Document]:
+        return self._db[SUMMARIES]
 
     async def add_marks(self, fact: Document, marks: dict[str, str]) -> None:
-        await self._collection(fact["current_code"]).update_one(
+        await self._collection().update_one(
             {"_id": summary_of(fact)},
             {"$set": unit_fields(fact), "$addToSet": marks},
             upsert=True,
@@ -48,7 +56,7 @@ class SummaryStore:
         field = f"producers.{producer_key(fact['_id'])}"
         # DuplicateKeyError: the summary exists and holds a newer version of this producer.
         with contextlib.suppress(DuplicateKeyError):
-            await self._collection(fact["current_code"]).update_one(
+            await self._collection().update_one(
                 {"_id": summary_of(fact), f"{field}.v": {"$not": {"$gt": fact["version"]}}},
                 {"$set": {**unit_fields(fact), field: producer_entry(fact)}},
                 upsert=True,
@@ -57,32 +65,80 @@ class SummaryStore:
     async def remove_producer(self, fact: Document, newer_version: int) -> None:
         """Take the producer out of the summary its fact was in (its unit or day changed)."""
         field = f"producers.{producer_key(fact['_id'])}"
-        await self._collection(fact["current_code"]).update_one(
+        await self._collection().update_one(
             {"_id": summary_of(fact), f"{field}.v": {"$lt": newer_version}},
             {"$unset": {field: ""}},
         )
 
-    async def read(self, current_code: str, ids: Iterable[str]) -> list[Document]:
+    async def put_certificate(self, certificate_id: str, fact: Document) -> None:
+        """A certificate as issued (its fact's fields), in its province's document."""
+        await self._certified(fact["current_code"], certificate_issue(certificate_id, fact))
+
+    async def end_certificate(self, certificate_id: str, current_code: str, fact: Document) -> None:
+        """A certificate's expiry or revocation, beside its issue (which may come later)."""
+        await self._certified(current_code, certificate_end(certificate_id, fact))
+
+    async def _certified(self, current_code: str, fields: Document) -> None:
+        await self._collection().update_one(
+            {"_id": certified_id(current_code)},
+            {"$set": {"current_code": current_code, **fields}},
+            upsert=True,
+        )
+
+    async def put_withdrawal(
+        self, current_code: str, product_id: str, fact: Document, version: int
+    ) -> None:
+        """A product's withdrawal, unless a newer version of the product's is there already."""
+        field = withdrawal_field(product_id)
+        # DuplicateKeyError: the document exists and holds a newer withdrawal of this product.
+        with contextlib.suppress(DuplicateKeyError):
+            await self._collection().update_one(
+                {"_id": certified_id(current_code), f"{field}.v": {"$not": {"$gt": version}}},
+                {
+                    "$set": {
+                        "current_code": current_code,
+                        field: withdrawal_entry(product_id, fact, version),
+                    }
+                },
+                upsert=True,
+            )
+
+    async def read(self, ids: Iterable[str]) -> list[Document]:
+        """Summaries by `_id`, of any provinces: one query."""
         wanted = sorted(set(ids))
-        cursor = self._collection(current_code).find({"_id": {"$in": wanted}})
+        cursor = self._collection().find({"_id": {"$in": wanted}})
         return [doc async for doc in cursor]
 
     async def read_units(self, where: Unit, years: Iterable[int]) -> list[Document]:
-        return await self.read(where.current_code, summary_ids(where, years))
+        return await self.read(summary_ids(where, years))
+
+    async def read_certified(self, current_codes: Iterable[str]) -> list[Document]:
+        """The certificate documents of these current provinces: one query."""
+        return await self.read(certified_id(cc) for cc in current_codes)
+
+    async def read_ratings(self) -> list[Document]:
+        """Every unit's and year's rating ids (monitoring: a scan of the summaries)."""
+        cursor = self._collection().find({}, {"current_code": 1, "rated": 1})
+        return [doc async for doc in cursor if "rated" in doc]
 
     async def read_all_years(self, where: Unit) -> list[Document]:
         """Every year of a unit (the producer mix counts producers of all years)."""
         codes = [u.code for u in units_counted(where)]
         editions = sorted({u.edition for u in units_counted(where)})
         flt = {"unit_code": {"$in": codes}, "edition": {"$in": editions}}
-        docs = [doc async for doc in self._collection(where.current_code).find(flt)]
+        docs = [doc async for doc in self._collection().find(flt)]
         wanted = {(u.edition, u.code) for u in units_counted(where)}
         return [d for d in docs if (d["edition"], d["unit_code"]) in wanted]
 
-    async def ensure_indexes(self, current_code: str) -> None:
-        await self._collection(current_code).create_index(
-            [("edition", 1), ("unit_code", 1), ("year", 1)]
-        )
+    async def ensure_indexes(self) -> None:
+        # read_all_years filters on the unit (MongoDB; FerretDB scans the summaries anyway).
+        await self._collection().create_index([("edition", 1), ("unit_code", 1), ("year", 1)])
+
+    async def drop(self) -> None:
+        await self._collection().drop()
+
+    async def count(self) -> int:
+        return await self._collection().estimated_document_count()
 
 
 def units_counted(where: Unit) -> tuple[Unit, ...]:

@@ -9,8 +9,15 @@ Every figure is a set, never a counter, so applying a fact twice changes nothing
 - product and round marks are strings `"<day> <id>"` added with `$addToSet` (`crossed.<k>`: a
   rating that took the product from below k stars to k or more; `upgraded.<s>`: an upgrade to s
   stars; `proposed`: ≥90 points or proposed for 5★; `rounds`: a province council's round);
-- `producers.<key>` is the producer's latest state, written only by a version not older.
+- `producers.<key>` is the producer's latest state, written only by a version not older;
+- `rated.<stars>` holds the ids of the rating events (how many ratings a unit received).
 The day inside each mark keeps periods and as-of days exact; a report de-duplicates by id.
+
+Beside them, one document per current province holds what its certificates are
+(`certified:<cc>`, `CertifiedView`): each certificate's fields as its facts hold them, keyed by
+certificate id and `$set` (issue and end apart, in whichever order they come), and each withdrawn
+product's withdrawal guarded by its version. Applying an event again sets the same values, and the
+products certified on any day, as known on any day, follow from the same rules as from the facts.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from datetime import date
 from typing import Any
 
 from ocop_contracts import TargetMetric
+from ocop_reporting.domain.certificates import certified_products
 from ocop_reporting.domain.figures import ProducerMix
 
 Doc = Mapping[str, Any]
@@ -83,6 +91,7 @@ def rating_marks(fact: Doc) -> dict[str, str]:
         marks["proposed"] = mark(day, product)
     if fact.get("level") == "province" and fact.get("round_id"):
         marks["rounds"] = mark(day, str(fact["round_id"]))
+    marks[f"rated.{stars}"] = str(fact["_id"])  # the rating event: counted once however resent
     return marks
 
 
@@ -106,6 +115,62 @@ def producer_entry(fact: Doc) -> dict[str, Any]:
     }
 
 
+def certified_id(current_code: str) -> str:
+    """The document of a current province's certificates and withdrawals."""
+    return f"certified:{current_code}"
+
+
+# A certificate fact's fields, as kept (short names: a province holds hundreds of certificates).
+_ISSUE_FIELDS = {"product_id": "p", "stars": "s", "day": "d", "valid_until": "u", "known": "k"}
+_END_FIELDS = {"product_id": "p", "ended_on": "e", "ended_reason": "r", "ended_known": "ek"}
+_WITHDRAWAL_FIELDS = {"withdrawn_on": "on", "withdrawn_known": "k"}
+
+
+def _kept(prefix: str, fields: Mapping[str, str], fact: Doc) -> dict[str, Any]:
+    return {f"{prefix}.{short}": fact[name] for name, short in fields.items() if name in fact}
+
+
+def certificate_issue(certificate_id: str, fact: Doc) -> dict[str, Any]:
+    """What a certificate's issue sets in its province's document (`$set`)."""
+    return _kept(f"c.{producer_key(certificate_id)}", _ISSUE_FIELDS, fact)
+
+
+def certificate_end(certificate_id: str, fact: Doc) -> dict[str, Any]:
+    """What its expiry or revocation sets (`$set`, beside the issue whichever comes first)."""
+    return _kept(f"c.{producer_key(certificate_id)}", _END_FIELDS, fact)
+
+
+def withdrawal_field(product_id: str) -> str:
+    return f"w.{producer_key(product_id)}"
+
+
+def withdrawal_entry(product_id: str, fact: Doc, version: int) -> dict[str, Any]:
+    """A product's withdrawal (`$set` whole, only over an entry of a version not newer)."""
+    entry = {short: fact[name] for name, short in _WITHDRAWAL_FIELDS.items()}
+    return {"id": product_id, **entry, "v": version}
+
+
+class CertifiedView:
+    """The certificates and withdrawals of one current province, as the facts would give them."""
+
+    def __init__(self, doc: Doc) -> None:
+        self._certificates = [
+            {"_id": key, **{name: entry[s] for name, s in _FIELDS.items() if s in entry}}
+            for key, entry in doc.get("c", {}).items()
+        ]
+        self._products = {
+            str(entry["id"]): {name: entry[s] for name, s in _WITHDRAWAL_FIELDS.items()}
+            for entry in doc.get("w", {}).values()
+        }
+
+    def certified(self, day: date, cut: date | None = None) -> int:
+        """Products holding a certificate valid on `day`, as known on `cut` (the facts' rules)."""
+        return len(certified_products(self._certificates, self._products, day.isoformat(), cut))
+
+
+_FIELDS = {**_ISSUE_FIELDS, **_END_FIELDS}
+
+
 @dataclass(frozen=True)
 class Window:
     """The days a figure counts (ISO strings compare as dates)."""
@@ -119,6 +184,15 @@ class Window:
 
     def __contains__(self, day: str) -> bool:
         return self.first <= day <= self.last
+
+
+def rated_counts(summaries: Iterable[Doc]) -> dict[int, int]:
+    """Rating events by stars in these summaries (each event is in one summary only)."""
+    found: Counter[int] = Counter()
+    for doc in summaries:
+        for stars, ids in doc.get("rated", {}).items():
+            found[int(stars)] += len(ids)
+    return dict(found)
 
 
 class SummaryView:

@@ -1,0 +1,132 @@
+"""The certificates kept in each province's summary: applied in any order and any number of times,
+they give the products certified on any day, as known on any day, that the facts give."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from ocop_reporting.domain.certificates import certified_products
+from ocop_reporting.domain.summaries import (
+    CertifiedView,
+    certificate_end,
+    certificate_issue,
+    rated_counts,
+    rating_marks,
+    withdrawal_entry,
+    withdrawal_field,
+)
+
+Doc = dict[str, Any]
+
+
+def _set(doc: Doc, fields: Doc) -> None:
+    """`$set` of dotted fields, as the store applies it (ids are escaped: no dot inside)."""
+    for path, value in fields.items():
+        *parents, leaf = path.split(".")
+        holder = doc
+        for name in parents:
+            holder = holder.setdefault(name, {})
+        holder[leaf] = value
+
+
+def _withdraw(doc: Doc, product: str, fact: Doc, version: int) -> None:
+    """The version-guarded `$set` of a withdrawal."""
+    _, key = withdrawal_field(product).split(".", 1)
+    held = doc.get("w", {}).get(key)
+    if held is None or held["v"] <= version:
+        _set(doc, {withdrawal_field(product): withdrawal_entry(product, fact, version)})
+
+
+def _day(rng: random.Random) -> str:
+    return (date(2021, 1, 1) + timedelta(days=rng.randint(0, 5 * 365))).isoformat()
+
+
+def _history(rng: random.Random) -> tuple[list[Doc], dict[str, Doc], list[tuple[str, Any]]]:
+    """Certificate facts, product facts and the events (as summary writes) that made them."""
+    facts: dict[str, Doc] = {}
+    products: dict[str, Doc] = {}
+    writes: list[tuple[str, Any]] = []
+    for i in range(300):
+        cid, product = f"c.{i}", f"p${rng.randint(0, 120)}"  # ids with '.' and '$'
+        issued = _day(rng)
+        issue = {"product_id": product, "stars": rng.randint(3, 5), "day": issued}
+        issue |= {"valid_until": f"{int(issued[:4]) + 3}{issued[4:]}", "known": _day(rng)}
+        facts[cid] = {"_id": cid, **issue}
+        writes.append(("issue", (cid, issue)))
+        if rng.random() < 0.4:
+            end = {"product_id": product, "ended_on": _day(rng), "ended_known": _day(rng)}
+            end["ended_reason"] = rng.choice(["expired", "revoked"])
+            facts[cid] |= end
+            writes.append(("end", (cid, end)))
+    for product in rng.sample(sorted({f["product_id"] for f in facts.values()}), 20):
+        withdrawal = {"withdrawn_on": _day(rng), "withdrawn_known": _day(rng)}
+        products[product] = withdrawal
+        writes.append(("withdraw", (product, withdrawal)))
+    return list(facts.values()), products, writes
+
+
+def _apply(doc: Doc, write: tuple[str, Any]) -> None:
+    kind, (key, fact) = write
+    if kind == "issue":
+        _set(doc, certificate_issue(key, fact))
+    elif kind == "end":
+        _set(doc, certificate_end(key, fact))
+    else:
+        _withdraw(doc, key, fact, 2)
+
+
+def test_the_summary_gives_the_certified_products_of_the_facts_on_any_day_as_known_on_any() -> None:
+    rng = random.Random(9)
+    certificates, products, writes = _history(rng)
+    # Delivered out of order (an end before its issue), a hundred of them twice.
+    deliveries = writes + rng.sample(writes, 100)
+    rng.shuffle(deliveries)
+    doc: Doc = {}
+    for write in deliveries:
+        _apply(doc, write)
+    view = CertifiedView(doc)
+    for _ in range(60):
+        day = date.fromisoformat(_day(rng))
+        cut = rng.choice([None, date.fromisoformat(_day(rng))])
+        expected = certified_products(certificates, products, day.isoformat(), cut)
+        assert view.certified(day, cut) == len(expected)
+
+
+def test_an_expired_or_revoked_certificate_leaves_the_count_and_a_redelivery_adds_nothing() -> None:
+    doc: Doc = {}
+    issue = {"product_id": "p1", "stars": 4, "day": "2026-01-10", "valid_until": "2029-01-10"}
+    for _ in range(2):  # CertificateIssued delivered twice
+        _set(doc, certificate_issue("c1", issue | {"known": "2026-01-10"}))
+    assert CertifiedView(doc).certified(date(2026, 3, 1)) == 1
+
+    end = {"product_id": "p1", "ended_on": "2026-04-01", "ended_known": "2026-04-02"}
+    _set(doc, certificate_end("c1", end | {"ended_reason": "revoked"}))
+
+    view = CertifiedView(doc)
+    assert view.certified(date(2026, 3, 31)) == 1
+    assert view.certified(date(2026, 4, 1)) == 0
+    assert view.certified(date(2026, 4, 1), cut=date(2026, 4, 1)) == 1  # not known yet
+
+
+def test_an_older_withdrawal_never_overwrites_a_newer_one() -> None:
+    doc: Doc = {}
+    _withdraw(doc, "p1", {"withdrawn_on": "2026-05-01", "withdrawn_known": "2026-05-01"}, 4)
+    _withdraw(doc, "p1", {"withdrawn_on": "2026-02-01", "withdrawn_known": "2026-02-01"}, 3)
+    assert doc["w"]["p1"]["on"] == "2026-05-01"
+
+
+def test_a_redelivered_rating_is_counted_once() -> None:
+    summary: Doc = {}
+    rating = {
+        "_id": "e1", "product_id": "p1", "day": "2026-03-01", "stars": 4, "previous_stars": 0,
+        "score": 70.0, "level": "province", "round_id": None,
+    }  # fmt: skip
+    for _ in range(2):
+        for field, value in rating_marks(rating).items():
+            group, _, sub = field.partition(".")
+            entries = summary.setdefault(group, {}).setdefault(sub, []) if sub else []
+            if sub and value not in entries:
+                entries.append(value)
+    assert rated_counts([summary]) == {4: 1}
