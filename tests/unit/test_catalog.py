@@ -379,8 +379,16 @@ def test_the_reason_lists_at_most_three_errors_and_counts_the_rest() -> None:
 
 
 def test_a_schema_version_newer_than_the_code_knows_is_unreadable() -> None:
-    reason = reason_of(wire("ProductRated", schema_version=2))
+    reason = reason_of(wire("ProductRated", schema_version=3))
     assert "schema_version" in reason
+
+
+def test_a_version_1_fact_is_still_read_with_its_version() -> None:
+    # Province systems and older events send version 1 (province_code in the edition in force
+    # on the fact's date); the version 2 model reads them and keeps the version they declared.
+    event = parse_event(wire("ProductRated", schema_version=1))
+    assert event.schema_version == 1
+    assert parse_event(wire("ProductRated")).schema_version == 2
 
 
 def test_all_topics_has_a_dead_letter_topic_beside_each_consumed_topic() -> None:

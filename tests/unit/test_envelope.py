@@ -70,8 +70,9 @@ def test_correlation_id_defaults_to_a_uuid_and_causation_id_to_none() -> None:
     assert event.causation_id is None
 
 
-def test_schema_version_defaults_to_1() -> None:
-    assert rated().schema_version == 1
+def test_schema_version_defaults_to_the_newest_of_the_event() -> None:
+    # ProductRated is at 2: province_code is the 2025 province whatever the rating's date.
+    assert rated().schema_version == 2
 
 
 def test_occurred_at_defaults_to_now_in_utc() -> None:

@@ -20,6 +20,13 @@ class RatingLevel(StrEnum):
     CENTRAL = "central"
 
 
+class CertificateOrigin(StrEnum):
+    """Where a certificate (and the rating behind it) comes from."""
+
+    COUNCIL = "council"  # decided by a council on the platform (the default)
+    IMPORTED = "imported"  # issued before the platform, adopted from a province's register
+
+
 class RevocationGround(StrEnum):
     """Grounds for revoking a certificate, QĐ 26/2026 Art. 8."""
 

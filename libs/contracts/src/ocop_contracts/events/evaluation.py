@@ -7,7 +7,14 @@ from pydantic import Field, model_validator
 
 from ocop_contracts import topics
 from ocop_contracts.envelope import Event
-from ocop_contracts.vocabulary import RatingLevel, RevocationGround
+from ocop_contracts.legacy import LEGACY_UNIT_DESCRIPTION, LegacyUnit
+from ocop_contracts.vocabulary import CertificateOrigin, RatingLevel, RevocationGround
+
+_V2 = (
+    "2: province_code is the 2025 province whatever the fact's date; legacy_unit gives the "
+    "unit before 1 July 2025. 1 (province systems, older events): province_code is the "
+    "province in the edition in force on the fact's date."
+)
 
 
 class ProductRated(Event):
@@ -21,6 +28,8 @@ class ProductRated(Event):
     """
 
     type: Literal["ProductRated"] = "ProductRated"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
+    legacy_unit: LegacyUnit | None = Field(default=None, description=LEGACY_UNIT_DESCRIPTION)
     product_id: str
     score: float = Field(ge=0, le=100, description="Council average, 0–100 points.")
     stars: int = Field(ge=1, le=5)
@@ -47,6 +56,15 @@ class ProductRated(Event):
             "on ratings decided in evaluation itself."
         ),
     )
+    origin: CertificateOrigin = Field(
+        default=CertificateOrigin.COUNCIL,
+        description=(
+            "council: decided on the platform or by a province system's council (the default, "
+            "also for events without the field). imported: the rating behind a certificate "
+            "issued before the platform and adopted from a province's register; rated_on is the "
+            "issuing decision's date, and it is history, not news of a new star."
+        ),
+    )
 
     @model_validator(mode="after")
     def _five_stars_are_central(self) -> "ProductRated":
@@ -69,6 +87,8 @@ class ProductProposedForNational(Event):
     the central council, which alone may award 5★ (QĐ 26/2026 Art. 7.3–7.4)."""
 
     type: Literal["ProductProposedForNational"] = "ProductProposedForNational"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
+    legacy_unit: LegacyUnit | None = Field(default=None, description=LEGACY_UNIT_DESCRIPTION)
     product_id: str
     score: float = Field(ge=90, le=100)
     rule_set_id: str
@@ -81,6 +101,8 @@ class CertificateIssued(Event):
     Valid 36 months from the decision (QĐ 26/2026 Art. 4.3)."""
 
     type: Literal["CertificateIssued"] = "CertificateIssued"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
+    legacy_unit: LegacyUnit | None = Field(default=None, description=LEGACY_UNIT_DESCRIPTION)
     certificate_id: str = Field(description="Certificate number.")
     product_id: str
     stars: int = Field(ge=3, le=5)
@@ -90,6 +112,15 @@ class CertificateIssued(Event):
     valid_until: date
     rule_set_id: str
     replaces_certificate_id: str | None = None
+    origin: CertificateOrigin = Field(
+        default=CertificateOrigin.COUNCIL,
+        description=(
+            "council: issued on the platform after a council's decision (the default, also for "
+            "events without the field). imported: issued before the platform and adopted from a "
+            "province's register (registry's PriorCertificateDeclared), with its real dates and "
+            "the rule set in force on issued_on."
+        ),
+    )
 
 
 class CertificateRenewalDue(Event):
@@ -109,6 +140,8 @@ class CertificateExpired(Event):
     """Emitted by evaluation once, on the day after a certificate's last valid day."""
 
     type: Literal["CertificateExpired"] = "CertificateExpired"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
+    legacy_unit: LegacyUnit | None = Field(default=None, description=LEGACY_UNIT_DESCRIPTION)
     certificate_id: str
     product_id: str
     stars: int = Field(ge=3, le=5)
@@ -119,6 +152,8 @@ class CertificateRevoked(Event):
     """Emitted by evaluation when the authority revokes a certificate (QĐ 26/2026 Art. 8)."""
 
     type: Literal["CertificateRevoked"] = "CertificateRevoked"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
+    legacy_unit: LegacyUnit | None = Field(default=None, description=LEGACY_UNIT_DESCRIPTION)
     certificate_id: str
     product_id: str
     stars: int = Field(ge=3, le=5)

@@ -3,11 +3,12 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from ocop_contracts import topics
 from ocop_contracts.envelope import CommuneCode, Event
-from ocop_contracts.vocabulary import LegalForm
+from ocop_contracts.legacy import LEGACY_UNIT_DESCRIPTION, LegacyUnit
+from ocop_contracts.vocabulary import LegalForm, RatingLevel
 
 VietnameseName = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 ProductCode = Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{5}-\d{1,5}-\d{4}$")]
@@ -40,6 +41,7 @@ class ProductRegistered(Event):
     commune_code: CommuneCode
     women_led: bool = False
     ethnic_minority_led: bool = False
+    legacy_unit: LegacyUnit | None = Field(default=None, description=LEGACY_UNIT_DESCRIPTION)
 
 
 class EntityUpdated(Event):
@@ -70,15 +72,57 @@ class ProductUpdated(Event):
     commune_code: CommuneCode
     women_led: bool = False
     ethnic_minority_led: bool = False
+    legacy_unit: LegacyUnit | None = Field(default=None, description=LEGACY_UNIT_DESCRIPTION)
+
+
+class PriorCertificateDeclared(Event):
+    """Emitted by registry, in the same write as a product's ProductRegistered, when a province's
+    register imported into the registry records a 3–5★ certificate the product already holds
+    (issued before the platform). Aggregate: the product.
+
+    The registry does not take the stars itself: evaluation checks the certificate against the
+    rule set in force on ``issued_on`` and adopts it as a historic certificate (CertificateIssued
+    and ProductRated with origin ``imported``), or dead-letters this event with the reason (e.g.
+    the number is held by another product)."""
+
+    type: Literal["PriorCertificateDeclared"] = "PriorCertificateDeclared"
+    product_id: str
+    certificate_id: str = Field(min_length=1, max_length=64, description="Certificate number.")
+    stars: int = Field(ge=3, le=5)
+    score: float = Field(ge=0, le=100, description="The council's total, 0–100 points.")
+    level: RatingLevel = Field(description="Who certified: province (3–4★) or central (5★).")
+    decision_ref: str = Field(
+        min_length=1, max_length=100, description="The issuing decision, e.g. 1234/QĐ-UBND."
+    )
+    issued_on: date = Field(description="Date of the issuing decision.")
+    valid_until: date = Field(description="Last valid day, as the register records it.")
+    source: Literal["import"] = Field(
+        default="import", description="How the registry learned it: a register import."
+    )
+
+    @model_validator(mode="after")
+    def _five_stars_are_central(self) -> "PriorCertificateDeclared":
+        if (self.stars == 5) != (self.level is RatingLevel.CENTRAL):
+            raise ValueError("5★ is certified centrally (level=central), 3–4★ by the province")
+        return self
 
 
 class ProductWithdrawn(Event):
     """Emitted by registry when a producer or the province withdraws a product from OCOP."""
 
     type: Literal["ProductWithdrawn"] = "ProductWithdrawn"
+    schema_version: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "2: province_code is the 2025 province whatever withdrawn_on is; legacy_unit gives "
+            "the unit before 1 July 2025. 1: province_code in the edition in force that day."
+        ),
+    )
     product_id: str
     withdrawn_on: date
     reason: str = Field(min_length=1, max_length=1000)
+    legacy_unit: LegacyUnit | None = Field(default=None, description=LEGACY_UNIT_DESCRIPTION)
 
 
 TOPIC = topics.REGISTRY
@@ -89,4 +133,5 @@ EVENTS: tuple[type[Event], ...] = (
     ProductRegistered,
     ProductUpdated,
     ProductWithdrawn,
+    PriorCertificateDeclared,
 )
