@@ -39,9 +39,20 @@ from ocop_contracts.events.promotion import (
     ProductShowcased,
     PromotionActivityRecorded,
 )
-from ocop_contracts.events.registry import EntityUpdated, ProductUpdated, ProductWithdrawn
+from ocop_contracts.events.registry import (
+    EntityUpdated,
+    PriorCertificateDeclared,
+    ProductUpdated,
+    ProductWithdrawn,
+)
 from ocop_contracts.events.reporting import ActivityReported
-from ocop_contracts.vocabulary import ActivityKind, DelistReason, RevocationGround, VenueKind
+from ocop_contracts.vocabulary import (
+    ActivityKind,
+    CertificateOrigin,
+    DelistReason,
+    RevocationGround,
+    VenueKind,
+)
 
 ENVELOPE: dict[str, Any] = {"aggregate_version": 1, "province_code": "82"}
 
@@ -131,6 +142,19 @@ SAMPLES: dict[str, Event] = {
         product_id="prd-1",
         withdrawn_on=date(2026, 9, 1),
         reason="ngừng sản xuất",
+    ),
+    "PriorCertificateDeclared": PriorCertificateDeclared(
+        **{**ENVELOPE, "aggregate_version": 2},
+        producer="registry",
+        aggregate_id="prd-1",
+        product_id="prd-1",
+        certificate_id="82/2023/OCOP-015",
+        stars=4,
+        score=78.5,
+        level=RatingLevel.PROVINCE,
+        decision_ref="1234/QĐ-UBND",
+        issued_on=date(2023, 10, 1),
+        valid_until=date(2026, 9, 30),
     ),
     "ProductProposedForNational": ProductProposedForNational(
         **ENVELOPE,
@@ -244,7 +268,10 @@ EXPECTED_TOPIC = {
     "ProductRated": topics.EVALUATION,
     "TargetUpdated": topics.REPORTING,
     "ActivityReported": topics.REPORTING,
-    **dict.fromkeys(("EntityUpdated", "ProductUpdated", "ProductWithdrawn"), topics.REGISTRY),
+    **dict.fromkeys(
+        ("EntityUpdated", "ProductUpdated", "ProductWithdrawn", "PriorCertificateDeclared"),
+        topics.REGISTRY,
+    ),
     **dict.fromkeys(
         (
             "ProductProposedForNational",
@@ -396,3 +423,14 @@ def test_all_topics_has_a_dead_letter_topic_beside_each_consumed_topic() -> None
     for topic in (*topics.CANONICAL, *topics.INGEST):
         assert topic in every
         assert f"{topic}.dlq" in every
+
+
+def test_a_certificate_issued_without_origin_reads_as_a_councils() -> None:
+    issued = parse_event(wire("CertificateIssued", origin=None))
+    assert isinstance(issued, CertificateIssued)
+    assert issued.origin is CertificateOrigin.COUNCIL
+
+
+def test_a_declared_prior_certificate_of_five_stars_must_be_central() -> None:
+    reason = reason_of(wire("PriorCertificateDeclared", stars=5, score=92))
+    assert "central" in reason
