@@ -29,6 +29,13 @@ from ocop_promotion.service_layer.queries import FeedQuery
 PRODUCTS = "products"
 ENTITIES = "entities"
 CERTIFICATIONS = "certifications"
+# Each product's latest rated stars and the evaluation version they came from, by `_id` = product
+# id. It replaces a search of the rating facts and the feed by product_id, which FerretDB v1
+# answers by reading both collections whole (no secondary index is used): 77% of the time of a
+# national load went there, on every placement, listing and lapse.
+LATEST_RATINGS = "latest_ratings"
+# The rating facts and the feed entries carried the latest rating before LATEST_RATINGS: read
+# once, to fill it in a database that predates it.
 RATINGS = "ratings"
 FEED = "feed"
 SUBSCRIPTIONS = "subscriptions"
@@ -39,6 +46,10 @@ PLACEMENTS = "placements"
 # Which products were ever placed at a venue: flat facts, because FerretDB v1 does not reliably
 # match a field of a later element of an array of documents ("entries.venue_id").
 VENUE_INDEX = "venue_index"
+# The same facts as one document per venue (`_id` = venue id, its products in an array), so the
+# products at a venue are one `_id` read: FerretDB v1 scans the whole index for a venue_id filter,
+# and a fair's booth check, a fair's or showroom's page and a listing's look-up all need them.
+VENUE_PRODUCTS = "venue_products"
 ACTIVITIES = "activities"
 # The events of a feed entry wait in a small collection of their own, emptied as the relay
 # drains it: the relay finds pending events by scanning, which on FerretDB costs a full pass
@@ -64,7 +75,29 @@ class MongoPromotionRepository:
         await self._db[VENUE_INDEX].create_index([("venue_id", ASCENDING)])
         await self._db[VENUE_INDEX].create_index([("venue_kind", ASCENDING)])
         await self._db[FAIRS].create_index([("starts_on", DESCENDING)])
-        await self._db[RATINGS].create_index([("product_id", ASCENDING), ("version", DESCENDING)])
+        # The hourly sweep of certificates that ran out (MongoDB; FerretDB scans).
+        await self._db[CERTIFICATIONS].create_index(
+            [("status", ASCENDING), ("valid_until", ASCENDING)]
+        )
+        await self.fill_latest_ratings()
+        await MongoVenueIndex(self._db).fill_venue_products()
+
+    async def fill_latest_ratings(self) -> int:
+        """Once, in a database written before LATEST_RATINGS: the latest rating of every product
+        from the rating facts and the feed (a scan of both, at startup only). Returns how many
+        ratings were applied."""
+        if await self._db[LATEST_RATINGS].find_one({}, {"_id": 1}) is not None:
+            return 0
+        applied = 0
+        for collection, version, stars in (
+            (RATINGS, "version", "stars"),
+            (FEED, "rating_version", "to_stars"),
+        ):
+            async for doc in self._db[collection].find({}, {"product_id": 1, version: 1, stars: 1}):
+                if doc.get(version) is not None and doc.get(stars) is not None:
+                    product_id, rated = str(doc["product_id"]), int(doc[stars])
+                    applied += await self.record_rating(product_id, int(doc[version]), rated)
+        return applied
 
     # --- copies of other services' facts -------------------------------------------------
 
@@ -132,27 +165,15 @@ class MongoPromotionRepository:
         return await self.apply_evaluation(product_id, version, fields)
 
     async def record_rating(self, product_id: str, version: int, stars: int) -> bool:
-        """One fact per rating (an insert: cheap on every ProductRated, idempotent)."""
-        doc = {"_id": f"{product_id}:{version}", "product_id": product_id, "version": version}
-        return await insert_once(self._db[RATINGS], {**doc, "stars": stars})
+        """Keep the product's latest rated stars: one upsert by `_id`, applied only when
+        ``version`` is newer than the one kept, so a redelivered or older rating never replaces
+        a newer one. False: a repeat or an older rating."""
+        return await apply_if_newer(self._db[LATEST_RATINGS], product_id, version, {"stars": stars})
 
     async def latest_rated_stars(self, product_id: str) -> int | None:
-        """Stars of the product's latest rating: a feed entry or a rating fact, by version."""
-        latest: tuple[int, int] | None = None
-        for collection, version, stars in (
-            (RATINGS, "version", "stars"),
-            (FEED, "rating_version", "to_stars"),
-        ):
-            cursor = (
-                self._db[collection]
-                .find({"product_id": product_id}, {version: 1, stars: 1})
-                .sort([(version, DESCENDING)])
-                .limit(1)
-            )
-            for doc in await cursor.to_list():
-                found = (int(doc.get(version, 0)), int(doc[stars]))
-                latest = found if latest is None or found > latest else latest
-        return None if latest is None else latest[1]
+        """Stars of the product's latest rating (one read by `_id`)."""
+        doc = await self._db[LATEST_RATINGS].find_one({"_id": product_id}, {"stars": 1})
+        return None if doc is None else int(doc["stars"])
 
     async def certification(self, product_id: str) -> Certification | None:
         doc = await self._db[CERTIFICATIONS].find_one({"_id": product_id})
@@ -352,25 +373,47 @@ class MongoPromotionRepository:
 
 
 class MongoVenueIndex:
-    """Which products were ever placed at a venue, as flat (venue, product) facts."""
+    """Which products were ever placed at a venue: flat (venue, product) facts for the queries
+    by kind, and one document per venue for the products at a venue (an `_id` read)."""
 
     def __init__(self, db: Database) -> None:
         self._index = db[VENUE_INDEX]
+        self._venues = db[VENUE_PRODUCTS]
 
     async def remember(self, venue: VenueRef, product_id: str) -> None:
         """Written before the placement; readers look at the placements themselves, so a stray
-        fact does no harm."""
+        fact does no harm. Both writes are idempotent, so a retry completes a half-done one."""
         doc = {"venue_id": venue.venue_id, "venue_kind": venue.kind.value, "product_id": product_id}
         await insert_once(self._index, {"_id": f"{venue.venue_id}|{product_id}", **doc})
+        await self._venues.update_one(
+            {"_id": venue.venue_id}, {"$addToSet": {"products": product_id}}, upsert=True
+        )
 
     async def products_at(self, venue_id: str) -> list[str]:
-        return await self._products({"venue_id": venue_id})
+        doc = await self._venues.find_one({"_id": venue_id}, {"products": 1})
+        return [] if doc is None else sorted(doc.get("products", []))[:MOST_PRODUCTS_AT_A_VENUE]
 
     async def products_listed_online(self, product_id: str | None) -> list[str]:
         flt: Document = {"venue_kind": VenueKind.ONLINE.value}
         if product_id:
             flt["product_id"] = product_id
         return await self._products(flt)
+
+    async def fill_venue_products(self) -> int:
+        """Once, in a database written before VENUE_PRODUCTS: one document per venue from the
+        flat facts (a scan of them, at startup only). Returns how many venues."""
+        if await self._venues.find_one({}, {"_id": 1}) is not None:
+            return 0
+        venues: dict[str, set[str]] = {}
+        async for doc in self._index.find({}, {"venue_id": 1, "product_id": 1}):
+            venues.setdefault(str(doc["venue_id"]), set()).add(str(doc["product_id"]))
+        for venue_id, products in venues.items():
+            await self._venues.update_one(
+                {"_id": venue_id},
+                {"$addToSet": {"products": {"$each": sorted(products)}}},
+                upsert=True,
+            )
+        return len(venues)
 
     async def _products(self, flt: Document) -> list[str]:
         cursor = self._index.find(flt, {"product_id": 1}).limit(MOST_PRODUCTS_AT_A_VENUE)

@@ -82,10 +82,11 @@ class PromotionService:
     # --- evaluation -------------------------------------------------------------------------
 
     async def on_product_rated(self, event: ProductRated) -> None:
-        # One insert per rating, no update: this runs for every rating in the country. A rating
-        # that reaches the feed is recorded by its entry; the others by a small rating fact.
+        # The latest stars by product first (one version-guarded upsert by `_id`: a repeat or an
+        # older rating changes nothing), so a certificate look-up is a read by `_id`. Only a
+        # rating that newly certifies or upgrades a product reaches the feed.
+        await self._repo.record_rating(event.product_id, event.aggregate_version, event.stars)
         if not (event.newly_certified or event.upgraded):
-            await self._repo.record_rating(event.product_id, event.aggregate_version, event.stars)
             return
         facts = await self._repo.product_facts(event.product_id)
         entry = feed_entry_for(event, facts.name, facts)

@@ -117,7 +117,10 @@ class VenueService:
         channel: str | None,
         state: str | None,
     ) -> list[Placement]:
-        listed = await self._stores.venue_index.products_listed_online(product_id)
+        # One product's listings are in its placements (a read by `_id`); the index is asked
+        # only for every product's.
+        index = self._stores.venue_index
+        listed = [product_id] if product_id else await index.products_listed_online(None)
         found = [
             entry
             for placements in await placements_of_products(self._stores, listed)

@@ -1,0 +1,128 @@
+"""Promotion's look-ups by `_id` on the real store: a product's latest rated stars (kept
+version-guarded, so a redelivered or older rating never lowers a newer one) and the products at
+a venue; both filled once from the collections a database written before them holds."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+
+from ocop_contracts import ProductRated, RatingLevel
+from ocop_contracts.vocabulary import VenueKind
+from ocop_devstack.infra import Infra
+from ocop_platform.mongo import Database, create_client
+from ocop_promotion.adapters.repository import (
+    FEED,
+    LATEST_RATINGS,
+    RATINGS,
+    VENUE_INDEX,
+    MongoPromotionRepository,
+    MongoVenueIndex,
+    mongo_venue_stores,
+)
+from ocop_promotion.domain.placements import VenueRef
+from ocop_promotion.service_layer.placements import PlacementService
+from ocop_promotion.service_layer.services import PromotionService
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def db(infra: Infra) -> AsyncIterator[Database]:
+    client = create_client(infra.mongo_url)
+    name = f"ocop_it_promotion_{uuid.uuid4().hex[:8]}"
+    yield client[name]
+    await client.drop_database(name)
+    await client.close()
+
+
+def _rated(product_id: str, version: int, stars: int, previous: int) -> ProductRated:
+    return ProductRated(
+        producer="evaluation",
+        aggregate_id=product_id,
+        aggregate_version=version,
+        province_code="82",
+        product_id=product_id,
+        score=40.0 + 10 * stars,
+        stars=stars,
+        previous_stars=previous,
+        level=RatingLevel.PROVINCE,
+        rule_set_id="qd26-2026",
+        rated_on=date(2026, 6, 1),
+        scoring_set_code="I.1.a",
+    )
+
+
+async def _rated_stars(repo: MongoPromotionRepository, product_id: str) -> int | None:
+    found = await repo.certification(product_id)
+    return None if found is None else found.rated_stars
+
+
+async def test_an_older_or_repeated_rating_never_lowers_the_latest_stars(db: Database) -> None:
+    repo = MongoPromotionRepository(db)
+    await repo.ensure_indexes()
+    assert await repo.certification("prd-1") is None
+
+    assert await repo.record_rating("prd-1", 3, 4)
+    assert not await repo.record_rating("prd-1", 3, 4)  # redelivered
+    assert not await repo.record_rating("prd-1", 2, 2)  # an older rating, late
+    assert await _rated_stars(repo, "prd-1") == 4
+
+    assert await repo.record_rating("prd-1", 5, 2)  # a newer rating may lower it
+    assert await _rated_stars(repo, "prd-1") == 2
+    assert await db[LATEST_RATINGS].count_documents({}) == 1
+
+
+async def test_ratings_handled_out_of_order_keep_the_newest(db: Database) -> None:
+    repo = MongoPromotionRepository(db)
+    await repo.ensure_indexes()
+    service = PromotionService(
+        repo, PlacementService(mongo_venue_stores(db, repo), today=date.today)
+    )
+    await service.on_product_rated(_rated("prd-2", 4, 4, 2))  # newly certified: a feed entry
+    await service.on_product_rated(_rated("prd-2", 2, 2, 0))  # the older one, late
+    await service.on_product_rated(_rated("prd-2", 4, 4, 2))  # redelivered
+    assert await _rated_stars(repo, "prd-2") == 4
+    assert await db[FEED].count_documents({"product_id": "prd-2"}) == 1
+
+
+async def test_a_database_from_before_gets_its_latest_stars_once(db: Database) -> None:
+    await db[RATINGS].insert_many(
+        [
+            {"_id": "prd-3:2", "product_id": "prd-3", "version": 2, "stars": 2},
+            {"_id": "prd-4:7", "product_id": "prd-4", "version": 7, "stars": 1},
+        ]
+    )
+    feed = {"rated_on": "2026-06-01", "change": "first_certification"}
+    await db[FEED].insert_one(
+        {"_id": "fe-1", "product_id": "prd-3", "rating_version": 5, "to_stars": 4, **feed}
+    )
+    repo = MongoPromotionRepository(db)
+    await repo.ensure_indexes()
+    assert await _rated_stars(repo, "prd-3") == 4
+    assert await _rated_stars(repo, "prd-4") == 1
+    assert await repo.fill_latest_ratings() == 0  # filled already
+
+
+async def test_the_products_at_a_venue_are_one_document_filled_once_from_before(
+    db: Database,
+) -> None:
+    await db[VENUE_INDEX].insert_one(
+        {"_id": "fair-1|prd-0", "venue_id": "fair-1", "venue_kind": "fair", "product_id": "prd-0"}
+    )
+    index = MongoVenueIndex(db)
+    assert await index.fill_venue_products() == 1
+    assert await index.fill_venue_products() == 0
+
+    fair = VenueRef(VenueKind.FAIR, "fair-1", "Hội chợ OCOP")
+    await index.remember(fair, "prd-2")
+    await index.remember(fair, "prd-1")
+    await index.remember(fair, "prd-2")  # a retried placement
+    await index.remember(VenueRef(VenueKind.ONLINE, "lst-1", "shopee"), "prd-1")
+    assert await index.products_at("fair-1") == ["prd-0", "prd-1", "prd-2"]
+    assert await index.products_at("lst-1") == ["prd-1"]
+    assert await index.products_at("nowhere") == []
+    assert await index.products_listed_online(None) == ["prd-1"]
