@@ -388,9 +388,9 @@ async def caught_up(run: Run, service: str) -> tuple[bool, str]:
 
 
 async def run_scheduler(run: Run) -> None:
-    """Renewals due and expiries as of the pinned day, 200 products a pass. A pass longer than
-    the request deadline is answered 503, but what it wrote stays: ask again until a pass finds
-    nothing to do. The events it emitted are counted on evaluation's topic."""
+    """Renewals due and expiries as of the pinned day, one bounded batch a call: ask again while
+    the answer says more is due (a 503 past the request deadline keeps what it wrote: ask again
+    too). The events it emitted are counted on evaluation's topic."""
     url, before = (
         run.url("evaluation", "/admin/scheduler/run"),
         await run.watch.size([topics.EVALUATION]),
@@ -399,9 +399,7 @@ async def run_scheduler(run: Run) -> None:
     while answers[503] < 200:
         response = await request(run.http, "POST", url, retry=False)
         answers[response.status_code] += 1
-        if response.status_code == 200 and not any(
-            response.json()[k] for k in ("renewal_due", "expired")
-        ):
+        if response.status_code == 200 and not response.json()["more"]:
             break
         if sum(answers.values()) % 10 == 0:
             say(f"  scheduler: {sum(answers.values())} passes, answers {dict(answers)}")

@@ -8,9 +8,10 @@ from datetime import date
 
 from ocop_contracts import ProductRated, ProductRegistered
 from ocop_contracts.events.registry import ProductUpdated
+from ocop_evaluation.adapters.due import MemoryDueIndex, MemoryDueIndexedProducts
 from ocop_evaluation.adapters.stores import ParkedRating, Stores
 from ocop_evaluation.domain.dossiers import Dossier
-from ocop_evaluation.domain.products import Product, RegisteredProduct
+from ocop_evaluation.domain.products import RegisteredProduct
 from ocop_evaluation.domain.resends import SourceRating
 from ocop_evaluation.domain.rounds import Round
 from ocop_evaluation.domain.scoring import CouncilRules
@@ -18,8 +19,9 @@ from ocop_platform.aggregates import InMemoryAggregateStore
 
 
 def memory_stores() -> Stores:
+    due = MemoryDueIndex()
     return Stores(
-        products=InMemoryAggregateStore(Product),
+        products=MemoryDueIndexedProducts(due),
         dossiers=InMemoryAggregateStore(Dossier),
         rounds=InMemoryAggregateStore(Round),
         registered=MemoryRegisteredProducts(),
@@ -27,6 +29,7 @@ def memory_stores() -> Stores:
         council_rules=MemoryCouncilRules(),
         parked=MemoryParkedRatings(),
         sources=MemorySourceRatings(),
+        due=due,
     )
 
 

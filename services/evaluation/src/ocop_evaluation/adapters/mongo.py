@@ -11,6 +11,8 @@
 - ``source_ratings``: the first message of each province system's rating, keyed by
   ``<province>:<producer>:<source_rating_id>``, with the fingerprint of its content.
 - ``clock``: the development/test clock override.
+- ``due_products``, ``due_days``: the certificate scheduler's due index (adapters/due.py), kept
+  by the product store.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import date
 
 from ocop_contracts import ProductRated, ProductRegistered
 from ocop_contracts.events.registry import ProductUpdated
+from ocop_evaluation.adapters.due import DueIndexedProducts, MongoDueIndex
 from ocop_evaluation.adapters.stores import ParkedRating, Stores
 from ocop_evaluation.domain.dossiers import Dossier
 from ocop_evaluation.domain.products import Product, RegisteredProduct
@@ -48,8 +51,10 @@ OUTBOX_COLLECTIONS = (PRODUCTS,)
 
 def mongo_stores(db: Database, events_written: Callable[[], None] = lambda: None) -> Stores:
     """``events_written``: the relay's notify(), so events go out now, not at its next poll."""
+    due = MongoDueIndex(db)
+    products = MongoAggregateStore(db, PRODUCTS, Product, after_write=events_written)
     return Stores(
-        products=MongoAggregateStore(db, PRODUCTS, Product, after_write=events_written),
+        products=DueIndexedProducts(products, due),
         dossiers=MongoAggregateStore(db, DOSSIERS, Dossier),
         rounds=MongoAggregateStore(db, ROUNDS, Round),
         registered=MongoRegisteredProducts(db),
@@ -57,6 +62,7 @@ def mongo_stores(db: Database, events_written: Callable[[], None] = lambda: None
         council_rules=MongoCouncilRules(db),
         parked=MongoParkedRatings(db),
         sources=MongoSourceRatings(db),
+        due=due,
     )
 
 
@@ -67,6 +73,8 @@ async def ensure_indexes(db: Database) -> None:
     await db[DOSSIERS].create_index("round_id")
     await db[ROUNDS].create_index("province_code")
     await db[PARKED].create_index("product_id")
+    # A database written before the scheduler's due index: fill it once.
+    await MongoDueIndex(db).fill(MongoAggregateStore(db, PRODUCTS, Product))
 
 
 class MongoRegisteredProducts:
@@ -81,6 +89,7 @@ class MongoRegisteredProducts:
             "entity_id": event.entity_id,
             "name": event.name,
             "product_code": event.product_code,
+            "legacy_unit": event.legacy_unit.model_dump() if event.legacy_unit else None,
         }
         return await apply_if_newer(
             self._collection,

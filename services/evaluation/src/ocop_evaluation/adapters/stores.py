@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ocop_contracts import ProductRated, ProductRegistered
 from ocop_contracts.events.registry import ProductUpdated
+from ocop_evaluation.adapters.due import DueIndex
 from ocop_evaluation.domain.dossiers import Dossier
 from ocop_evaluation.domain.products import Product, RegisteredProduct
 from ocop_evaluation.domain.resends import SourceRating
@@ -106,3 +107,4 @@ class Stores:
     council_rules: CouncilRulesStore
     parked: ParkedRatings
     sources: SourceRatings
+    due: DueIndex  # the products the certificate scheduler looks at, by day (adapters/due.py)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ocop_evaluation.domain.certificates import Certificate, CertificateStatus
+from ocop_evaluation.domain.certificates import Certificate
 from ocop_evaluation.domain.rules import rules_in_force
 from ocop_evaluation.service_layer.access import (
     EVALUATORS,
@@ -16,7 +16,12 @@ from ocop_evaluation.service_layer.access import (
 )
 from ocop_evaluation.service_layer.base import UseCases
 from ocop_evaluation.service_layer.commands import ImportCertificate, Revoke
-from ocop_platform.aggregates import ConcurrencyConflict
+from ocop_evaluation.service_layer.scheduler import (
+    BATCH,
+    SchedulerBatch,
+    run_scheduler,
+    scheduler_batch,
+)
 from ocop_platform.errors import DomainError, NotFound
 from ocop_platform.identity import Principal, Role, ensure_may_write
 
@@ -86,22 +91,11 @@ class Certificates(UseCases):
             ),
         )
 
-    async def run_scheduler(self, today: date, limit: int = 200) -> dict[str, int]:
-        """One pass: CertificateRenewalDue / CertificateExpired for what is due on ``today``,
+    async def run_scheduler(self, today: date, limit: int = BATCH) -> dict[str, int]:
+        """A whole pass: CertificateRenewalDue / CertificateExpired for what is due on ``today``,
         each exactly once (the certificate's flag and the event are one guarded write)."""
-        counts = {"renewal_due": 0, "expired": 0}
-        due = {
-            "certificate.status": CertificateStatus.VALID.value,
-            "certificate.next_due_on": {"$lte": today.isoformat()},
-        }
-        for product in await self.stores.products.find(due, limit=limit):
-            facts = await self.stores.registered.get(product.id)
-            announced = None if facts is None else product.announce_due(facts, today)
-            if announced is None:
-                continue
-            try:
-                await self.stores.products.save(product)
-            except ConcurrencyConflict:
-                continue  # changed meanwhile: the next pass looks at it again
-            counts[announced] += 1
-        return counts
+        return await run_scheduler(self.stores, today, limit)
+
+    async def scheduler_batch(self, today: date, limit: int = BATCH) -> SchedulerBatch:
+        """Up to ``limit`` due products, and whether more are due (service_layer/scheduler.py)."""
+        return await scheduler_batch(self.stores, today, limit)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
 
 from ocop_evaluation.adapters.clock import StoredClock
 from ocop_evaluation.entrypoints.api.deps import Admin, CertificatesDep, ClockDep
 from ocop_evaluation.entrypoints.api.schemas.admin import ClockView, SchedulerRun
 from ocop_evaluation.service_layer.commands import SetClock
+from ocop_evaluation.service_layer.scheduler import BATCH
 from ocop_platform.auth import CurrentPrincipal
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -42,8 +45,17 @@ async def reset_clock(clock: ClockDep, who: Admin) -> ClockView:
 @router.post(
     "/scheduler/run",
     response_model=SchedulerRun,
-    summary="Run the certificate scheduler now for today's date",
+    summary="Run the certificate scheduler now for today's date, one batch",
 )
-async def run_scheduler(certificates: CertificatesDep, clock: ClockDep, who: Admin) -> SchedulerRun:
+async def run_scheduler(
+    certificates: CertificatesDep,
+    clock: ClockDep,
+    who: Admin,
+    limit: Annotated[int, Query(ge=1, le=500)] = BATCH,
+) -> SchedulerRun:
+    """Announces what is due today for up to `limit` certificates, oldest due day first, so the
+    answer comes within the request deadline; `more` says products due today are left: call
+    again (the background scheduler also takes them on its next run)."""
     today = await clock.today()
-    return SchedulerRun(today=today, **await certificates.run_scheduler(today))
+    batch = await certificates.scheduler_batch(today, limit)
+    return SchedulerRun(today=today, looked_at=batch.looked_at, more=batch.more, **batch.counts())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ClockView(BaseModel):
@@ -16,3 +16,5 @@ class SchedulerRun(BaseModel):
     today: date
     renewal_due: int
     expired: int
+    looked_at: int = Field(description="Due certificates looked at in this batch.")
+    more: bool = Field(description="Certificates due today are left for the next batch.")
