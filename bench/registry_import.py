@@ -162,9 +162,7 @@ async def same_documents_raw(mongo_url: str, rows: list[list[Any]]) -> float:
         if entity is None:
             entity = entities[checked.entity_key] = imported_producer(checked, SYSTEM_CLOCK.now())
         code = f"{PROVINCE}-{checked.row.commune_code}-{number}-{checked.row.year}"
-        products.append(
-            imported_product(checked, entity, code, SYSTEM_CLOCK.today(), SYSTEM_CLOCK.now())
-        )
+        products.append(imported_product(checked, entity, code, SYSTEM_CLOCK.now()))
     client = create_client(mongo_url)
     db = client[f"bench_registry_docs_{uuid.uuid4().hex[:6]}"]
     await ensure_indexes(db)

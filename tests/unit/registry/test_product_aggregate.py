@@ -8,9 +8,14 @@ from datetime import date
 
 import pytest
 
-from ocop_contracts import LegalForm
+from ocop_contracts import LegalForm, RatingLevel
 from ocop_contracts.events.evaluation import CertificateExpired
-from ocop_contracts.events.registry import ProductRegistered, ProductUpdated, ProductWithdrawn
+from ocop_contracts.events.registry import (
+    PriorCertificateDeclared,
+    ProductRegistered,
+    ProductUpdated,
+    ProductWithdrawn,
+)
 from ocop_platform.aggregates import InMemoryAggregateStore
 from ocop_platform.errors import Conflict, DomainError
 from ocop_registry.domain.commands import UpdateEntity, UpdateProduct
@@ -163,23 +168,38 @@ def test_a_withdrawn_product_records_evaluation_s_facts_but_stays_withdrawn() ->
     assert (product.status, product.stars) == (ProductStatus.WITHDRAWN, 4)
 
 
-def test_an_imported_rating_gets_a_thirty_six_month_certificate_or_is_expired() -> None:
+def test_an_imported_certificate_is_declared_to_evaluation_not_taken_here() -> None:
     product = registered()
-    product.take_imported_rating(ImportedRating(stars=4, certified_on=date(2025, 3, 1)), TODAY)
-    assert product.status is ProductStatus.CERTIFIED
-    assert product.certificate is not None
-    assert (product.certificate.certificate_id, product.certificate.valid_until) == (
-        f"{product.product_code}/imported",
-        date(2028, 2, 29),
+    product.take_imported_rating(
+        ImportedRating(
+            stars=4,
+            score=78.5,
+            certified_on=date(2025, 3, 1),
+            certificate_id="52/2025/OCOP-7",
+            decision_ref="412/QĐ-UBND",
+            level=RatingLevel.PROVINCE,
+        )
+    )
+    (declared,) = product.pending_events
+    assert isinstance(declared, PriorCertificateDeclared)
+    assert (declared.aggregate_version, declared.certificate_id, declared.valid_until) == (
+        2,
+        "52/2025/OCOP-7",
+        date(2028, 2, 29),  # 36 months from the decision
+    )
+    # The stars are evaluation's to give: nothing changes here until its CertificateIssued.
+    assert (product.status, product.stars, product.certificate) == (
+        ProductStatus.REGISTERED,
+        0,
+        None,
     )
 
-    old = registered(product_id="prd-2")
-    old.take_imported_rating(ImportedRating(stars=3, certified_on=date(2022, 1, 10)), TODAY)
-    assert old.status is ProductStatus.EXPIRED
 
+def test_an_imported_rating_below_three_stars_is_kept_without_a_certificate() -> None:
     low = registered(product_id="prd-3")
-    low.take_imported_rating(ImportedRating(stars=2), TODAY)
-    assert (low.status, low.certificate) == (ProductStatus.RATED_BELOW_THREE, None)
+    low.take_imported_rating(ImportedRating(stars=2))
+    assert (low.status, low.stars, low.certificate) == (ProductStatus.RATED_BELOW_THREE, 2, None)
+    assert low.pending_events == ()
 
 
 async def test_a_product_reads_back_from_its_store_as_it_was_saved() -> None:

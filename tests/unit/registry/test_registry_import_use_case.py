@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ocop_contracts import RatingLevel
 from ocop_contracts.clock import Clock
-from ocop_contracts.events.registry import EntityRegistered, ProductRegistered
+from ocop_contracts.events.registry import (
+    EntityRegistered,
+    PriorCertificateDeclared,
+    ProductRegistered,
+)
 from ocop_registry.adapters.memory import memory_stores
 from ocop_registry.adapters.stores import Job
 from ocop_registry.domain.model import ProductStatus
@@ -29,7 +35,15 @@ PRODUCER = {
 }
 ROWS = [
     {**PRODUCER, "product_name": "Cà phê rang xay"},
-    {**PRODUCER, "product_name": "Cà phê hạt", "stars": "4", "certified_on": "2024-09-01"},
+    {
+        **PRODUCER,
+        "product_name": "Cà phê hạt",
+        "stars": "4",
+        "score": "76",
+        "certificate_id": "52/2024/OCOP-3",
+        "decision_ref": "905/QĐ-UBND",
+        "certified_on": "2024-09-01",
+    },
     {**PRODUCER, "product_name": "Cà phê phin", "product_code": f"{PROVINCE}-{COMMUNE}-5-2024"},
 ]
 
@@ -80,8 +94,9 @@ async def test_a_register_is_added_in_bulk_with_one_registration_event_each(
 
     assert (job["status"], job["entities_created"], job["products_created"]) == ("done", 1, 3)
     events = published(importer.stores)
-    assert [type(e) for e in events] == [EntityRegistered, *[ProductRegistered] * 3]
-    assert {e.aggregate_version for e in events} == {1}
+    registered = [e for e in events if not isinstance(e, PriorCertificateDeclared)]
+    assert [type(e) for e in registered] == [EntityRegistered, *[ProductRegistered] * 3]
+    assert {e.aggregate_version for e in registered} == {1}
     products = await importer.products()
     codes = {name: product.product_code for name, product in products.items()}
     assert codes == {
@@ -89,11 +104,20 @@ async def test_a_register_is_added_in_bulk_with_one_registration_event_each(
         "Cà phê rang xay": f"{PROVINCE}-{COMMUNE}-6-2024",  # after the number the file gives
         "Cà phê hạt": f"{PROVINCE}-{COMMUNE}-7-2024",
     }
+    # The certified row's product: registered, its certificate declared to evaluation in the
+    # same write (version 2), its stars left to evaluation's CertificateIssued.
     certified = products["Cà phê hạt"]
-    assert (certified.status, certified.stars, certified.imported) == (
-        ProductStatus.CERTIFIED,
-        4,
-        True,
+    assert (certified.status, certified.stars, certified.version) == (
+        ProductStatus.REGISTERED,
+        0,
+        2,
+    )
+    (declared,) = [e for e in events if isinstance(e, PriorCertificateDeclared)]
+    assert (declared.product_id, declared.aggregate_version) == (certified.id, 2)
+    assert (declared.certificate_id, declared.level, declared.valid_until) == (
+        "52/2024/OCOP-3",
+        RatingLevel.PROVINCE,
+        date(2027, 8, 31),
     )
 
 
@@ -108,4 +132,22 @@ async def test_a_code_already_in_the_register_rejects_the_file_naming_the_row(
     assert (job["status"], job["error_rows"]) == ("rejected", 1)
     [line] = await importer.imports.report_lines(job["job_id"], "error")
     assert (line["row"], line["column"]) == (4, "product_code")
+    assert await importer.stores.products.count({}) == 1
+
+
+async def test_a_certificate_number_twice_in_the_file_or_held_already_names_its_row(
+    tmp_path: Path,
+) -> None:
+    importer = Importer(tmp_path)
+    again = {**ROWS[1], "product_name": "Cà phê chồn"}
+
+    twice = await importer.run([ROWS[1], again])
+    [line] = await importer.imports.report_lines(twice["job_id"], "error")
+    assert (twice["status"], line["row"], line["column"]) == ("rejected", 3, "certificate_id")
+    assert line["message"] == "same certificate number as row 2"
+
+    await importer.run([ROWS[1]])
+    held = await importer.run([again])
+    [line] = await importer.imports.report_lines(held["job_id"], "error")
+    assert (held["status"], line["row"], line["column"]) == ("rejected", 2, "certificate_id")
     assert await importer.stores.products.count({}) == 1

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from ocop_contracts import LegalForm
+from ocop_contracts import LegalForm, RatingLevel
 from ocop_contracts.reference import fold_vi
 from ocop_platform.errors import DomainError
 from ocop_registry.domain import rules
+from ocop_registry.domain.certified import check_certificate
 from ocop_registry.domain.codes import GivenCode, code_mismatch, parse_product_code
 from ocop_registry.domain.commands import (
     CommuneCode,
@@ -92,8 +93,11 @@ class ImportRow(BaseModel):
     year: int = Field(ge=2018, le=2100)
     product_code: Annotated[str | None, Blank] = Field(default=None, max_length=32)
     stars: Annotated[int | None, Blank] = Field(default=None, ge=1, le=5)
+    score: Annotated[float | None, Blank] = Field(default=None, ge=0, le=100)
     certificate_id: Annotated[str | None, Blank] = Field(default=None, max_length=64)
-    certified_on: Annotated[date | None, Blank] = None
+    decision_ref: Annotated[str | None, Blank] = Field(default=None, max_length=100)
+    certified_on: Annotated[date | None, Blank] = None  # the issuing decision's date
+    issuing_level: Annotated[RatingLevel | None, Blank] = None
     valid_until: Annotated[date | None, Blank] = None
     description: Annotated[LongText | None, Blank] = None
     trademark: Annotated[ShortText | None, Blank] = None
@@ -151,12 +155,16 @@ class ImportRow(BaseModel):
         )
 
     def imported_rating(self) -> ImportedRating | None:
+        """The rating the row records: 1–2★ alone, or 3–5★ with its certificate (checked)."""
         if self.stars is None:
             return None
         return ImportedRating(
             stars=self.stars,
+            score=self.score,
             certified_on=self.certified_on,
             certificate_id=self.certificate_id,
+            decision_ref=self.decision_ref,
+            level=self.issuing_level,
             valid_until=self.valid_until,
         )
 
@@ -195,8 +203,11 @@ class Checked:
         return GivenCode(self.legacy_code, old_province, self.given_sequence)
 
 
-def check_row(raw: dict[str, str], row_no: int, province: str) -> Checked | list[RowProblem]:
-    """All the rules the HTTP API applies, for one row; problems name the column."""
+def check_row(
+    raw: dict[str, str], row_no: int, province: str, today: date | None = None
+) -> Checked | list[RowProblem]:
+    """All the rules the HTTP API applies, for one row; problems name the column. ``today``:
+    the business date (a certificate decided after it is refused)."""
     try:
         row = ImportRow.model_validate(raw)
     except ValidationError as exc:
@@ -205,12 +216,12 @@ def check_row(raw: dict[str, str], row_no: int, province: str) -> Checked | list
             for e in exc.errors()
         ]
     try:
-        return _check_rules(row, province)
+        return _check_rules(row, province, today)
     except DomainError as exc:
         return [RowProblem(row_no, exc.field or "row", exc.message)]
 
 
-def _check_rules(row: ImportRow, province: str) -> Checked:
+def _check_rules(row: ImportRow, province: str, today: date | None) -> Checked:
     if row.province_code != province:
         raise DomainError(
             f"row is for province {row.province_code}; this import is for {province}",
@@ -222,10 +233,10 @@ def _check_rules(row: ImportRow, province: str) -> Checked:
         rules.check_legacy_address(legacy_address, province)
     classification = rules.classify(row.scoring_set_code, row.legal_form, row.legacy_classification)
     code = _check_code(row, province)
-    if row.stars is not None and row.stars >= 3 and row.certified_on is None:
-        raise DomainError("a 3–5★ row needs the date it was certified", field="certified_on")
-    if row.stars is None and (row.certificate_id or row.certified_on):
+    if row.stars is None and (row.certificate_id or row.certified_on or row.decision_ref):
         raise DomainError("a certificate needs the stars it was issued for", field="stars")
+    if (rating := row.imported_rating()) is not None:
+        row = row.model_copy(update={"issuing_level": check_certificate(rating, today)})
     registration = rules.registration_key(row.tax_code, row.registration_number)
     entity_key = registration or f"name:{fold_vi(row.producer_name)}:{row.commune_code}"
     return Checked(row, entity_key, classification, **code)

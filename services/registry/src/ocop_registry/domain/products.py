@@ -2,7 +2,8 @@
 
 A product is saved as a draft (no code, no event, version 0) or registered: it gets its QĐ 26 code
 and ProductRegistered (version 1). Its ``version`` counts its events (ProductRegistered,
-ProductUpdated, ProductWithdrawn): the contract's ``aggregate_version``, also shown to clients.
+ProductUpdated, ProductWithdrawn, and PriorCertificateDeclared for an imported certified one):
+the contract's ``aggregate_version``, also shown to clients.
 It carries its producer's name, legal form and leadership flags (search filters on them); what
 evaluation's events say (stars, certificate, status) and its producer's name change it without an
 event of its own.
@@ -16,8 +17,13 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from ocop_contracts import LegalForm
-from ocop_contracts.events.registry import ProductRegistered, ProductUpdated, ProductWithdrawn
+from ocop_contracts import LegalForm, RatingLevel
+from ocop_contracts.events.registry import (
+    PriorCertificateDeclared,
+    ProductRegistered,
+    ProductUpdated,
+    ProductWithdrawn,
+)
 from ocop_contracts.reference import fold_vi
 from ocop_platform.aggregates import EventVersionedAggregate
 from ocop_platform.errors import Conflict, DomainError
@@ -61,12 +67,20 @@ class Withdrawal(Value):
 
 
 class ImportedRating(Value):
-    """The stars (and certificate) a register row records for a product rated before."""
+    """The stars (and for 3–5★ the certificate) a register row records for a product rated
+    before the platform (checked by ``domain/certified.py``)."""
 
     stars: int
-    certified_on: date | None = None
+    score: float | None = None
+    certified_on: date | None = None  # the issuing decision's date (the rating's, for 1–2★)
     certificate_id: str | None = None
+    decision_ref: str | None = None
+    level: RatingLevel | None = None
     valid_until: date | None = None
+
+    @property
+    def certifies(self) -> bool:
+        return self.stars >= 3
 
 
 class Product(EventVersionedAggregate):
@@ -105,6 +119,8 @@ class Product(EventVersionedAggregate):
     updated_at: datetime | None = None
     imported: bool = False
     source: IngestSource | None = None  # the province system it came from (ingest)
+    # The certificate a register declared for evaluation to adopt (stars come from evaluation).
+    declared_certificate: ImportedRating | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -231,24 +247,39 @@ class Product(EventVersionedAggregate):
         self.touch()  # evaluation's facts: evaluation published them
         return True
 
-    def take_imported_rating(self, rating: ImportedRating, today: date) -> None:
-        """A register row's earlier rating: its stars, and for 3–5★ its certificate (36 months
-        from ``certified_on`` unless the row says until when)."""
+    def take_imported_rating(self, rating: ImportedRating) -> None:
+        """A register row's earlier rating. 1–2★ (no certificate): its stars. 3–5★: the
+        certificate is declared to evaluation (PriorCertificateDeclared, in this same write),
+        whose CertificateIssued then gives the stars and validity, as for any certificate."""
+        if rating.certifies:
+            self._declare_prior_certificate(rating)
+            return
         self.stars, self.rated_on = rating.stars, rating.certified_on
         self.status = status_for(rating.stars)
-        if rating.stars >= 3 and rating.certified_on is not None:
-            until = rating.valid_until or certificate_end(rating.certified_on)
-            self.certificate = Certificate(
-                certificate_id=rating.certificate_id or f"{self.product_code}/imported",
-                stars=rating.stars,
-                issued_on=rating.certified_on,
-                valid_until=until,
-            )
-            if until < today:
-                self.status = ProductStatus.EXPIRED
         self.touch()
 
     # --- internals -----------------------------------------------------------------------
+
+    def _declare_prior_certificate(self, rating: ImportedRating) -> None:
+        if self.is_draft:
+            raise Conflict("a draft is not registered: nothing to certify", field="product_id")
+        if None in (rating.certified_on, rating.certificate_id, rating.decision_ref, rating.score):
+            raise DomainError("a certificate needs its number, decision, date and score")
+        assert rating.certified_on is not None  # for mypy: checked just above
+        self.record(
+            PriorCertificateDeclared(
+                **self._envelope(),
+                product_id=self.id,
+                certificate_id=rating.certificate_id,
+                stars=rating.stars,
+                score=rating.score,
+                level=rating.level or RatingLevel.PROVINCE,
+                decision_ref=rating.decision_ref,
+                issued_on=rating.certified_on,
+                valid_until=rating.valid_until or certificate_end(rating.certified_on),
+            )
+        )
+        self.declared_certificate = rating
 
     def _changed(self, *, published: bool) -> None:
         if published and not self.is_draft:

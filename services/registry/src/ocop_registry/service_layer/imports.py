@@ -7,6 +7,11 @@ again and adds producers and products in batches through the stores' ``add_many`
 insert each, every aggregate with its EntityRegistered/ProductRegistered in its outbox). Memory
 stays bounded: the file is read row by row from disk; across rows only keys (codes, producers'
 keys) and the producers met are held.
+
+A 3–5★ row's certificate is checked like evaluation would (``domain/certified.py``), its number
+unique in the file and not held by a product already in the register; the product is written
+with PriorCertificateDeclared after its ProductRegistered, in the same insert, for evaluation to
+adopt.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -51,6 +56,7 @@ class _Pass1:
     sequences_needed: Counter[tuple[str, int]] = field(default_factory=Counter)
     sequence_floor: dict[tuple[str, int], int] = field(default_factory=dict)
     registration_keys: set[str] = field(default_factory=set)
+    certificates: dict[str, int] = field(default_factory=dict)  # number → its first row
     warnings: int = 0
 
 
@@ -153,10 +159,14 @@ class ImportService:
             (index + 2, raw)  # row 1 is the header
             for index, raw in enumerate(read_rows(path, kind))
         )
+        today = self._registry.clock.today()
 
         def next_chunk() -> list[tuple[int, Checked | list[RowProblem]]]:
             return [
-                (row_no, [] if skip and row_no in skip else check_row(raw, row_no, province))
+                (
+                    row_no,
+                    [] if skip and row_no in skip else check_row(raw, row_no, province, today),
+                )
                 for row_no, raw in islice(rows, BATCH)
             ]
 
@@ -247,6 +257,12 @@ class ImportService:
             first = state.legacy_codes.setdefault(checked.legacy_code, row_no)
             if first != row_no:
                 problems.append(RowProblem(row_no, "product_code", f"same code as row {first}"))
+        if (number := _certificate_of(checked)) is not None:
+            first = state.certificates.setdefault(number, row_no)
+            if first != row_no:
+                problems.append(
+                    RowProblem(row_no, "certificate_id", f"same certificate number as row {first}")
+                )
         if problems:
             self._problems(state, report, job_id, problems)
             return
@@ -281,7 +297,7 @@ class ImportService:
         job_id: str,
         chunk: list[tuple[int, Checked]],
     ) -> None:
-        """Codes already in the register are errors of their row."""
+        """Codes and certificate numbers already in the register are errors of their row."""
         codes = [c.code_key for _, c in chunk if c.code_key]
         legacy = [c.legacy_code for _, c in chunk if c.legacy_code]
         catalogue = self._stores.catalogue
@@ -292,8 +308,26 @@ class ImportService:
             for row_no, c in chunk
             if (c.code_key in taken) or (c.legacy_code in taken_legacy)
         ]
+        held = await self._held_certificates([n for _, c in chunk if (n := _certificate_of(c))])
+        problems += [
+            RowProblem(row_no, "certificate_id", f"certificate {number} is held by {held[number]}")
+            for row_no, c in chunk
+            if (number := _certificate_of(c)) in held
+        ]
         if problems:
             self._problems(state, report, job_id, problems)
+
+    async def _held_certificates(self, numbers: list[str]) -> dict[str, str]:
+        """The products already holding (or declared with) these numbers: number → product."""
+        held: dict[str, str] = {}
+        if not numbers:
+            return held
+        products = self._stores.products
+        for path in ("certificate.certificate_id", "declared_certificate.certificate_id"):
+            for product in await products.find({path: {"$in": numbers}}, limit=len(numbers)):
+                for number in _numbers_of(product):
+                    held[number] = product.product_code or product.id
+        return held
 
     async def _flush_report(self, report: list[dict[str, Any]]) -> None:
         await self._jobs.add_report_lines(report)
@@ -307,7 +341,6 @@ class ImportService:
             producers=await self._known_producers(state),
             numbers=await self._reserve_numbers(province, state),
             province=province,
-            today=clock.today(),
             now=clock.now(),
         )
         async for rows in self._checked_chunks(path, kind, province, skip=state.bad_rows):
@@ -360,7 +393,6 @@ class _Pass2:
     producers: dict[str, Producer]  # by producer key: those in the register and those added
     numbers: dict[tuple[str, int], int]  # the next code number of each (commune, year)
     province: str
-    today: date
     now: datetime
     processed: int = 0
     imported: int = 0
@@ -376,7 +408,7 @@ class _Pass2:
             self.producers[checked.entity_key] = producer
             self.new_producers.append(producer)
         code = self._code(checked)
-        self.new_products.append(imported_product(checked, producer, code, self.today, self.now))
+        self.new_products.append(imported_product(checked, producer, code, self.now))
         self.imported += 1
 
     def batch(self) -> tuple[list[Producer], list[Product]]:
@@ -403,13 +435,22 @@ class _Pass2:
         return product_code(self.province, checked.row.commune_code, number, checked.row.year)
 
 
+def _certificate_of(checked: Checked) -> str | None:
+    """The certificate number a 3–5★ row declares."""
+    row = checked.row
+    return row.certificate_id if row.stars is not None and row.stars >= 3 else None
+
+
+def _numbers_of(product: Product) -> list[str]:
+    found = [product.certificate, product.declared_certificate]
+    return [c.certificate_id for c in found if c is not None and c.certificate_id is not None]
+
+
 def imported_producer(checked: Checked, now: datetime) -> Producer:
     return Producer.register(new_id("ent"), checked.row.register_entity(), now, imported=True)
 
 
-def imported_product(
-    checked: Checked, producer: Producer, code: str, today: date, now: datetime
-) -> Product:
+def imported_product(checked: Checked, producer: Producer, code: str, now: datetime) -> Product:
     """A row's product, registered under ``code``, with the rating the row records."""
     cmd = checked.row.register_product(producer.id)
     product = Product.draft(
@@ -423,5 +464,5 @@ def imported_product(
     )
     product.register(code, now)
     if (rating := checked.row.imported_rating()) is not None:
-        product.take_imported_rating(rating, today)
+        product.take_imported_rating(rating)
     return product
