@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from ocop_contracts import ProductRated, RatingLevel, TargetMetric
-from ocop_contracts.events.registry import EntityRegistered, EntityUpdated
-from ocop_contracts.vocabulary import LegalForm
+from ocop_contracts.events.evaluation import CertificateIssued, CertificateRevoked
+from ocop_contracts.events.registry import EntityRegistered, EntityUpdated, ProductWithdrawn
+from ocop_contracts.vocabulary import LegalForm, RevocationGround
 from ocop_devstack.infra import Infra
 from ocop_platform.mongo import Database, create_client
 from ocop_reporting.adapters.facts import ENTITIES, RATINGS, fact_collection
@@ -216,3 +217,113 @@ async def test_the_summaries_give_the_figures_of_the_queries_on_the_facts(
     figures = await repo.queries.derived_actuals(targets, None)
     assert figures[_target(TargetMetric.CERTIFIED_PRODUCTS, "82", 2025, min_stars=3).target_id] == 3
     assert await repo.db[fact_collection(RATINGS, "82")].count_documents({}) == len(ratings)
+
+
+def _issued(cert: str, product: str, day: date, stars: int = 4, code: str = "82") -> Any:
+    return CertificateIssued(
+        producer="evaluation",
+        aggregate_id=product,
+        aggregate_version=2,
+        province_code=code,
+        occurred_at=datetime.combine(day, time(3), tzinfo=UTC),
+        certificate_id=cert,
+        product_id=product,
+        stars=stars,
+        level=RatingLevel.PROVINCE,
+        decision_ref=f"{cert}/QĐ-UBND",
+        issued_on=day,
+        valid_until=day.replace(year=day.year + 3),
+        rule_set_id="qd26-2026",
+    )
+
+
+async def _valid_by_facts(repo: Reporting, day: date, cut: date | None = None) -> dict[str, int]:
+    """The valid certificates of each province by query on its facts (the overview's path)."""
+    found = {}
+    for code in ("82", "01"):
+        count = len(await repo.queries.certified_products(unit(code, "2025"), day, cut))
+        if count:
+            found[code] = count
+    return found
+
+
+async def test_a_redelivered_certificate_counts_once_and_its_end_leaves_the_valid_count(
+    repo: Reporting,
+) -> None:
+    issued = _issued("c1", "p1", date(2026, 1, 10))
+    await repo.projections.record_certificate(issued)
+    await repo.projections.record_certificate(issued)  # redelivered
+    await repo.projections.record_certificate(_issued("c2", "p2", date(2026, 1, 12), 3))
+    await repo.projections.record_certificate(_issued("c3", "p3", date(2026, 2, 1), 5, "01"))
+    march = date(2026, 3, 1)
+    assert await repo.queries.national_valid_certified(march) == {"82": 2, "01": 1}
+
+    revoked = CertificateRevoked(
+        producer="evaluation",
+        aggregate_id="p1",
+        aggregate_version=3,
+        province_code="82",
+        occurred_at=datetime(2026, 3, 5, 3, tzinfo=UTC),
+        certificate_id="c1",
+        product_id="p1",
+        stars=4,
+        ground=RevocationGround.CRITERIA_NO_LONGER_MET,
+        decision_ref="9/QĐ-UBND",
+        revoked_on=date(2026, 3, 5),
+    )
+    await repo.projections.end_certificate(revoked)
+    await repo.projections.end_certificate(revoked)
+    withdrawn = ProductWithdrawn(
+        producer="registry",
+        aggregate_id="p3",
+        aggregate_version=4,
+        province_code="01",
+        occurred_at=datetime(2026, 4, 2, 3, tzinfo=UTC),
+        product_id="p3",
+        withdrawn_on=date(2026, 4, 1),
+        reason="stopped",
+    )
+    await repo.projections.record_withdrawal(withdrawn)
+
+    after = date(2026, 5, 1)
+    assert await repo.queries.national_valid_certified(after) == {"82": 1, "01": 0}
+    assert await repo.queries.national_valid_certified(march) == {"82": 2, "01": 1}
+    # As known on 4 March: the revocation of the 5th was not known, nor the withdrawal.
+    assert await repo.queries.national_valid_certified(after, date(2026, 3, 4)) == {
+        "82": 2,
+        "01": 1,
+    }
+    for day, cut in ((march, None), (after, None), (after, date(2026, 3, 4))):
+        by_summary = await repo.queries.national_valid_certified(day, cut)
+        assert {k: v for k, v in by_summary.items() if v} == await _valid_by_facts(repo, day, cut)
+
+
+async def test_a_certificate_whose_summary_write_was_lost_is_restored_by_the_redelivery(
+    repo: Reporting,
+) -> None:
+    issued = _issued("c1", "p1", date(2026, 1, 10))
+    await repo.projections.record_certificate(issued)
+    await repo.db[SUMMARIES].drop()  # as if killed after the fact, before the summary
+
+    await repo.projections.record_certificate(issued)
+
+    assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 1}
+
+
+async def test_the_national_figures_and_ratings_come_from_one_summaries_read_per_view(
+    repo: Reporting,
+) -> None:
+    for event in (
+        _rated("p1", date(2026, 3, 1), 3, code="82"),
+        _rated("p2", date(2026, 4, 1), 4, code="82"),
+        _rated("p3", date(2026, 4, 1), 4, code="01"),
+        _rated("p4", date(2025, 8, 1), 3, code="82"),
+    ):
+        await repo.projections.record_rating(event)
+        await repo.projections.record_rating(event)
+    assert await repo.queries.national_certified(2026) == {"82": 2, "01": 1}
+    assert await repo.queries.national_certified(2025) == {"82": 1}
+    assert await repo.queries.ratings_by_province() == {("82", 3): 2, ("82", 4): 1, ("01", 4): 1}
+    assert await repo.queries.rating_count(unit("82", "2025"), 2025) == 1
+    assert await repo.queries.rating_count(unit("82", "2025"), 2026) == 2
+    assert await repo.queries.rating_count(unit("01", "2025"), 2026) == 1
