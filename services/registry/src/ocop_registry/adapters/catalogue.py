@@ -63,6 +63,10 @@ class StoreCatalogue:
         found = await self._products.find(not_withdrawn(province_code), limit=CANDIDATES_LIMIT)
         return [Candidate(p.id, p.product_code, p.name, p.name_fold, p.commune_code) for p in found]
 
+    async def near_duplicate_candidates(self, province_code: str, name: str) -> list[Candidate]:
+        # In memory every name of the province is at hand (adapters/mongo.py reads a few keys).
+        return await self.duplicate_candidates(province_code)
+
     async def taken_codes(self, codes: Sequence[str]) -> set[str]:
         found = await self._products.find({"code_key": {"$in": list(codes)}}, limit=LIST_LIMIT)
         return {product.code_key for product in found}

@@ -4,21 +4,28 @@
   its outbox (every event the registry emits is written with the state it describes).
 - ``product_code_sequences``: the running number of each commune's codes per year, by ``_id``.
 - ``imports`` and ``import_errors``: import jobs and their row-by-row reports.
+- ``product_keys`` and ``producer_keys``: the values products and producers are looked up by
+  (codes, certificate numbers, the producer, near-duplicate name keys; registration keys), each
+  a document by ``_id`` naming the aggregates it leads to (``adapters/keys.py``).
 
 A product's ``code_key`` (its code, or ``draft:<id>``) has a unique index: a code is taken once.
-FerretDB v1 answers only ``_id`` lookups from an index; the other indexes are for MongoDB.
+FerretDB v1 answers only ``_id`` lookups from an index (the other indexes are for MongoDB), so
+the per-registration and per-import-row reads go through the key collections, never a filter on
+another field: their cost follows the answer, not the size of the register.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import OperationFailure
 
-from ocop_platform.aggregates import AggregateExists, MongoAggregateStore
+from ocop_contracts.reference import fold_vi
+from ocop_platform.aggregates import Aggregate, AggregateExists, MongoAggregateStore
 from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import OUTBOX_FIELD
 from ocop_registry.adapters.catalogue import (
@@ -27,8 +34,23 @@ from ocop_registry.adapters.catalogue import (
     not_withdrawn,
     search_filter,
 )
+from ocop_registry.adapters.keys import (
+    PRODUCT_FIELDS,
+    Entry,
+    KeyIndex,
+    certificate_key,
+    chunks,
+    code_key,
+    legacy_key,
+    name_key,
+    producer_key,
+    producer_keys,
+    product_keys,
+    registration_key,
+)
 from ocop_registry.adapters.stores import Job, RegistryStores, sequence_key
-from ocop_registry.domain.duplicates import Candidate
+from ocop_registry.domain.duplicates import THRESHOLD, Candidate, query_keys, similarity
+from ocop_registry.domain.model import ProductStatus
 from ocop_registry.domain.producers import Producer
 from ocop_registry.domain.products import CodeTaken, Product
 from ocop_registry.domain.search import SearchFilters
@@ -38,16 +60,27 @@ PRODUCTS = "products"
 SEQUENCES = "product_code_sequences"
 IMPORTS = "imports"
 IMPORT_REPORT = "import_errors"
+PRODUCT_KEYS = "product_keys"
+PRODUCER_KEYS = "producer_keys"
+BUILT = "built"  # the key collections' marker: every stored aggregate has its keys
 OUTBOX_COLLECTIONS = (ENTITIES, PRODUCTS)
 DUPLICATE_KEY = 11000
-_CANDIDATE_FIELDS = {"product_code": 1, "name": 1, "name_fold": 1, "commune_code": 1}
+_CANDIDATE_FIELDS = {
+    "product_code": 1,
+    "name": 1,
+    "name_fold": 1,
+    "commune_code": 1,
+    "province_code": 1,
+    "status": 1,
+}
+A = TypeVar("A", bound=Aggregate)
 
 
 def mongo_stores(db: Database, events_written: Callable[[], None] = lambda: None) -> RegistryStores:
     """``events_written``: the relay's notify(), so events go out now, not at its next poll."""
     return RegistryStores(
         products=MongoProductStore(db, PRODUCTS, Product, after_write=events_written),
-        producers=MongoAggregateStore(db, ENTITIES, Producer, after_write=events_written),
+        producers=MongoProducerStore(db, ENTITIES, Producer, after_write=events_written),
         sequences=MongoCodeSequences(db),
         catalogue=MongoCatalogue(db),
         jobs=MongoImportJobs(db),
@@ -65,10 +98,114 @@ async def ensure_indexes(db: Database) -> None:
     await db[ENTITIES].create_index("registration_key")
     await db[ENTITIES].create_index("province_code")
     await db[IMPORT_REPORT].create_index([("job_id", ASCENDING), ("row", ASCENDING)])
+    await build_keys(db)
 
 
-class MongoProductStore(MongoAggregateStore[Product]):
+async def build_keys(db: Database) -> None:
+    """File every stored aggregate under its keys, once (a database from before the key
+    collections); the marker is written last, so an interrupted build runs again."""
+    for collection, index, keys_of in (
+        (PRODUCTS, db[PRODUCT_KEYS], product_keys),
+        (ENTITIES, db[PRODUCER_KEYS], producer_keys),
+    ):
+        if await index.find_one({"_id": BUILT}) is not None:
+            continue
+        batch: list[Entry] = []
+        async for document in db[collection].find({}, {OUTBOX_FIELD: 0}):
+            batch.append((document["_id"], keys_of(document), document.get("name_fold")))
+            if len(batch) == 500:
+                await KeyIndex(index).add(batch)
+                batch = []
+        await KeyIndex(index).add(batch)
+        await index.update_one({"_id": BUILT}, {"$set": {"built": True}}, upsert=True)
+
+
+class KeyedStore(MongoAggregateStore[A]):
+    """An aggregate store that files each aggregate under its keys (``adapters/keys.py``): added
+    before the aggregate is written, the keys it no longer has removed after."""
+
+    def __init__(
+        self,
+        db: Database,
+        collection: str,
+        aggregate_type: type[A],
+        *,
+        keys: str,
+        keys_of: Callable[[Mapping[str, Any]], set[str]],
+        fields: Mapping[str, int],
+        after_write: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``fields``: what ``keys_of`` reads from a stored document."""
+        super().__init__(db, collection, aggregate_type, after_write=after_write)
+        self._keys = KeyIndex(db[keys])
+        self._keys_of = keys_of
+        self._fields = dict(fields)
+
+    def _entry(self, document: Mapping[str, Any]) -> Entry:
+        # The value beside the id: the folded name (products; compared before any load).
+        return document["_id"], self._keys_of(document), document.get("name_fold")
+
+    async def add(self, aggregate: A) -> None:
+        await self._keys.add([self._entry(aggregate.to_document())])
+        await super().add(aggregate)
+
+    async def add_many(self, aggregates: Sequence[A]) -> set[str]:
+        await self._keys.add([self._entry(a.to_document()) for a in aggregates])
+        return await super().add_many(aggregates)
+
+    async def save(self, aggregate: A) -> None:
+        if not aggregate.has_changes:
+            return
+        stored = await self._collection.find_one({"_id": aggregate.id}, self._fields)
+        entry = self._entry(aggregate.to_document())
+        before = self._entry(stored) if stored is not None else (aggregate.id, set(), None)
+        if entry[1] - before[1] or entry[2] != before[2]:
+            await self._keys.add([entry])
+        await super().save(aggregate)
+        if gone := before[1] - entry[1]:
+            await self._keys.remove(aggregate.id, gone)
+
+
+class MongoProducerStore(KeyedStore[Producer]):
+    def __init__(
+        self,
+        db: Database,
+        collection: str,
+        aggregate_type: type[Producer],
+        *,
+        after_write: Callable[[], None] = lambda: None,
+    ) -> None:
+        super().__init__(
+            db,
+            collection,
+            aggregate_type,
+            keys=PRODUCER_KEYS,
+            keys_of=producer_keys,
+            fields={"registration_key": 1},
+            after_write=after_write,
+        )
+
+
+class MongoProductStore(KeyedStore[Product]):
     """Products, whose code another product may have taken first (the unique index says so)."""
+
+    def __init__(
+        self,
+        db: Database,
+        collection: str,
+        aggregate_type: type[Product],
+        *,
+        after_write: Callable[[], None] = lambda: None,
+    ) -> None:
+        super().__init__(
+            db,
+            collection,
+            aggregate_type,
+            keys=PRODUCT_KEYS,
+            keys_of=product_keys,
+            fields=PRODUCT_FIELDS,
+            after_write=after_write,
+        )
 
     async def add(self, aggregate: Product) -> None:
         try:
@@ -125,13 +262,57 @@ class MongoCodeSequences:
 
 
 class MongoCatalogue(StoreCatalogue):
-    """Search pages, near-duplicate names and taken codes read only the fields they need."""
+    """Lookups through the key collections (loads by ``_id``, each aggregate checked: a key may
+    outlive its value, see ``adapters/keys.py``); search pages read only the fields they need."""
 
     def __init__(self, db: Database) -> None:
         super().__init__(
             MongoAggregateStore(db, PRODUCTS, Product), MongoAggregateStore(db, ENTITIES, Producer)
         )
         self._collection = db[PRODUCTS]
+        self._entities = db[ENTITIES]
+        self._product_keys = KeyIndex(db[PRODUCT_KEYS])
+        self._producer_keys = KeyIndex(db[PRODUCER_KEYS])
+
+    async def product_with(self, field: str, value: str) -> Product | None:
+        key = _LOOKUP_KEYS[field](value)
+        ids = sorted(await self._product_keys.lookup([key]))
+        for document in await _by_ids(self._collection, ids, {OUTBOX_FIELD: 0}):
+            if _value_at(document, field) == value:
+                return Product.from_document(document)
+        return None
+
+    async def products_of(self, entity_id: str) -> list[Product]:
+        ids = sorted(await self._product_keys.lookup([producer_key(entity_id)]))
+        documents = await _by_ids(self._collection, ids, {OUTBOX_FIELD: 0})
+        return [Product.from_document(d) for d in documents if d["entity_id"] == entity_id]
+
+    async def producers_registered_as(self, keys: Sequence[str]) -> dict[str, Producer]:
+        ids = sorted(await self._producer_keys.lookup(registration_key(key) for key in keys))
+        wanted = set(keys)
+        return {
+            document["registration_key"]: Producer.from_document(document)
+            for document in await _by_ids(self._entities, ids, {OUTBOX_FIELD: 0})
+            if document.get("registration_key") in wanted
+        }
+
+    async def near_duplicate_candidates(self, province_code: str, name: str) -> list[Candidate]:
+        fold = fold_vi(name)
+        keys = query_keys(fold)
+        if keys is None:  # a very long name: more keys than names worth reading
+            return await self.duplicate_candidates(province_code)
+        found = await self._product_keys.lookup(name_key(province_code, key) for key in keys)
+        close = sorted(
+            product_id
+            for product_id, folds in found.items()
+            if any(similarity(fold, other) >= THRESHOLD for other in folds)
+        )
+        return [
+            _candidate(document)
+            for document in await _by_ids(self._collection, close, _CANDIDATE_FIELDS)
+            if document["province_code"] == province_code
+            and document["status"] != ProductStatus.WITHDRAWN.value
+        ]
 
     async def search(
         self, filters: SearchFilters, *, skip: int, limit: int
@@ -155,8 +336,34 @@ class MongoCatalogue(StoreCatalogue):
         return await self._values("legacy_product_code", codes)
 
     async def _values(self, field: str, wanted: Sequence[str]) -> set[str]:
-        cursor = self._collection.find({field: {"$in": list(wanted)}}, {field: 1})
-        return {document[field] async for document in cursor}
+        ids = sorted(await self._product_keys.lookup(_LOOKUP_KEYS[field](v) for v in wanted))
+        documents = await _by_ids(self._collection, ids, {field: 1})
+        return {str(d[field]) for d in documents if d.get(field) in set(wanted)}
+
+
+_LOOKUP_KEYS: dict[str, Callable[[str], str]] = {
+    "code_key": code_key,
+    "legacy_product_code": legacy_key,
+    "certificate.certificate_id": certificate_key,
+}
+
+
+async def _by_ids(
+    collection: AsyncCollection[Document], ids: Sequence[str], fields: Mapping[str, int]
+) -> list[Document]:
+    """Documents by id, in the order given (an ``_id`` $in: FerretDB reads it by index)."""
+    found: dict[str, Document] = {}
+    for chunk in chunks(ids):
+        async for document in collection.find({"_id": {"$in": chunk}}, dict(fields)):
+            found[document["_id"]] = document
+    return [found[i] for i in ids if i in found]
+
+
+def _value_at(document: Mapping[str, Any], path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 def _candidate(document: Document) -> Candidate:

@@ -58,7 +58,12 @@ class Catalogue(Protocol):
         """Producers by registration key (``mst:…``/``dkkd:…``)."""
 
     async def duplicate_candidates(self, province_code: str) -> list[Candidate]:
-        """Names of the province's products that are not withdrawn (bounded)."""
+        """Names of the province's products that are not withdrawn (bounded; a scan of the
+        province: once per import, never per registration)."""
+
+    async def near_duplicate_candidates(self, province_code: str, name: str) -> list[Candidate]:
+        """The province's products that are not withdrawn, among them every one whose name
+        ``near_duplicates`` finds close to ``name`` (a few more may come)."""
 
     async def taken_codes(self, codes: Sequence[str]) -> set[str]: ...
 

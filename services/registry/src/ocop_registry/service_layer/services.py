@@ -145,7 +145,9 @@ class RegistryService:
             cmd.scoring_set_code, producer.legal_form, cmd.legacy_classification
         )
         given = await self._given_code(cmd, producer)
-        candidates = await self._catalogue.duplicate_candidates(producer.province_code)
+        candidates = await self._catalogue.near_duplicate_candidates(
+            producer.province_code, cmd.name
+        )
         warnings = near_duplicates(cmd.name, producer.commune_code, candidates)
         product = Product.draft(
             product_id or new_id("prd"),

@@ -1,0 +1,171 @@
+"""The registry's lookups through its key collections, on the real store (MongoDB or FerretDB).
+
+Registrations find the same near-duplicates as a comparison with every name of the province;
+renames and withdrawals move the keys; a key left behind by a crash between the two writes
+(or by a refused save) leads nowhere; a database from before the keys gets them at startup.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from ocop_contracts import LegalForm
+from ocop_contracts.reference import communes_of
+from ocop_devstack.infra import Infra
+from ocop_platform.errors import Conflict
+from ocop_platform.identity import Principal, Role
+from ocop_platform.mongo import Database, create_client
+from ocop_platform.outbox import OUTBOX_FIELD
+from ocop_registry.adapters.keys import KeyIndex, code_key, name_key, product_keys
+from ocop_registry.adapters.mongo import (
+    PRODUCT_KEYS,
+    PRODUCTS,
+    ensure_indexes,
+    mongo_stores,
+)
+from ocop_registry.domain.commands import (
+    RegisterEntity,
+    RegisterProduct,
+    UpdateProduct,
+    WithdrawProduct,
+)
+from ocop_registry.domain.duplicates import index_keys, near_duplicates
+from ocop_registry.service_layer.services import RegistryService
+from tests.unit.registry.test_registry_duplicate_keys import generated
+
+pytestmark = pytest.mark.integration
+PROVINCE = "82"
+COMMUNE, OTHER = communes_of(PROVINCE)[:2]
+OFFICE = Principal(
+    subject="office-82", roles=frozenset({Role.PROVINCE_OFFICE}), provinces=frozenset({PROVINCE})
+)
+
+
+@pytest.fixture
+async def db(infra: Infra) -> AsyncIterator[Database]:
+    client = create_client(infra.mongo_url, max_pool_size=1)
+    database = client[f"test_registry_keys_{uuid.uuid4().hex[:8]}"]
+    await ensure_indexes(database)
+    yield database
+    await client.drop_database(database.name)
+    await client.close()
+
+
+async def producer(service: RegistryService, commune: str = COMMUNE, **fields: str) -> str:
+    cmd = RegisterEntity(
+        name="HTX Tân Thuận",
+        legal_form=LegalForm.COOPERATIVE,
+        province_code=PROVINCE,
+        commune_code=commune,
+        **fields,  # type: ignore[arg-type]
+    )
+    return (await service.register_entity(cmd, OFFICE)).id
+
+
+def product(entity_id: str, name: str) -> RegisterProduct:
+    return RegisterProduct(entity_id=entity_id, name=name, scoring_set_code="I.3.d", year=2026)
+
+
+async def test_registrations_warn_as_a_comparison_with_every_name_does(db: Database) -> None:
+    service = RegistryService(mongo_stores(db))
+    here, there = await producer(service), await producer(service, OTHER)
+    rng = random.Random(3)
+    warned = 0
+    for i, name in enumerate(generated(11, 60)):
+        every = await service.stores.catalogue.duplicate_candidates(PROVINCE)
+        expected = near_duplicates(name, COMMUNE if i % 2 else OTHER, every)
+        entity = here if i % 2 else there
+        _, warnings = await service.register_product(product(entity, name), OFFICE)
+        assert warnings == expected, name
+        warned += bool(warnings)
+        if rng.random() < 0.2:  # some renamed, some withdrawn: the keys follow
+            await _rename_or_withdraw(service, rng)
+    assert warned > 20
+
+
+async def _rename_or_withdraw(service: RegistryService, rng: random.Random) -> None:
+    products = await service.stores.products.find({"status": "registered"}, limit=1000)
+    chosen = rng.choice(products)
+    if rng.random() < 0.5:
+        await service.update_product(chosen.id, UpdateProduct(name=f"{chosen.name} mới"), OFFICE)
+    else:
+        await service.withdraw_product(chosen.id, WithdrawProduct(reason="ngừng"), OFFICE)
+
+
+async def test_a_renamed_or_withdrawn_product_no_longer_warns(db: Database) -> None:
+    service = RegistryService(mongo_stores(db))
+    entity = await producer(service)
+    renamed, _ = await service.register_product(product(entity, "Tôm khô Cà Mau"), OFFICE)
+    withdrawn, _ = await service.register_product(product(entity, "Mật ong U Minh"), OFFICE)
+
+    await service.update_product(renamed.id, UpdateProduct(name="Khô cá lóc đồng"), OFFICE)
+    await service.withdraw_product(withdrawn.id, WithdrawProduct(reason="ngừng"), OFFICE)
+
+    _, shrimp = await service.register_product(product(entity, "Tôm khô Cà Mau"), OFFICE)
+    _, honey = await service.register_product(product(entity, "Mật ong U Minh"), OFFICE)
+    _, fish = await service.register_product(product(entity, "Khô cá lóc đồng"), OFFICE)
+    assert shrimp == [] and honey == []
+    assert [d.product_id for d in fish] == [renamed.id]
+    index = KeyIndex(db[PRODUCT_KEYS])
+    gone = index_keys("tom kho ca mau") - index_keys("kho ca loc dong")
+    old = [name_key(PROVINCE, key) for key in gone]
+    honey_keys = [name_key(PROVINCE, key) for key in index_keys("mat ong u minh")]
+    assert renamed.id not in await index.lookup(old)
+    assert withdrawn.id not in await index.lookup(honey_keys)
+
+
+async def test_codes_and_producers_are_found_by_their_keys(db: Database) -> None:
+    service = RegistryService(mongo_stores(db))
+    entity = await producer(service, tax_code="0100109106")
+    made, _ = await service.register_product(product(entity, "Gạo ST25"), OFFICE)
+    catalogue = service.stores.catalogue
+    assert made.product_code is not None
+    unused = made.product_code.replace("-2026", "-2025")
+    assert await catalogue.taken_codes([made.product_code, unused]) == {made.product_code}
+    assert (await catalogue.product_with("code_key", made.product_code)).id == made.id  # type: ignore[union-attr]
+    assert [p.id for p in await catalogue.products_of(entity)] == [made.id]
+    assert list(await catalogue.producers_registered_as(["mst:0100109106", "mst:x"])) == [
+        "mst:0100109106"
+    ]
+    with pytest.raises(Conflict):
+        await producer(service, tax_code="0100109106")
+
+
+async def test_keys_left_by_a_crash_lead_nowhere(db: Database) -> None:
+    """Keys are written before the product: a crash in between leaves keys of no product."""
+    service = RegistryService(mongo_stores(db))
+    entity = await producer(service)
+    ghost = {
+        "_id": "prd-ghost",
+        "code_key": f"{PROVINCE}-{COMMUNE}-77-2026",
+        "entity_id": entity,
+        "province_code": PROVINCE,
+        "name_fold": "tom kho ca mau",
+        "status": "registered",
+    }
+    await KeyIndex(db[PRODUCT_KEYS]).add([("prd-ghost", product_keys(ghost), "tom kho ca mau")])
+    catalogue = service.stores.catalogue
+    assert await catalogue.taken_codes([ghost["code_key"]]) == set()
+    assert await catalogue.product_with("code_key", ghost["code_key"]) is None
+    assert await catalogue.products_of(entity) == []
+    _, warnings = await service.register_product(product(entity, "Tôm khô Cà Mau"), OFFICE)
+    assert warnings == []
+
+
+async def test_a_database_from_before_the_keys_gets_them_at_startup(db: Database) -> None:
+    service = RegistryService(mongo_stores(db))
+    entity = await producer(service)
+    made, _ = await service.register_product(product(entity, "Kẹo dừa Bến Tre"), OFFICE)
+    stored = await db[PRODUCTS].find_one({"_id": made.id}, {OUTBOX_FIELD: 0})
+    await db.drop_collection(PRODUCT_KEYS)  # as before the key collections existed
+    assert await service.stores.catalogue.taken_codes([stored["code_key"]]) == set()  # type: ignore[index]
+
+    await ensure_indexes(db)
+
+    assert await KeyIndex(db[PRODUCT_KEYS]).lookup([code_key(stored["code_key"])])  # type: ignore[index]
+    _, warnings = await service.register_product(product(entity, "Kẹo dừa Bến Tre"), OFFICE)
+    assert [d.product_id for d in warnings] == [made.id]
