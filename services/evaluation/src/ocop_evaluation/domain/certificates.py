@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from ocop_contracts import RatingLevel
-from ocop_contracts.vocabulary import RevocationGround
+from ocop_contracts.vocabulary import CertificateOrigin, RevocationGround
 from ocop_evaluation.domain.records import Value, absent_until_set
 
 
@@ -41,6 +41,8 @@ class Certificate(Value):
     renewal_closes_on: date
     rule_set_id: str
     replaces_certificate_id: str | None = None
+    # council (issued here) or imported (issued before the platform, from a register).
+    origin: CertificateOrigin = CertificateOrigin.COUNCIL
     status: CertificateStatus = CertificateStatus.VALID
     renewal_due_sent: bool = False
     next_due_on: date

@@ -26,7 +26,8 @@ from ocop_contracts.events.evaluation import (
     CertificateRevoked,
     ProductProposedForNational,
 )
-from ocop_contracts.vocabulary import RevocationGround
+from ocop_contracts.events.registry import PriorCertificateDeclared
+from ocop_contracts.vocabulary import CertificateOrigin, RevocationGround
 from ocop_evaluation.domain.calendar import certificate_dates
 from ocop_evaluation.domain.certificates import (
     Certificate,
@@ -183,6 +184,7 @@ class Product(Aggregate):
         decision_ref: str,
         issued_on: date,
         rules: RuleSet,
+        origin: CertificateOrigin = CertificateOrigin.COUNCIL,
     ) -> Certificate:
         """Issue a 3–5★ certificate. A current certificate goes to the past ones as replaced;
         a valid one is named by the new one (an upgrade, a re-evaluation or a renewal)."""
@@ -205,6 +207,7 @@ class Product(Aggregate):
                 valid_until=dates.valid_until,
                 rule_set_id=rules.rule_set_id,
                 replaces_certificate_id=replaces,
+                origin=origin,
             )
         )
         if current is not None:
@@ -223,8 +226,48 @@ class Product(Aggregate):
             rule_set_id=rules.rule_set_id,
             replaces_certificate_id=replaces,
             next_due_on=dates.renewal_opens_on,
+            origin=origin,
         )
         return self.certificate
+
+    def adopt_prior_certificate(
+        self, facts: RegisteredProduct, declared: PriorCertificateDeclared
+    ) -> Certificate | None:
+        """A certificate a province's register records, issued before the platform, adopted as
+        historic (origin imported) under the rule set in force on its decision's date: the
+        rating it implies (ProductRated dated the decision) and the certificate itself. Once per
+        declaration (None: adopted before); a DomainError says why it cannot be."""
+        key = f"prior:{declared.event_id}"
+        if key in self.applied:
+            return None
+        if self.certificate is not None:
+            raise Conflict(
+                f"product {self.id} already holds certificate {self.certificate.certificate_id}",
+                field="certificate_id",
+            )
+        rules = rules_in_force(declared.issued_on, "issued_on")
+        _check_declared(declared, rules)
+        self._rated(
+            facts,
+            score=declared.score,
+            stars=declared.stars,
+            level=declared.level,
+            rules=rules,
+            rated_on=declared.issued_on,
+            origin=CertificateOrigin.IMPORTED,
+        )
+        adopted = self.issue_certificate(
+            facts,
+            number=declared.certificate_id,
+            stars=declared.stars,
+            level=declared.level,
+            decision_ref=declared.decision_ref,
+            issued_on=declared.issued_on,
+            rules=rules,
+            origin=CertificateOrigin.IMPORTED,
+        )
+        self._applied(key)
+        return adopted
 
     def import_certificate(
         self,
@@ -244,6 +287,7 @@ class Product(Aggregate):
             decision_ref=decision_ref,
             issued_on=issued_on,
             rules=rules_in_force(issued_on, "issued_on"),
+            origin=CertificateOrigin.IMPORTED,
         )
 
     def certify_central_result(
@@ -272,6 +316,11 @@ class Product(Aggregate):
         )
         self._applied(key)
         return issued.certificate_id
+
+    def holds(self, certificate_id: str) -> bool:
+        """Whether this number is one of its certificates, current or past."""
+        every = [self.certificate, *self.past_certificates]
+        return any(c is not None and c.certificate_id == certificate_id for c in every)
 
     def find_certificate(self, certificate_id: str) -> Certificate:
         for certificate in [self.certificate, *self.past_certificates]:
@@ -401,6 +450,7 @@ class Product(Aggregate):
         parts: dict[str, float] | None = None,
         dossier_id: str | None = None,
         source_rating_id: str | None = None,
+        origin: CertificateOrigin = CertificateOrigin.COUNCIL,
     ) -> ProductRated:
         return ProductRated(
             **self._envelope(facts),
@@ -417,6 +467,7 @@ class Product(Aggregate):
             parts=parts,
             dossier_id=dossier_id,
             source_rating_id=source_rating_id,
+            origin=origin,
         )
 
     def _took(self, rating: ProductRated) -> None:
@@ -436,3 +487,24 @@ class Product(Aggregate):
         if self.certificate is None or not self.certificate.is_valid:
             raise Conflict(f"product {self.id} has no valid certificate", field="product_id")
         return self.certificate
+
+
+def _check_declared(declared: PriorCertificateDeclared, rules: RuleSet) -> None:
+    """The registry checked the row; these are the rules as evaluation holds them."""
+    stars = rules.stars_at_level(declared.score, declared.level)
+    if stars != declared.stars:
+        raise DomainError(
+            f"a score of {declared.score:g} at the {declared.level.value} level is {stars}★ "
+            f"under {rules.rule_set_id}, not {declared.stars}★",
+            field="stars",
+        )
+    dates = certificate_dates(
+        declared.issued_on, rules.certificate_validity_months, rules.renewal_window_days
+    )
+    if dates.valid_until != declared.valid_until:
+        raise DomainError(
+            f"under {rules.rule_set_id} a certificate of {declared.issued_on.isoformat()} is "
+            f"valid until {dates.valid_until.isoformat()}, not "
+            f"{declared.valid_until.isoformat()}",
+            field="valid_until",
+        )

@@ -1,7 +1,7 @@
 """What evaluation reacts to: one routing table."""
 
 from ocop_contracts import ProductRated, ProductRegistered, topics
-from ocop_contracts.events.registry import ProductUpdated
+from ocop_contracts.events.registry import PriorCertificateDeclared, ProductUpdated
 from ocop_evaluation.service_layer.ingest import Ingest
 from ocop_platform.consumer import Subscription
 
@@ -31,6 +31,8 @@ def subscriptions(ingest: Ingest) -> list[Subscription]:
             {
                 ProductRegistered: ingest.on_product_registered,
                 ProductUpdated: ingest.on_product_registered,
+                # A register's certificate issued before the platform: adopted, or dead-lettered.
+                PriorCertificateDeclared: ingest.on_prior_certificate_declared,
             },
         ),
         # Province systems' ratings: checked, then re-emitted canonically or dead-lettered.

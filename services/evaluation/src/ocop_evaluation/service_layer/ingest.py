@@ -1,4 +1,5 @@
-"""What evaluation consumes: the registry's products, and province systems' ratings.
+"""What evaluation consumes: the registry's products and the certificates a province's register
+declares for them, and province systems' ratings.
 
 A province system's rating is checked against the rules (``domain/ingest.py``), then re-emitted as
 the product's next canonical ProductRated, held until its product is known, acknowledged as a
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from ocop_contracts import ProductRated, ProductRegistered
-from ocop_contracts.events.registry import ProductUpdated
+from ocop_contracts.events.registry import PriorCertificateDeclared, ProductUpdated
 from ocop_evaluation.adapters.stores import ParkedRating
 from ocop_evaluation.domain.ingest import check_province_rating
 from ocop_evaluation.domain.products import Product, RegisteredProduct
@@ -19,7 +20,7 @@ from ocop_evaluation.domain.resends import Resend, SourceRating, classify, confl
 from ocop_evaluation.service_layer.base import UseCases
 from ocop_platform.aggregates import ConcurrencyConflict
 from ocop_platform.consumer import Outcome
-from ocop_platform.errors import DomainError
+from ocop_platform.errors import Conflict, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,33 @@ class Ingest(UseCases):
         await self.stores.registered.remember(event)
         if await self.stores.parked.any():
             await self._release_held(event.product_id)
+
+    async def on_prior_certificate_declared(self, event: PriorCertificateDeclared) -> None:
+        """Adopt a certificate issued before the platform (origin imported), once; a DomainError
+        (its number held by another product, rules it breaks) dead-letters it with the reason."""
+        facts = await self.registered(event.product_id)  # its ProductRegistered came first
+        await self._claim_prior(event)
+        try:
+            await self.change_product(
+                facts.product_id, lambda product: product.adopt_prior_certificate(facts, event)
+            )
+        except DomainError:
+            product = await self.product(facts.product_id)
+            if not product.holds(event.certificate_id):  # never adopted: the number is free
+                await self.stores.certificates.release(event.certificate_id)
+            raise
+
+    async def _claim_prior(self, event: PriorCertificateDeclared) -> None:
+        """Index the number for this product; already this product's: a redelivery, or an
+        earlier attempt that stopped before the product's write."""
+        if await self.stores.certificates.claim(event.certificate_id, event.product_id):
+            return
+        holder = await self.stores.certificates.product_of(event.certificate_id)
+        if holder != event.product_id:
+            raise Conflict(
+                f"certificate {event.certificate_id} is held by product {holder}",
+                field="certificate_id",
+            )
 
     async def on_ingested_rating(self, event: ProductRated) -> Outcome | None:
         """Check a province system's rating; re-emit it, hold it, acknowledge a re-send
