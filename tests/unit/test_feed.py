@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from ocop_contracts import ProductRated, RatingLevel
+from ocop_contracts.vocabulary import CertificateOrigin
 from ocop_promotion.domain.feed import Change, FeedEntry, feed_entry_for
 
 
@@ -85,3 +86,10 @@ def test_a_rating_of_one_or_two_stars_produces_no_entry(previous: int, stars: in
 @pytest.mark.parametrize(("previous", "stars"), [(4, 3), (5, 4), (3, 2)])
 def test_a_downgrade_produces_no_entry(previous: int, stars: int) -> None:
     assert feed_entry_for(rated(previous=previous, stars=stars), None) is None
+
+
+def test_the_rating_behind_an_imported_certificate_is_history_not_news() -> None:
+    imported = rated(previous=0, stars=4, version=1).model_copy(
+        update={"origin": CertificateOrigin.IMPORTED}
+    )
+    assert feed_entry_for(imported, "Bưởi da xanh") is None

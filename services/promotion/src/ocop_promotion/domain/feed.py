@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from ocop_contracts import ProductRated
 from ocop_contracts.reference import UnknownClassificationError, find_scoring_set
+from ocop_contracts.vocabulary import CertificateOrigin
 
 
 class Change(StrEnum):
@@ -58,6 +59,10 @@ def classification_of(scoring_set_code: str) -> tuple[str | None, str | None]:
 
 
 def change_of(event: ProductRated) -> Change | None:
+    """What a rating tells a promotion team; nothing for the rating behind a certificate issued
+    before the platform (origin imported): it is history, not news of a new star."""
+    if event.origin is CertificateOrigin.IMPORTED:
+        return None
     if event.newly_certified:
         return Change.FIRST_CERTIFICATION
     if event.upgraded:

@@ -29,7 +29,7 @@ from ocop_platform.errors import Conflict, NotFound
 from ocop_platform.logging import trace_fields
 from ocop_platform.mongo import Document
 from ocop_promotion.domain.compliance import CertificateStatus, lapse_applies
-from ocop_promotion.domain.feed import FeedEntry, FeedFilter, feed_entry_for
+from ocop_promotion.domain.feed import FeedEntry, FeedFilter, change_of, feed_entry_for
 from ocop_promotion.domain.placements import SERVICE
 from ocop_promotion.domain.webhooks import DeliveryStatus
 from ocop_promotion.service_layer.placements import PlacementService
@@ -86,7 +86,7 @@ class PromotionService:
         # older rating changes nothing), so a certificate look-up is a read by `_id`. Only a
         # rating that newly certifies or upgrades a product reaches the feed.
         await self._repo.record_rating(event.product_id, event.aggregate_version, event.stars)
-        if not (event.newly_certified or event.upgraded):
+        if change_of(event) is None:
             return
         facts = await self._repo.product_facts(event.product_id)
         entry = feed_entry_for(event, facts.name, facts)
