@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.reference import UnknownUnitError, is_legacy_province, successor_of
 from ocop_platform.errors import DomainError
 
@@ -37,6 +38,19 @@ def parse_product_code(code: str) -> ParsedCode | None:
     if m := LEGACY_CODE.match(code):
         return ParsedCode(m[1], m[3], int(m[4]), int(m[5]), district_code=m[2])
     return None
+
+
+def legacy_unit_of_code(code: str | None) -> LegacyUnit | None:
+    """The 2008 unit a legacy product code names (province, district, commune); None for a
+    QĐ 26 code or none: a 2025 code says nothing of the unit before the merger."""
+    parsed = parse_product_code(code) if code else None
+    if parsed is None or not parsed.legacy:
+        return None
+    return LegacyUnit(
+        province_code=parsed.province_code,
+        district_code=parsed.district_code,
+        commune_code=parsed.commune_code,
+    )
 
 
 def code_mismatch(parsed: ParsedCode, province_code: str, commune_code: str) -> str | None:

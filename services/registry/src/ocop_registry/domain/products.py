@@ -24,12 +24,13 @@ from ocop_contracts.events.registry import (
     ProductUpdated,
     ProductWithdrawn,
 )
+from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.reference import fold_vi
 from ocop_platform.aggregates import EventVersionedAggregate
 from ocop_platform.errors import Conflict, DomainError
 from ocop_platform.logging import trace_fields
 from ocop_registry.domain import rules
-from ocop_registry.domain.codes import GivenCode
+from ocop_registry.domain.codes import GivenCode, legacy_unit_of_code
 from ocop_registry.domain.commands import ProductDetails, RegisterProduct, UpdateProduct
 from ocop_registry.domain.duplicates import NearDuplicate
 from ocop_registry.domain.ingest import IngestSource
@@ -102,6 +103,8 @@ class Product(EventVersionedAggregate):
     province_code: str
     commune_code: str
     legacy_province_code: str | None = None
+    # The unit before 1 July 2025 (from the legacy code, else the producer's old address).
+    legacy_unit: LegacyUnit | None = None
     scoring_set_code: str
     group_code: str
     sector_code: str
@@ -167,6 +170,7 @@ class Product(EventVersionedAggregate):
             province_code=producer.province_code,
             commune_code=producer.commune_code,
             legacy_province_code=given.legacy_province_code,
+            legacy_unit=_legacy_unit(given.legacy_code, producer),
             **_classified(classification),
             near_duplicates=list(warnings),
             created_at=now,
@@ -218,7 +222,13 @@ class Product(EventVersionedAggregate):
         if self.is_draft:
             raise Conflict("a draft is not registered: nothing to withdraw", field="product_id")
         self.record(
-            ProductWithdrawn(**self._envelope(), product_id=self.id, withdrawn_on=on, reason=reason)
+            ProductWithdrawn(
+                **self._envelope(),
+                product_id=self.id,
+                withdrawn_on=on,
+                reason=reason,
+                legacy_unit=self._legacy_unit(),
+            )
         )
         self.status = ProductStatus.WITHDRAWN
         self.withdrawn = Withdrawal(on=on, reason=reason, by=by)
@@ -226,11 +236,17 @@ class Product(EventVersionedAggregate):
     def follow(self, producer: Producer) -> bool:
         """Take the producer's current name, legal form and flags; ProductUpdated when a
         published one changed on a registered product. False: nothing to take."""
-        published = any(getattr(self, name) != getattr(producer, name) for name in _CARRIED)
+        legacy = _legacy_unit(self.legacy_product_code, producer)
+        published = legacy != self.legacy_unit or any(
+            getattr(self, name) != getattr(producer, name) for name in _CARRIED
+        )
         if not published and self.entity_name == producer.name:
             return False
         for name in _CARRIED:
             setattr(self, name, getattr(producer, name))
+        self.legacy_unit = legacy
+        if legacy is not None:
+            self.legacy_province_code = legacy.province_code
         self.entity_name = producer.name
         self._changed(published=published)
         return True
@@ -308,7 +324,30 @@ class Product(EventVersionedAggregate):
             "commune_code": self.commune_code,
             "women_led": self.women_led,
             "ethnic_minority_led": self.ethnic_minority_led,
+            "legacy_unit": self._legacy_unit(),
         }
+
+    def _legacy_unit(self) -> LegacyUnit | None:
+        """Its unit before the merger; a product stored before it was kept: its old province."""
+        if self.legacy_unit is not None or self.legacy_province_code is None:
+            return self.legacy_unit
+        return LegacyUnit(province_code=self.legacy_province_code)
+
+
+def _legacy_unit(legacy_code: str | None, producer: Producer) -> LegacyUnit | None:
+    """The product's unit before 1 July 2025: named by its legacy code, else its producer's old
+    address; never read from a 2025 code (an old code may name another province today)."""
+    from_code = legacy_unit_of_code(legacy_code)
+    if from_code is not None:
+        return from_code
+    address = producer.legacy_address
+    if address is None:
+        return None
+    return LegacyUnit(
+        province_code=address.province_code,
+        district_code=address.district_code,
+        commune_code=address.commune_code,
+    )
 
 
 def _classified(classification: rules.Classification) -> dict[str, Any]:
