@@ -27,6 +27,8 @@ from ocop_contracts.events.evaluation import (
     ProductProposedForNational,
 )
 from ocop_contracts.events.registry import PriorCertificateDeclared
+from ocop_contracts.legacy import LegacyUnit
+from ocop_contracts.reference import MERGER_DAY
 from ocop_contracts.vocabulary import CertificateOrigin, RevocationGround
 from ocop_evaluation.domain.calendar import certificate_dates
 from ocop_evaluation.domain.certificates import (
@@ -57,14 +59,28 @@ class RegisteredProduct(Value):
     entity_id: str | None = None
     name: str | None = None
     product_code: str | None = None
+    legacy_unit: LegacyUnit | None = None  # its unit before 1 July 2025, from the registry
 
     def ensure_rated_in_its_province(self, rating: ProductRated) -> None:
-        if rating.province_code != self.province_code:
-            raise DomainError(
-                f"product {self.product_id} belongs to province {self.province_code}, "
-                f"not {rating.province_code}",
-                field="province_code",
-            )
+        """A province system names the product's province by its 2025 code, or, for a rating
+        dated before the merger, by the 2008 code of the unit the registry recorded for it."""
+        if rating.province_code == self.province_code:
+            return
+        before = rating.rated_on < MERGER_DAY
+        old = self.legacy_unit.province_code if self.legacy_unit else None
+        if before and rating.province_code == old:
+            return
+        if not before:
+            why = ""
+        elif old is None:
+            why = "; its unit before 1 July 2025 is not recorded in the registry"
+        else:
+            why = f" (province {old} before 1 July 2025)"
+        raise DomainError(
+            f"product {self.product_id} belongs to province {self.province_code}{why}, "
+            f"not {rating.province_code}",
+            field="province_code",
+        )
 
 
 class Product(Aggregate):
@@ -406,6 +422,9 @@ class Product(Aggregate):
             "aggregate_id": self.id,
             "aggregate_version": self.next_version,
             "province_code": facts.province_code,
+            # Version 2 of the dated events: province_code is the 2025 province whatever the
+            # date; the unit of a fact before the merger is this one (absent: unknown).
+            "legacy_unit": facts.legacy_unit,
         }
 
     def _about(self, facts: RegisteredProduct, certificate: Certificate) -> dict[str, Any]:
