@@ -136,6 +136,7 @@ def generate(run: str, products: int, producers: int, years: int) -> list[tuple[
                         producer="evaluation",
                         aggregate_id=product_id,
                         aggregate_version=version * 2 - 1,
+                        schema_version=1,  # code: of the edition in force on day
                         province_code=code,
                         product_id=product_id,
                         score={2: 45.0, 3: 60.0, 4: 75.0}[now],
@@ -158,6 +159,7 @@ def generate(run: str, products: int, producers: int, years: int) -> list[tuple[
                             producer="evaluation",
                             aggregate_id=product_id,
                             aggregate_version=version * 2,
+                            schema_version=1,
                             province_code=code,
                             certificate_id=f"{run}-c{i}-{version}",
                             product_id=product_id,

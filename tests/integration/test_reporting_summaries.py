@@ -50,8 +50,10 @@ async def repo(infra: Infra) -> AsyncIterator[Reporting]:
 
 
 def _rated(product: str, day: date, stars: int, before: int = 0, code: str = "82") -> ProductRated:
+    # Version 1: `code` is the province in the edition in force on `day` (87 before the merger).
     return ProductRated(
         producer="evaluation",
+        schema_version=1,
         aggregate_id=product,
         aggregate_version=1,
         province_code=code,

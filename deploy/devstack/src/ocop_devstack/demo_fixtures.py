@@ -7,6 +7,13 @@ Used by `ocop-dev up` (ocop_devstack.demo) and by the end-to-end tests, which st
 figures by hand. Province codes are the units that issued each plan (2008 edition); commune codes
 are illustrative five-digit codes (the commune list is not in the reference data yet).
 
+Ratings, proposals, certificates and withdrawals are as evaluation and the registry publish them
+today (schema version 2): province_code the 2025 province, the plan's old province (and commune)
+in legacy_unit, so reporting must attribute them to the old unit from legacy_unit, never by
+reading a 2025 code as a 2008 one (82 is Tiền Giang's old code and Đồng Tháp's new one).
+Producers, registrations and promotion's events stay version 1 (province_code in the edition in
+force on their date), as a province system's events would be.
+
 What the events contain, per plan (the figures the tests expect):
 - Tây Ninh (72) 2022: 12 products newly certified 3–4★ in 2 province rounds (7 on 20 June, 5 on
   25 November); 1 product at 2★; 1 more product rated 3★ on 10 June but recorded only on 15 July
@@ -47,6 +54,8 @@ from ocop_contracts.events.promotion import (
     PromotionActivityRecorded,
 )
 from ocop_contracts.events.registry import EntityRegistered, ProductWithdrawn
+from ocop_contracts.legacy import LegacyUnit
+from ocop_contracts.reference import MERGER_DAY, successor_of
 from ocop_contracts.vocabulary import (
     ActivityKind,
     LegalForm,
@@ -187,6 +196,14 @@ class _Season:
         self.n += 1
         return f"{kind}-{self.key}-{self.n:03d}{self.suffix}"
 
+    def _unit(self, day: date, commune: str | None = None) -> dict[str, Any]:
+        """Where a version 2 fact of `day` says it is: the 2025 province, and before the merger
+        the old province (and commune) in legacy_unit."""
+        if day >= MERGER_DAY:
+            return {"province_code": self.province}
+        old = LegacyUnit(province_code=self.province, commune_code=commune)
+        return {"province_code": successor_of(self.province), "legacy_unit": old}
+
     def entity(self, day: date, commune: str, form: LegalForm, **flags: bool) -> str:
         entity_id = self._id("ent")
         self.events.append(
@@ -256,7 +273,7 @@ class _Season:
                     producer="evaluation",
                     aggregate_id=product_id,
                     aggregate_version=version,
-                    province_code=self.province,
+                    **self._unit(day, commune),
                     occurred_at=at,
                     product_id=product_id,
                     score=score,
@@ -279,7 +296,7 @@ class _Season:
                         producer="evaluation",
                         aggregate_id=product_id,
                         aggregate_version=version + 100,
-                        province_code=self.province,
+                        **self._unit(day, commune),
                         occurred_at=at,
                         certificate_id=f"GCN-{product_id}-{version}",
                         product_id=product_id,
@@ -309,7 +326,7 @@ class _Season:
             "producer": "evaluation",
             "aggregate_id": product_id,
             "aggregate_version": 60,
-            "province_code": self.province,
+            **self._unit(day),
             "occurred_at": _at(day),
             "certificate_id": f"GCN-{product_id}-1",
             "product_id": product_id,
@@ -332,7 +349,7 @@ class _Season:
             producer="registry",
             aggregate_id=product_id,
             aggregate_version=2,
-            province_code=self.province,
+            **self._unit(day),
             occurred_at=_at(day),
             product_id=product_id,
             withdrawn_on=day,
@@ -348,7 +365,7 @@ class _Season:
                     producer="evaluation",
                     aggregate_id=product_id,
                     aggregate_version=50,
-                    province_code=self.province,
+                    **self._unit(day),
                     occurred_at=_at(day),
                     product_id=product_id,
                     score=score,

@@ -8,6 +8,7 @@ running service, changes nothing twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from types import MappingProxyType
@@ -55,7 +56,9 @@ from ocop_reporting.adapters.facts import (
 from ocop_reporting.adapters.summaries import SummaryStore
 from ocop_reporting.domain.knowledge import known_on
 from ocop_reporting.domain.summaries import proposal_marks, rating_marks, summary_of
-from ocop_reporting.domain.units import recorded_in
+from ocop_reporting.domain.units import attributed
+
+log = logging.getLogger(__name__)
 
 
 class MongoProjections:
@@ -103,15 +106,31 @@ class MongoProjections:
                 await self._db[fact_collection(base, current_code)].create_index(keys)
         await self._summaries.ensure_indexes()
 
-    async def _where(self, code: str, day: date) -> Document:
-        """The unit fields of a fact; its province's collections get their indexes first."""
-        found = recorded_in(code, day)
-        await self._index_province(found.current_code)
-        return {
-            "unit_code": found.code,
-            "edition": found.edition,
-            "current_code": found.current_code,
+    async def _where(self, event: Event, day: date) -> Document:
+        """The unit fields of `event`'s fact dated `day` (domain/units.attributed: by its schema
+        version, its province and its legacy unit); its province's collections get their
+        indexes first."""
+        legacy = getattr(event, "legacy_unit", None)
+        found = attributed(event.province_code, day, event.schema_version, legacy)
+        await self._index_province(found.unit.current_code)
+        where: Document = {
+            "unit_code": found.unit.code,
+            "edition": found.unit.edition,
+            "current_code": found.unit.current_code,
         }
+        # Only what is known, so facts of other days and of version 1 keep their shape.
+        if found.old_district_code:
+            where["old_district_code"] = found.old_district_code
+        if found.old_commune_code:
+            where["old_commune_code"] = found.old_commune_code
+        if found.old_unit_unknown:
+            # Counted in today's province only; the registry lacks the product's old unit.
+            where["old_unit_unknown"] = True
+            log.warning(
+                "fact before the merger without its old unit",
+                extra={"event_id": str(event.event_id), "type": event.type, "day": str(day)},
+            )
+        return where
 
     def _facts(self, base: str, where: Document) -> AsyncCollection[Document]:
         return self._db[fact_collection(base, where["current_code"])]
@@ -138,7 +157,7 @@ class MongoProjections:
     async def record_entity(self, event: EntityRegistered | EntityUpdated) -> bool:
         day = event.occurred_at.date()
         fields = {
-            **await self._where(event.province_code, day),
+            **await self._where(event, day),
             "commune_code": event.commune_code,
             "legal_form": event.legal_form.value,
             "women_led": event.women_led,
@@ -182,7 +201,7 @@ class MongoProjections:
     async def record_product(self, event: ProductRegistered | ProductUpdated) -> bool:
         day = event.occurred_at.date()
         fields = {
-            **await self._where(event.province_code, day),
+            **await self._where(event, day),
             "province_code": event.province_code,
             "commune_code": event.commune_code,
             "scoring_set_code": event.scoring_set_code,
@@ -200,7 +219,7 @@ class MongoProjections:
         return await self._upsert_newer(facts, event.product_id, version, fields, first_day)
 
     async def record_withdrawal(self, event: ProductWithdrawn) -> bool:
-        where = await self._where(event.province_code, event.withdrawn_on)
+        where = await self._where(event, event.withdrawn_on)
         fields = {
             "withdrawn_on": event.withdrawn_on.isoformat(),
             "withdrawn_known": known_on(event.occurred_at),
@@ -217,7 +236,7 @@ class MongoProjections:
 
     async def record_rating(self, event: ProductRated) -> bool:
         # Keyed by event id: a redelivered event is the same fact, never a second one.
-        where = await self._where(event.province_code, event.rated_on)
+        where = await self._where(event, event.rated_on)
         fact: Document = {
             "_id": str(event.event_id),
             **where,
@@ -243,7 +262,7 @@ class MongoProjections:
         return inserted
 
     async def record_proposal(self, event: ProductProposedForNational) -> bool:
-        where = await self._where(event.province_code, event.proposed_on)
+        where = await self._where(event, event.proposed_on)
         fact: Document = {
             "_id": str(event.event_id),
             **where,
@@ -258,7 +277,7 @@ class MongoProjections:
 
     async def record_certificate(self, event: CertificateIssued) -> bool:
         fields = {
-            **await self._where(event.province_code, event.issued_on),
+            **await self._where(event, event.issued_on),
             "product_id": event.product_id,
             "stars": event.stars,
             "day": event.issued_on.isoformat(),
@@ -284,7 +303,7 @@ class MongoProjections:
             "ended_known": known_on(event.occurred_at),
             "product_id": event.product_id,
         }
-        where = await self._where(event.province_code, on)
+        where = await self._where(event, on)
         await self._facts(CERTIFICATES, where).update_one(
             {"_id": event.certificate_id}, {"$set": fields}, upsert=True
         )
@@ -295,7 +314,7 @@ class MongoProjections:
 
     async def record_fair(self, event: FairScheduled) -> bool:
         fields = {
-            **await self._where(event.province_code, event.starts_on),
+            **await self._where(event, event.starts_on),
             "name": event.name,
             "day": event.starts_on.isoformat(),
             "commune_code": event.commune_code,
@@ -305,7 +324,7 @@ class MongoProjections:
         return await self._upsert_newer(facts, event.fair_id, event.aggregate_version, fields)
 
     async def record_showcase(self, event: ProductShowcased) -> bool:
-        where = await self._where(event.province_code, event.since)
+        where = await self._where(event, event.since)
         fact = {
             "_id": str(event.event_id),
             **where,
@@ -319,7 +338,7 @@ class MongoProjections:
 
     async def record_activity(self, event: PromotionActivityRecorded) -> bool:
         fields = {
-            **await self._where(event.province_code, event.occurred_on),
+            **await self._where(event, event.occurred_on),
             "kind": event.kind.value,
             "title": event.title,
             "day": event.occurred_on.isoformat(),

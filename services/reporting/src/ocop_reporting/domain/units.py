@@ -4,6 +4,12 @@ and the 2025 edition (34), and how an old unit rolls up into today's. Pure.
 A fact is recorded in the unit in force on its date; a target in the unit that issued its plan.
 Every old province maps to exactly one new one, so counting a new province's facts as "every fact
 whose current unit is it" counts each fact once, however many old provinces merged.
+
+Which unit was in force is read from the event (`attributed`): a version 1 fact gives its
+province in the edition in force on its date; a version 2 fact always gives the 2025 province
+and, for a date before the merger, the old unit in its `legacy_unit` (from the registry). A 2025
+code is never read as a 2008 one: where the old unit is not given and the 2025 province was
+formed from several, the fact stays in the 2025 province, flagged, in no old province's figures.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from ocop_contracts.legacy import CURRENT_CODES_FROM, LegacyUnit
 from ocop_contracts.reference import (
     MERGER_DAY,
     current_provinces,
@@ -73,6 +80,42 @@ def recorded_in(code: str, day: date) -> Unit:
             f"province code {code} did not exist on {day.isoformat()}", field="province_code"
         )
     return found
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Where a fact is counted: its unit, and what is known of its unit before the merger."""
+
+    unit: Unit
+    old_district_code: str | None = None
+    old_commune_code: str | None = None
+    old_unit_unknown: bool = False  # dated before the merger, its old province not given
+
+
+def attributed(
+    code: str, day: date, schema_version: int, legacy: LegacyUnit | None = None
+) -> Attribution:
+    """The unit a fact of `schema_version` with `province_code` `code`, dated `day`, is
+    recorded in. DomainError (naming the field) for codes that do not fit: the consumer
+    dead-letters the event with that reason."""
+    if schema_version < CURRENT_CODES_FROM:
+        return Attribution(recorded_in(code, day))
+    today = unit(code, "2025")
+    if legacy is not None and successor_of(legacy.province_code) != code:
+        raise DomainError(
+            f"old province {legacy.province_code} became {successor_of(legacy.province_code)}, "
+            f"not {code}",
+            field="legacy_unit.province_code",
+        )
+    if day >= MERGER_DAY:
+        return Attribution(today)
+    if legacy is not None:
+        old = unit(legacy.province_code, "2008")
+        return Attribution(old, legacy.district_code, legacy.commune_code)
+    only = predecessors_of(code)
+    if len(only) == 1:  # the province did not merge: its old unit is certain
+        return Attribution(unit(only[0], "2008"))
+    return Attribution(today, old_unit_unknown=True)
 
 
 def target_edition(code: str, year_to: int, stated: Edition | None) -> Edition:
