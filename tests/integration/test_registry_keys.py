@@ -10,10 +10,12 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 
 import pytest
 
-from ocop_contracts import LegalForm
+from ocop_contracts import LegalForm, ProductRated, RatingLevel
+from ocop_contracts.events.evaluation import CertificateIssued
 from ocop_contracts.reference import communes_of
 from ocop_devstack.infra import Infra
 from ocop_platform.errors import Conflict
@@ -133,6 +135,44 @@ async def test_codes_and_producers_are_found_by_their_keys(db: Database) -> None
     ]
     with pytest.raises(Conflict):
         await producer(service, tax_code="0100109106")
+
+
+async def test_a_certificate_leads_to_its_product(db: Database) -> None:
+    service = RegistryService(mongo_stores(db))
+    made, _ = await service.register_product(product(await producer(service), "Trà sen"), OFFICE)
+    rated = ProductRated(
+        producer="evaluation",
+        aggregate_id=made.id,
+        aggregate_version=1,
+        province_code=PROVINCE,
+        product_id=made.id,
+        score=75.0,
+        stars=4,
+        previous_stars=0,
+        level=RatingLevel.PROVINCE,
+        rule_set_id="qd26-2026",
+        rated_on=date(2026, 11, 1),
+        scoring_set_code="I.3.d",
+    )
+    issued = CertificateIssued(
+        producer="evaluation",
+        aggregate_id=made.id,
+        aggregate_version=2,
+        province_code=PROVINCE,
+        certificate_id="GL-9",
+        product_id=made.id,
+        stars=4,
+        level=RatingLevel.PROVINCE,
+        decision_ref="1/QĐ-UBND",
+        issued_on=date(2026, 11, 2),
+        valid_until=date(2029, 11, 1),
+        rule_set_id="qd26-2026",
+    )
+    await service.on_evaluation_event(rated)
+    await service.on_evaluation_event(issued)
+    catalogue = service.stores.catalogue
+    assert [p.id for p in await catalogue.certificate_holders(["GL-9", "GL-0"])] == [made.id]
+    assert (await service.lookup("GL-9")).id == made.id
 
 
 async def test_keys_left_by_a_crash_lead_nowhere(db: Database) -> None:

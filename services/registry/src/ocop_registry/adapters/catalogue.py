@@ -63,6 +63,15 @@ class StoreCatalogue:
         found = await self._products.find(not_withdrawn(province_code), limit=CANDIDATES_LIMIT)
         return [Candidate(p.id, p.product_code, p.name, p.name_fold, p.commune_code) for p in found]
 
+    async def certificate_holders(self, numbers: Sequence[str]) -> list[Product]:
+        found: dict[str, Product] = {}
+        for path in ("certificate.certificate_id", "declared_certificate.certificate_id"):
+            for product in await self._products.find(
+                {path: {"$in": list(numbers)}}, limit=LIST_LIMIT
+            ):
+                found[product.id] = product
+        return list(found.values())
+
     async def near_duplicate_candidates(self, province_code: str, name: str) -> list[Candidate]:
         # In memory every name of the province is at hand (adapters/mongo.py reads a few keys).
         return await self.duplicate_candidates(province_code)

@@ -112,11 +112,15 @@ PRODUCT_FIELDS = {
     "code_key": 1,
     "legacy_product_code": 1,
     "certificate.certificate_id": 1,
+    "declared_certificate.certificate_id": 1,
     "entity_id": 1,
     "province_code": 1,
     "name_fold": 1,
     "status": 1,
 }
+
+
+CERTIFICATES = ("certificate", "declared_certificate")
 
 
 def code_key(value: str) -> str:
@@ -148,8 +152,9 @@ def product_keys(document: Mapping[str, Any]) -> set[str]:
     keys = {code_key(document["code_key"]), producer_key(document["entity_id"])}
     if legacy := document.get("legacy_product_code"):
         keys.add(legacy_key(legacy))
-    if certificate_id := (document.get("certificate") or {}).get("certificate_id"):
-        keys.add(certificate_key(certificate_id))
+    for held in CERTIFICATES:  # its certificate, or one a register row declared
+        if certificate_id := (document.get(held) or {}).get("certificate_id"):
+            keys.add(certificate_key(certificate_id))
     if document.get("status") != ProductStatus.WITHDRAWN.value:  # withdrawn: never a duplicate
         province = document["province_code"]
         keys.update(name_key(province, key) for key in index_keys(document["name_fold"]))

@@ -35,6 +35,7 @@ from ocop_registry.adapters.catalogue import (
     search_filter,
 )
 from ocop_registry.adapters.keys import (
+    CERTIFICATES,
     PRODUCT_FIELDS,
     Entry,
     KeyIndex,
@@ -62,7 +63,7 @@ IMPORTS = "imports"
 IMPORT_REPORT = "import_errors"
 PRODUCT_KEYS = "product_keys"
 PRODUCER_KEYS = "producer_keys"
-BUILT = "built"  # the key collections' marker: every stored aggregate has its keys
+BUILT = "built:2"  # the key collections' marker: every stored aggregate has its keys
 OUTBOX_COLLECTIONS = (ENTITIES, PRODUCTS)
 DUPLICATE_KEY = 11000
 _CANDIDATE_FIELDS = {
@@ -93,6 +94,11 @@ async def ensure_indexes(db: Database) -> None:
     await products.create_index([("province_code", ASCENDING), ("commune_code", ASCENDING)])
     await products.create_index("legacy_product_code")
     await products.create_index("certificate.certificate_id")
+    await products.create_index("declared_certificate.certificate_id")
+    # search pages and the import's names: a province's products by status, in code order
+    await products.create_index(
+        [("province_code", ASCENDING), ("status", ASCENDING), ("code_key", ASCENDING)]
+    )
     await products.create_index("entity_id")
     await products.create_index("legacy_province_code")
     await db[ENTITIES].create_index("registration_key")
@@ -296,6 +302,15 @@ class MongoCatalogue(StoreCatalogue):
             if document.get("registration_key") in wanted
         }
 
+    async def certificate_holders(self, numbers: Sequence[str]) -> list[Product]:
+        ids = sorted(await self._product_keys.lookup(certificate_key(n) for n in numbers))
+        wanted = set(numbers)
+        return [
+            Product.from_document(document)
+            for document in await _by_ids(self._collection, ids, {OUTBOX_FIELD: 0})
+            if wanted & {_value_at(document, f"{held}.certificate_id") for held in CERTIFICATES}
+        ]
+
     async def near_duplicate_candidates(self, province_code: str, name: str) -> list[Candidate]:
         fold = fold_vi(name)
         keys = query_keys(fold)
@@ -345,6 +360,7 @@ _LOOKUP_KEYS: dict[str, Callable[[str], str]] = {
     "code_key": code_key,
     "legacy_product_code": legacy_key,
     "certificate.certificate_id": certificate_key,
+    "declared_certificate.certificate_id": certificate_key,
 }
 
 

@@ -65,6 +65,9 @@ class Catalogue(Protocol):
         """The province's products that are not withdrawn, among them every one whose name
         ``near_duplicates`` finds close to ``name`` (a few more may come)."""
 
+    async def certificate_holders(self, numbers: Sequence[str]) -> list[Product]:
+        """The products holding, or declared (by an import) with, one of these certificates."""
+
     async def taken_codes(self, codes: Sequence[str]) -> set[str]: ...
 
     async def taken_legacy_codes(self, codes: Sequence[str]) -> set[str]: ...
