@@ -90,7 +90,10 @@ class DueIndexedProducts:
     async def find(
         self, where: Mapping[str, Any], *, limit: int = 200, sort: SortSpec = ()
     ) -> list[Product]:
-        return await self._inner.find(where, limit=limit, sort=sort)
+        found = await self._inner.find(where, limit=limit, sort=sort)
+        for product in found:
+            self._remember(product)
+        return found
 
     async def count(self, where: Mapping[str, Any]) -> int:
         return await self._inner.count(where)
@@ -115,12 +118,14 @@ class MongoDueIndex:
         if not product_ids:
             return
         key = day.isoformat()
-        # The bucket before its day: a pass that forgets an emptied day checks the bucket again
-        # after, so a product added meanwhile is not lost (see done).
-        await self._buckets.update_one(
+        # The bucket before its day, and the day only with a new bucket (a bucket is never
+        # without its day: a pass that forgets an emptied day checks the bucket again after, so
+        # a bucket created meanwhile keeps its day; see done).
+        result = await self._buckets.update_one(
             {"_id": key}, {"$addToSet": {"products": {"$each": list(product_ids)}}}, upsert=True
         )
-        await insert_once(self._days, {"_id": key})
+        if result.upserted_id is not None:
+            await insert_once(self._days, {"_id": key})
 
     async def days_through(self, today: date, limit: int) -> list[date]:
         # An `_id` range: MongoDB reads its index; FerretDB v1 scans the day documents, whose
