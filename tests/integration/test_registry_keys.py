@@ -196,6 +196,22 @@ async def test_keys_left_by_a_crash_lead_nowhere(db: Database) -> None:
     assert warnings == []
 
 
+async def test_a_rename_cut_short_keeps_the_stored_name_found(db: Database) -> None:
+    """The new name's keys are written, then the save never happens (a crash, or a refusal):
+    the product still warns under its stored name, and not under the other."""
+    service = RegistryService(mongo_stores(db))
+    entity = await producer(service)
+    made, _ = await service.register_product(product(entity, "Tôm khô Cà Mau"), OFFICE)
+    renamed = {**await db[PRODUCTS].find_one({"_id": made.id}), "name_fold": "mat ong u minh"}  # type: ignore[dict-item]
+    index = KeyIndex(db[PRODUCT_KEYS])
+    await index.add([(made.id, product_keys(renamed), "mat ong u minh")])
+
+    _, warnings = await service.register_product(product(entity, "Tôm khô Cà Mau"), OFFICE)
+    _, none = await service.register_product(product(entity, "Mật ong U Minh"), OFFICE)
+    assert [d.product_id for d in warnings] == [made.id]
+    assert made.id not in [d.product_id for d in none]
+
+
 async def test_a_database_from_before_the_keys_gets_them_at_startup(db: Database) -> None:
     service = RegistryService(mongo_stores(db))
     entity = await producer(service)

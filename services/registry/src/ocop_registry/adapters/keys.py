@@ -4,15 +4,18 @@ FerretDB v1 answers only ``_id`` filters (one id, or an ``$in`` of ids with our 
 from an index; a filter on any other field reads the whole collection. So each value the
 registry looks products or producers up by is also a document whose ``_id`` is the value:
 ``{_id: "code:82-29869-1-2026", e: {"prd-…": "tom kho ca mau"}}`` names the aggregates it leads
-to (the value beside an id: the product's folded name, for the near-duplicate check).
+to, each with the values filed beside it (a product's folded names, for the near-duplicate
+check): ``{_id: "code:…", e: {"prd-…": {"<digest>": "tom kho ca mau"}}}``.
 
 Written before the aggregate, removed after it: a crash in between, or a save refused, leaves a
-key that leads to an aggregate no longer (or never) carrying that value, never an aggregate
-missing its key. Readers therefore load what a key leads to and check the aggregate itself.
+key that leads to an aggregate no longer (or never) carrying that value, or an extra value
+beside it, never an aggregate missing its key or its current value. Readers therefore load what
+a key leads to and check the aggregate itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -44,45 +47,59 @@ def _aggregate_id(field: str) -> str:
     return field.replace("%24", "$").replace("%2E", ".").replace("%25", "%")
 
 
+def _digest(value: Any) -> str:
+    return hashlib.sha1(repr(value).encode()).hexdigest()[:12]
+
+
+def _path(aggregate_id: str, value: Any) -> str:
+    return f"{ENTRIES}.{_field(aggregate_id)}.{_digest(value)}"
+
+
 class KeyIndex:
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._collection = collection
 
     async def add(self, entries: Sequence[Entry]) -> None:
-        """File each aggregate under its keys (the value beside it replaced)."""
+        """File each aggregate under its keys, its value beside it (added to those there)."""
         wanted = sorted({key for _, keys, _ in entries for key in keys})
         existing = await self._existing(wanted)
         fresh: dict[str, Document] = {}
         for aggregate_id, keys, value in entries:
             for key in keys - existing:
-                fresh.setdefault(key, {})[_field(aggregate_id)] = value
+                fresh.setdefault(key, {})[_field(aggregate_id)] = {_digest(value): value}
         existing |= await self._insert(fresh)
         by_key: dict[str, Document] = {}
         for aggregate_id, keys, value in entries:
             for key in keys & existing:
-                by_key.setdefault(key, {})[f"{ENTRIES}.{_field(aggregate_id)}"] = value
+                by_key.setdefault(key, {})[_path(aggregate_id, value)] = value
         if len(by_key) <= len(entries):  # one write per key, or (below) one per aggregate
             for key, fields in by_key.items():
                 await self._collection.update_one({"_id": key}, {"$set": fields})
             return
         for aggregate_id, keys, value in entries:
-            update = {"$set": {f"{ENTRIES}.{_field(aggregate_id)}": value}}
-            for chunk in chunks(sorted(keys & existing)):
-                await self._collection.update_many({"_id": {"$in": chunk}}, update)
+            update = {"$set": {_path(aggregate_id, value): value}}
+            await self._update(keys & existing, update)
 
     async def remove(self, aggregate_id: str, keys: Collection[str]) -> None:
-        update = {"$unset": {f"{ENTRIES}.{_field(aggregate_id)}": ""}}
-        for chunk in chunks(sorted(keys)):
-            await self._collection.update_many({"_id": {"$in": chunk}}, update)
+        """The aggregate no longer has these keys."""
+        await self._update(keys, {"$unset": {f"{ENTRIES}.{_field(aggregate_id)}": ""}})
+
+    async def forget(self, aggregate_id: str, keys: Collection[str], value: Any) -> None:
+        """The aggregate keeps these keys, no longer with this value."""
+        await self._update(keys, {"$unset": {_path(aggregate_id, value): ""}})
 
     async def lookup(self, keys: Iterable[str]) -> dict[str, set[Any]]:
         """The aggregates the keys lead to, each with the values filed beside it."""
         found: dict[str, set[Any]] = {}
         for chunk in chunks(sorted(set(keys))):
             async for document in self._collection.find({"_id": {"$in": chunk}}):
-                for field, value in document.get(ENTRIES, {}).items():
-                    found.setdefault(_aggregate_id(field), set()).add(value)
+                for field, values in document.get(ENTRIES, {}).items():
+                    found.setdefault(_aggregate_id(field), set()).update(values.values())
         return found
+
+    async def _update(self, keys: Collection[str], update: Document) -> None:
+        for chunk in chunks(sorted(keys)):
+            await self._collection.update_many({"_id": {"$in": chunk}}, update)
 
     async def _existing(self, keys: Sequence[str]) -> set[str]:
         found: set[str] = set()

@@ -163,13 +163,15 @@ class KeyedStore(MongoAggregateStore[A]):
         if not aggregate.has_changes:
             return
         stored = await self._collection.find_one({"_id": aggregate.id}, self._fields)
-        entry = self._entry(aggregate.to_document())
-        before = self._entry(stored) if stored is not None else (aggregate.id, set(), None)
-        if entry[1] - before[1] or entry[2] != before[2]:
-            await self._keys.add([entry])
+        _, keys, value = self._entry(aggregate.to_document())
+        _, before, old = self._entry(stored) if stored is not None else (None, set(), value)
+        if keys - before or value != old:
+            await self._keys.add([(aggregate.id, keys, value)])
         await super().save(aggregate)
-        if gone := before[1] - entry[1]:
+        if gone := before - keys:
             await self._keys.remove(aggregate.id, gone)
+        if value != old:
+            await self._keys.forget(aggregate.id, before & keys, old)
 
 
 class MongoProducerStore(KeyedStore[Producer]):
