@@ -11,7 +11,7 @@ Ratings, proposals, certificates and withdrawals are as evaluation and the regis
 today (schema version 2): province_code the 2025 province, the plan's old province (and commune)
 in legacy_unit, so reporting must attribute them to the old unit from legacy_unit, never by
 reading a 2025 code as a 2008 one (82 is Tiền Giang's old code and Đồng Tháp's new one).
-Producers, registrations and promotion's events stay version 1 (province_code in the edition in
+Producers, registrations and promotion's events are version 1 (province_code in the edition in
 force on their date), as a province system's events would be.
 
 What the events contain, per plan (the figures the tests expect):
@@ -388,6 +388,7 @@ class _Season:
                 topics.PROMOTION,
                 ProductShowcased(
                     producer="promotion",
+                    schema_version=1,
                     aggregate_id=product_id,
                     aggregate_version=1,
                     province_code=self.province,
@@ -408,6 +409,7 @@ class _Season:
                 topics.PROMOTION,
                 PromotionActivityRecorded(
                     producer="promotion",
+                    schema_version=1,
                     aggregate_id=activity_id,
                     aggregate_version=1,
                     province_code=self.province,
@@ -427,6 +429,7 @@ class _Season:
                 topics.PROMOTION,
                 FairScheduled(
                     producer="promotion",
+                    schema_version=1,
                     aggregate_id=fair_id,
                     aggregate_version=1,
                     province_code=self.province,

@@ -9,12 +9,19 @@ from ocop_contracts import topics
 from ocop_contracts.envelope import CommuneCode, Event
 from ocop_contracts.vocabulary import ActivityKind, DelistReason, VenueKind
 
+_V2 = (
+    "2: province_code is the 2025 province whatever the date (promotion keeps no unit from before "
+    "1 July 2025, so a fact dated earlier in a merged province is counted in today's province "
+    "only). 1 (older and hand-made events): province_code in the edition in force that day."
+)
+
 
 class FairScheduled(Event):
     """Emitted by promotion when a trade fair is scheduled or its details change. Aggregate: the
     fair."""
 
     type: Literal["FairScheduled"] = "FairScheduled"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
     fair_id: str
     name: str = Field(min_length=1, max_length=300)
     place: str = Field(min_length=1, max_length=300)
@@ -29,6 +36,7 @@ class ProductShowcased(Event):
     online shop. Aggregate: the product's placements (key: product id)."""
 
     type: Literal["ProductShowcased"] = "ProductShowcased"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
     product_id: str
     venue_kind: VenueKind
     venue_id: str
@@ -57,6 +65,7 @@ class PromotionActivityRecorded(Event):
     reports count towards province targets). Aggregate: the activity."""
 
     type: Literal["PromotionActivityRecorded"] = "PromotionActivityRecorded"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
     activity_id: str
     kind: ActivityKind
     title: str = Field(min_length=1, max_length=500)
