@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +127,13 @@ def test_yes_no_columns_accept_vietnamese() -> None:
     result = check_row({**GOOD, "women_led": "Có", "ethnic_minority_led": "không"}, 2, "82")
     assert isinstance(result, Checked)
     assert (result.row.women_led, result.row.ethnic_minority_led) == (True, False)
+
+
+def test_the_sample_register_of_lam_dong_checks_clean() -> None:
+    sample = Path(__file__).parents[2] / "data" / "registers" / "lam-dong-68.csv"
+    with sample.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    results = [check_row(raw, n, "68", TODAY) for n, raw in enumerate(rows, start=2)]
+    assert [r for r in results if not isinstance(r, Checked)] == []
+    assert len(results) == 50
+    assert {r.row.stars for r in results if isinstance(r, Checked)} == {3, 4, 5}

@@ -171,6 +171,8 @@ class ImportRow(BaseModel):
 
 COLUMNS = tuple(ImportRow.model_fields)
 REQUIRED = tuple(n for n, f in ImportRow.model_fields.items() if f.is_required())
+# What a 3–5★ row needs besides: its certificate (issuing_level and valid_until may be blank).
+FOR_CERTIFICATES = ("score", "certificate_id", "decision_ref", "certified_on")
 
 
 @dataclass(frozen=True)

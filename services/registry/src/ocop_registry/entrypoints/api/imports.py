@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
 from ocop_platform.errors import DomainError, NotFound
+from ocop_registry.domain.imports import FOR_CERTIFICATES
 from ocop_registry.entrypoints.api.deps import Reader, Writer
 from ocop_registry.service_layer.access import ensure_province_writer, ensure_write
 from ocop_registry.service_layer.imports import COLUMNS, REQUIRED, ImportService
@@ -76,12 +77,19 @@ def _kind(upload: UploadFile) -> str:
 
 @router.get("/template.csv", response_class=PlainTextResponse)
 async def template() -> str:
-    """The columns an import understands (required ones: see the second line)."""
+    """The columns an import understands; the second line says which are required, and which
+    a certified (3–5★) row needs: its certificate, which evaluation adopts."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    writer.writerow(["required" if c in REQUIRED else "" for c in COLUMNS])
+    writer.writerow([_need(c) for c in COLUMNS])
     return buffer.getvalue()
+
+
+def _need(column: str) -> str:
+    if column in REQUIRED:
+        return "required"
+    return "required for 3–5★" if column in FOR_CERTIFICATES else ""
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ImportJob)
