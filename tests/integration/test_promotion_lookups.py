@@ -1,12 +1,14 @@
-"""Promotion's look-ups by `_id` on the real store: a product's latest rated stars (kept
-version-guarded, so a redelivered or older rating never lowers a newer one) and the products at
-a venue; both filled once from the collections a database written before them holds."""
+"""Promotion's look-ups on the real store that must not read a growing collection whole: a
+product's latest rated stars (by `_id`, kept version-guarded, so a redelivered or older rating
+never lowers a newer one), the products at a venue (by `_id`) and the deliveries to attempt (a
+small collection of markers); each filled from what a database written before it holds."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -15,8 +17,10 @@ from ocop_contracts.vocabulary import VenueKind
 from ocop_devstack.infra import Infra
 from ocop_platform.mongo import Database, create_client
 from ocop_promotion.adapters.repository import (
+    DELIVERIES,
     FEED,
     LATEST_RATINGS,
+    PENDING_DELIVERIES,
     RATINGS,
     VENUE_INDEX,
     MongoPromotionRepository,
@@ -126,3 +130,62 @@ async def test_the_products_at_a_venue_are_one_document_filled_once_from_before(
     assert await index.products_at("lst-1") == ["prd-1"]
     assert await index.products_at("nowhere") == []
     assert await index.products_listed_online(None) == ["prd-1"]
+
+
+def _delivery(delivery_id: str, at: datetime) -> dict[str, Any]:
+    return {
+        "_id": delivery_id,
+        "subscription_id": "sub-1",
+        "entry_id": delivery_id.split(":", 1)[1],
+        "status": "pending",
+        "attempt_count": 0,
+        "attempts": [],
+        "created_at": at,
+        "next_attempt_at": at,
+        "lease_until": datetime(1970, 1, 1, tzinfo=UTC),
+    }
+
+
+async def test_the_delivery_worker_finds_pending_deliveries_by_their_markers(db: Database) -> None:
+    repo = MongoPromotionRepository(db)
+    await repo.ensure_indexes()
+    now = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    assert await repo.add_delivery(_delivery("sub-1:fe-1", now))
+    assert await repo.add_delivery(_delivery("sub-1:fe-2", now + timedelta(seconds=1)))
+    assert not await repo.add_delivery(_delivery("sub-1:fe-1", now))  # a redelivered rating
+    later = now + timedelta(seconds=5)
+    assert await repo.subscriptions_with_due_deliveries(later, 10) == {"sub-1"}
+    assert [d["_id"] for d in await repo.due_deliveries("sub-1", later, 10)] == [
+        "sub-1:fe-1",
+        "sub-1:fe-2",
+    ]
+
+    await repo.record_attempt("sub-1:fe-1", {"number": 1}, {"status": "delivered"})
+    retry_at = now + timedelta(minutes=1)
+    await repo.record_attempt(
+        "sub-1:fe-2", {"number": 1}, {"status": "pending", "next_attempt_at": retry_at}
+    )
+    assert await repo.subscriptions_with_due_deliveries(later, 10) == set()
+    assert [d["_id"] for d in await repo.due_deliveries("sub-1", retry_at, 10)] == ["sub-1:fe-2"]
+    assert await db[PENDING_DELIVERIES].count_documents({}) == 1
+
+    await repo.add_delivery(_delivery("sub-1:fe-1", now))  # a stray marker of a delivered one
+    assert [d["_id"] for d in await repo.due_deliveries("sub-1", later, 10)] == []
+    assert await db[PENDING_DELIVERIES].find_one({"_id": "sub-1:fe-1"}) is None  # taken off
+
+    assert await repo.reset_delivery("sub-1:fe-1", later)  # redelivery by hand
+    assert [d["_id"] for d in await repo.due_deliveries("sub-1", later, 10)] == ["sub-1:fe-1"]
+
+
+async def test_pending_deliveries_of_a_database_from_before_get_their_markers(
+    db: Database,
+) -> None:
+    now = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    await db[DELIVERIES].insert_many(
+        [_delivery("sub-1:fe-1", now), {**_delivery("sub-1:fe-2", now), "status": "delivered"}]
+    )
+    repo = MongoPromotionRepository(db)
+    await repo.ensure_indexes()
+    assert await repo.subscriptions_with_due_deliveries(now, 10) == {"sub-1"}
+    assert [d["_id"] for d in await repo.due_deliveries("sub-1", now, 10)] == ["sub-1:fe-1"]
+    assert await repo.fill_pending_deliveries() == 0

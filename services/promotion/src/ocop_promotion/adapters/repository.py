@@ -40,6 +40,12 @@ RATINGS = "ratings"
 FEED = "feed"
 SUBSCRIPTIONS = "subscriptions"
 DELIVERIES = "deliveries"
+# The deliveries still to attempt (`_id` = the delivery's), each with its subscription and next
+# attempt: the delivery worker's poll (every 0.5 s and after every new delivery) searches this
+# small collection, not the ever-growing deliveries, which FerretDB v1 reads whole for any
+# filter but `_id`. A marker is written before its delivery and taken off once the delivery is
+# delivered, failed or cancelled; one out of step is put right by the drain that reads it.
+PENDING_DELIVERIES = "pending_deliveries"
 FAIRS = "fairs"
 SHOWROOMS = "showrooms"
 PLACEMENTS = "placements"
@@ -72,6 +78,10 @@ class MongoPromotionRepository:
         await self._db[DELIVERIES].create_index(
             [("subscription_id", ASCENDING), ("created_at", DESCENDING)]
         )
+        await self._db[PENDING_DELIVERIES].create_index([("next_attempt_at", ASCENDING)])
+        await self._db[PENDING_DELIVERIES].create_index(
+            [("subscription_id", ASCENDING), ("created_at", ASCENDING)]
+        )
         await self._db[VENUE_INDEX].create_index([("venue_id", ASCENDING)])
         await self._db[VENUE_INDEX].create_index([("venue_kind", ASCENDING)])
         await self._db[FAIRS].create_index([("starts_on", DESCENDING)])
@@ -80,6 +90,7 @@ class MongoPromotionRepository:
             [("status", ASCENDING), ("valid_until", ASCENDING)]
         )
         await self.fill_latest_ratings()
+        await self.fill_pending_deliveries()
         await MongoVenueIndex(self._db).fill_venue_products()
 
     async def fill_latest_ratings(self) -> int:
@@ -290,10 +301,25 @@ class MongoPromotionRepository:
             {"subscription_id": subscription_id, "status": "pending"},
             {"$set": {"status": "cancelled"}},
         )
+        await self._db[PENDING_DELIVERIES].delete_many({"subscription_id": subscription_id})
         return result.modified_count == 1
 
     async def add_delivery(self, doc: Document) -> bool:
+        """The pending marker, then the delivery (both insert-once: a crash between the two is
+        completed by the redelivered rating; a marker left for a delivery already attempted is
+        taken off by the drain). False: the delivery was there already."""
+        await insert_once(self._db[PENDING_DELIVERIES], _pending(doc))
         return await insert_once(self._db[DELIVERIES], doc)
+
+    async def fill_pending_deliveries(self) -> int:
+        """At startup: a marker for every pending delivery (a database written before the
+        markers, or a crash between a reset and its marker). Returns how many were missing."""
+        added = 0
+        async for doc in self._db[DELIVERIES].find(
+            {"status": "pending"}, {"subscription_id": 1, "next_attempt_at": 1, "created_at": 1}
+        ):
+            added += await insert_once(self._db[PENDING_DELIVERIES], _pending(doc))
+        return added
 
     async def delivery(self, delivery_id: str) -> Document | None:
         return await self._db[DELIVERIES].find_one({"_id": delivery_id})
@@ -315,27 +341,35 @@ class MongoPromotionRepository:
         return await cursor.to_list(), total
 
     async def subscriptions_with_due_deliveries(self, now: datetime, limit: int) -> set[str]:
-        cursor = self._db[DELIVERIES].find(
-            {"status": "pending", "next_attempt_at": {"$lte": now}}, {"subscription_id": 1}
+        cursor = self._db[PENDING_DELIVERIES].find(
+            {"next_attempt_at": {"$lte": now}}, {"subscription_id": 1}
         )
         return {doc["subscription_id"] async for doc in cursor.limit(limit)}
 
     async def due_deliveries(
         self, subscription_id: str, now: datetime, limit: int
     ) -> list[Document]:
-        cursor = (
-            self._db[DELIVERIES]
-            .find(
-                {
-                    "subscription_id": subscription_id,
-                    "status": "pending",
-                    "next_attempt_at": {"$lte": now},
-                }
-            )
+        """The subscription's due pending deliveries, oldest first: the markers, then the
+        deliveries by `_id`; a marker out of step with its delivery is put right."""
+        markers = (
+            await self._db[PENDING_DELIVERIES]
+            .find({"subscription_id": subscription_id, "next_attempt_at": {"$lte": now}})
             .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
             .limit(limit)
+            .to_list()
         )
-        return await cursor.to_list()
+        ids = [marker["_id"] for marker in markers]
+        found = {d["_id"]: d async for d in self._db[DELIVERIES].find({"_id": {"$in": ids}})}
+        due = []
+        for delivery_id in ids:
+            delivery = found.get(delivery_id)
+            if delivery is None or delivery.get("status") != "pending":
+                await self._db[PENDING_DELIVERIES].delete_one({"_id": delivery_id})
+            elif delivery["next_attempt_at"] > now:
+                await self._set_next_attempt(delivery_id, delivery["next_attempt_at"])
+            else:
+                due.append(delivery)
+        return due
 
     async def claim_delivery(self, delivery_id: str, now: datetime, lease_until: datetime) -> bool:
         """Take a due delivery for one attempt, so two instances never send it at once."""
@@ -355,8 +389,23 @@ class MongoPromotionRepository:
             {"_id": delivery_id},
             {"$set": {**fields, "lease_until": EPOCH}, "$push": {"attempts": attempt}},
         )
+        if fields.get("status") == "pending":
+            await self._set_next_attempt(delivery_id, fields["next_attempt_at"])
+        else:
+            await self._db[PENDING_DELIVERIES].delete_one({"_id": delivery_id})
+
+    async def _set_next_attempt(self, delivery_id: str, at: datetime) -> None:
+        await self._db[PENDING_DELIVERIES].update_one(
+            {"_id": delivery_id}, {"$set": {"next_attempt_at": at}}
+        )
 
     async def reset_delivery(self, delivery_id: str, now: datetime) -> bool:
+        delivery = await self._db[DELIVERIES].find_one({"_id": delivery_id})
+        if delivery is None:
+            return False
+        # The marker first (a reset refused leaves one the drain takes off).
+        marker = _pending({**delivery, "next_attempt_at": now})
+        await self._db[PENDING_DELIVERIES].replace_one({"_id": delivery_id}, marker, upsert=True)
         result = await self._db[DELIVERIES].update_one(
             {"_id": delivery_id, "status": {"$in": ["delivered", "failed", "cancelled"]}},
             {
@@ -432,6 +481,12 @@ def mongo_venue_stores(
         venue_index=MongoVenueIndex(db),
         certifications=repository,
     )
+
+
+def _pending(delivery: Document) -> Document:
+    """A delivery's pending marker."""
+    fields = ("subscription_id", "next_attempt_at", "created_at")
+    return {"_id": delivery["_id"], **{field: delivery.get(field) for field in fields}}
 
 
 def _feed_filter(query: FeedQuery) -> Document:
