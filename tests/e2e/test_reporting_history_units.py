@@ -180,3 +180,32 @@ async def test_a_bac_kan_system_s_2022_rating_counts_for_bac_kan_and_once_in_tha
     )
     reason = letters[0][1]["x-dlq-reason"].decode()
     assert "belongs to province 19 (province 06 before 1 July 2025), not 20" in reason
+
+
+async def _old_unit_unknown(http: httpx.AsyncClient, services: ServiceStack, code: str) -> int:
+    response = await http.get(f"{services.url('reporting')}/metrics")
+    line = f'ocop_facts_old_unit_unknown{{province="{code}"}} '
+    found = [row for row in response.text.splitlines() if row.startswith(line)]
+    return int(found[0].rsplit(" ", 1)[1]) if found else 0
+
+
+async def test_a_2021_rating_without_an_old_unit_is_counted_only_today_and_shown_as_such(
+    http: httpx.AsyncClient, services: ServiceStack
+) -> None:
+    # No legacy code, no old address: 82 was formed from Tiền Giang and Đồng Tháp, and the
+    # registry does not know which; the rating is not guessed into either old province.
+    product = await _register(http, services, DONG_THAP, {}, name="Kẹo dừa", year=2021)
+    units = [(OLD_DONG_THAP, "2008"), (OLD_TIEN_GIANG, "2008"), (DONG_THAP, "2025")]
+    before = await _counts(http, services, units, 2021)
+    unknown_before = await _old_unit_unknown(http, services, DONG_THAP)
+    await _known_to_evaluation(http, services, product["product_id"])
+
+    body = {"product_id": product["product_id"], "score": 55.0, "rated_on": "2021-05-10"}
+    expect(await http.post(f"{services.url('evaluation')}/ratings", json=body), 201)
+
+    after = await _counted_once_more(http, services, before, (DONG_THAP, "2025"), 2021)
+    assert after[(DONG_THAP, "2025")] == before[(DONG_THAP, "2025")] + 1
+    assert after[(OLD_DONG_THAP, "2008")] == before[(OLD_DONG_THAP, "2008")]
+    assert after[(OLD_TIEN_GIANG, "2008")] == before[(OLD_TIEN_GIANG, "2008")]
+    # The rating and its certificate (3★) are the facts without their old unit.
+    assert await _old_unit_unknown(http, services, DONG_THAP) > unknown_before

@@ -12,7 +12,9 @@ from pydantic import ValidationError
 from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.reference import MERGER_DAY
 from ocop_platform.errors import DomainError
+from ocop_reporting.domain.figures import Metrics
 from ocop_reporting.domain.units import attributed
+from ocop_reporting.entrypoints.api.metrics import openmetrics
 
 BEFORE, AFTER = date(2021, 6, 1), date(2026, 3, 1)
 OLD_DONG_THAP = LegacyUnit(province_code="87", district_code="866", commune_code="29869")
@@ -81,3 +83,10 @@ def test_version_2_refuses_a_legacy_unit_that_did_not_become_its_province() -> N
 def test_a_legacy_unit_must_be_a_2008_province() -> None:
     with pytest.raises(ValidationError, match="not a province of the 2008 edition"):
         LegacyUnit(province_code="99")
+
+
+def test_monitoring_shows_the_facts_without_their_old_unit_by_province() -> None:
+    figures = Metrics(
+        rated_products={}, targets={}, read_model_documents={}, old_unit_unknown={"82": 2}
+    )
+    assert 'ocop_facts_old_unit_unknown{province="82"} 2' in openmetrics(figures).splitlines()

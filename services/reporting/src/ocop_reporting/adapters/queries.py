@@ -27,6 +27,7 @@ from ocop_reporting.adapters.facts import (
     fact_collection,
     fact_collections,
     known_filter,
+    province_of,
     target_unit_filter,
     unit_filter,
 )
@@ -327,6 +328,17 @@ class MongoReportQueries:
             base = name.rsplit("_", 1)[0]
             counts[base] += await self._db[name].estimated_document_count()
         counts[SUMMARIES] = await self._summaries.count()  # one collection for the country
+        return counts
+
+    async def old_unit_unknown_counts(self) -> dict[str, int]:
+        """Facts before the merger recorded without their old unit, by current province: only
+        today's province counts them, no old province's plan (domain/units.attributed)."""
+        counts: dict[str, int] = {}
+        for name in await fact_collections(self._db):
+            found = await self._db[name].count_documents({"old_unit_unknown": True})
+            if found:
+                province = province_of(name)
+                counts[province] = counts.get(province, 0) + found
         return counts
 
 

@@ -3,7 +3,7 @@ and what the use cases hand the API. Pure data; days are ISO strings, as stored 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -73,3 +73,5 @@ class Metrics:
     rated_products: dict[tuple[str, int], int]  # (current province, stars) → ratings at 3–5★
     targets: dict[str, int]  # current province → targets held
     read_model_documents: dict[str, int]  # read model → documents
+    # current province → facts dated before the merger whose old unit no event gave (#10)
+    old_unit_unknown: dict[str, int] = field(default_factory=dict)

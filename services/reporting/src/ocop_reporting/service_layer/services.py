@@ -218,6 +218,7 @@ class ReportingService:
             rated_products=await self._queries.ratings_by_province(),
             targets=dict(targets),
             read_model_documents=await self._queries.fact_counts(),
+            old_unit_unknown=await self._queries.old_unit_unknown_counts(),
         )
 
 

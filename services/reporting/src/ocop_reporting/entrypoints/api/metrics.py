@@ -35,6 +35,13 @@ def openmetrics(figures: Metrics) -> str:
         "# HELP ocop_targets Targets held, by current province.",
     ]
     lines += [f'ocop_targets{{province="{p}"}} {n}' for p, n in sorted(figures.targets.items())]
+    lines += [
+        "# TYPE ocop_facts_old_unit_unknown gauge",
+        "# HELP ocop_facts_old_unit_unknown Facts before 1 July 2025 without their old unit, "
+        "counted in today's province only, by current province.",
+    ]
+    for province, n in sorted(figures.old_unit_unknown.items()):
+        lines.append(f'ocop_facts_old_unit_unknown{{province="{province}"}} {n}')
     lines += ["# TYPE ocop_read_model_documents gauge"]
     for name, n in figures.read_model_documents.items():
         lines.append(f'ocop_read_model_documents{{collection="{name}"}} {n}')
