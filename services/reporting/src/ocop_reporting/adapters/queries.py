@@ -247,7 +247,8 @@ class MongoReportQueries:
 
     async def producer_mix(self, where: Unit, as_of: date | None) -> ProducerMix:
         """Producers recorded up to `as_of` (all years), from the unit's summaries."""
-        view = SummaryView(await self._summaries.read_all_years(where))
+        last_year = as_of.year if as_of is not None else None
+        view = SummaryView(await self._summaries.read_all_years(where, last_year))
         return view.producer_mix(Window.of(None, as_of or date.max))
 
     async def expiring_certificates(

@@ -34,6 +34,9 @@ from ocop_reporting.domain.summaries import (
 from ocop_reporting.domain.units import Unit, merged_from
 
 SUMMARIES = "summaries"
+# No producer was recorded on the platform before this year (its facts' day is the day its
+# event was recorded, not a day of the past).
+FIRST_PRODUCER_YEAR = 2000
 
 
 class SummaryStore:
@@ -121,8 +124,12 @@ class SummaryStore:
         cursor = self._collection().find({}, {"current_code": 1, "rated": 1})
         return [doc async for doc in cursor if "rated" in doc]
 
-    async def read_all_years(self, where: Unit) -> list[Document]:
-        """Every year of a unit (the producer mix counts producers of all years)."""
+    async def read_all_years(self, where: Unit, last_year: int | None = None) -> list[Document]:
+        """Every year of a unit up to `last_year` (the producer mix counts producers of all
+        years): by `_id` from FIRST_PRODUCER_YEAR, since a producer's summary is the year its
+        event was recorded; without a last year, by a filter on the unit (a scan on FerretDB)."""
+        if last_year is not None:
+            return await self.read_units(where, range(FIRST_PRODUCER_YEAR, last_year + 1))
         codes = [u.code for u in units_counted(where)]
         editions = sorted({u.edition for u in units_counted(where)})
         flt = {"unit_code": {"$in": codes}, "edition": {"$in": editions}}

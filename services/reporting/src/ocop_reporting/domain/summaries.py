@@ -15,9 +15,10 @@ The day inside each mark keeps periods and as-of days exact; a report de-duplica
 
 Beside them, one document per current province holds what its certificates are
 (`certified:<cc>`, `CertifiedView`): each certificate's fields as its facts hold them, keyed by
-certificate id and `$set` (issue and end apart, in whichever order they come), and each withdrawn
-product's withdrawal guarded by its version. Applying an event again sets the same values, and the
-products certified on any day, as known on any day, follow from the same rules as from the facts.
+certificate id and `$set` (issue `c.<id>` and end `e.<id>` apart, in whichever order they come),
+and each withdrawn product's withdrawal guarded by its version. Applying an event again sets the
+same values, and the products certified on any day, as known on any day, follow from the same
+rules as from the facts.
 """
 
 from __future__ import annotations
@@ -120,24 +121,36 @@ def certified_id(current_code: str) -> str:
     return f"certified:{current_code}"
 
 
-# A certificate fact's fields, as kept (short names: a province holds hundreds of certificates).
-_ISSUE_FIELDS = {"product_id": "p", "stars": "s", "day": "d", "valid_until": "u", "known": "k"}
-_END_FIELDS = {"product_id": "p", "ended_on": "e", "ended_reason": "r", "ended_known": "ek"}
+# A certificate is kept as two strings, its issue in `c.<id>` and its end in `e.<id>`: on
+# FerretDB a read costs by the value decoded, and a province holds hundreds of certificates.
 _WITHDRAWAL_FIELDS = {"withdrawn_on": "on", "withdrawn_known": "k"}
 
 
-def _kept(prefix: str, fields: Mapping[str, str], fact: Doc) -> dict[str, Any]:
-    return {f"{prefix}.{short}": fact[name] for name, short in fields.items() if name in fact}
-
-
 def certificate_issue(certificate_id: str, fact: Doc) -> dict[str, Any]:
-    """What a certificate's issue sets in its province's document (`$set`)."""
-    return _kept(f"c.{producer_key(certificate_id)}", _ISSUE_FIELDS, fact)
+    """What a certificate's issue sets in its province's document (`$set`):
+    `"<stars> <day> <valid_until> <known> <product>"` (the product id last: it may hold spaces)."""
+    known = fact.get("known") or ""
+    kept = f"{int(fact['stars'])} {fact['day']} {fact['valid_until']} {known} {fact['product_id']}"
+    return {f"c.{producer_key(certificate_id)}": kept}
 
 
 def certificate_end(certificate_id: str, fact: Doc) -> dict[str, Any]:
-    """What its expiry or revocation sets (`$set`, beside the issue whichever comes first)."""
-    return _kept(f"c.{producer_key(certificate_id)}", _END_FIELDS, fact)
+    """What its expiry or revocation sets (`$set`, beside the issue whichever comes first):
+    `"<ended_on> <ended_known> <reason>"`."""
+    known = fact.get("ended_known") or ""
+    kept = f"{fact['ended_on']} {known} {fact.get('ended_reason', '')}"
+    return {f"e.{producer_key(certificate_id)}": kept}
+
+
+def _certificate(key: str, issue: str, end: str | None) -> dict[str, Any]:
+    """A certificate fact's fields back from its kept strings."""
+    stars, day, until, known, product = issue.split(" ", 4)
+    fact: dict[str, Any] = {"_id": key, "product_id": product, "stars": int(stars), "day": day}
+    fact |= {"valid_until": until, "known": known or None}
+    if end is not None:
+        ended_on, ended_known, _ = end.split(" ", 2)
+        fact |= {"ended_on": ended_on, "ended_known": ended_known or None}
+    return fact
 
 
 def withdrawal_field(product_id: str) -> str:
@@ -151,12 +164,13 @@ def withdrawal_entry(product_id: str, fact: Doc, version: int) -> dict[str, Any]
 
 
 class CertifiedView:
-    """The certificates and withdrawals of one current province, as the facts would give them."""
+    """The certificates and withdrawals of one current province, as the facts would give them.
+    An end whose issue has not arrived yet is no certificate (as `valid_on` says of its fact)."""
 
     def __init__(self, doc: Doc) -> None:
+        ends: Mapping[str, str] = doc.get("e", {})
         self._certificates = [
-            {"_id": key, **{name: entry[s] for name, s in _FIELDS.items() if s in entry}}
-            for key, entry in doc.get("c", {}).items()
+            _certificate(key, issue, ends.get(key)) for key, issue in doc.get("c", {}).items()
         ]
         self._products = {
             str(entry["id"]): {name: entry[s] for name, s in _WITHDRAWAL_FIELDS.items()}
@@ -166,9 +180,6 @@ class CertifiedView:
     def certified(self, day: date, cut: date | None = None) -> int:
         """Products holding a certificate valid on `day`, as known on `cut` (the facts' rules)."""
         return len(certified_products(self._certificates, self._products, day.isoformat(), cut))
-
-
-_FIELDS = {**_ISSUE_FIELDS, **_END_FIELDS}
 
 
 @dataclass(frozen=True)
