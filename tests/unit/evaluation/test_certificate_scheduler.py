@@ -130,3 +130,14 @@ async def test_the_store_writes_the_bucket_before_the_product_and_only_when_its_
     again.announce_renewal(registered("p1"))
     await products.save(again)
     assert (due.writes, await due.products_on(EXPIRES)) == (2, ["p1"])
+
+
+async def test_a_batch_of_nothing_but_products_kept_back_says_no_more() -> None:
+    stores = memory_stores()
+    await stores.products.add_many([certified(f"p{i}") for i in range(3)])  # no registry facts
+
+    batch = await scheduler_batch(stores, OPENS, limit=2)
+
+    assert (batch.renewal_due, batch.looked_at, batch.more) == (0, 2, False)
+    assert await run_scheduler(stores, OPENS, limit=2) == {"renewal_due": 0, "expired": 0}
+    assert await stores.due.products_on(OPENS) == ["p0", "p1", "p2"]

@@ -40,21 +40,23 @@ class SchedulerBatch:
 
 
 async def scheduler_batch(stores: Stores, today: date, limit: int = BATCH) -> SchedulerBatch:
-    """Up to ``limit`` due products, oldest day first."""
+    """Up to ``limit`` due products, oldest day first. ``more`` only when the batch was cut
+    short and got somewhere: a batch of nothing but products kept back (their registry facts not
+    here yet, or saved meanwhile) would find them again, so a pass ends there and the next one
+    (or the next call) tries them again."""
     counts = {"renewal_due": 0, "expired": 0}
-    looked = 0
+    looked, progressed = 0, False
     for day in await stores.due.days_through(today, DAYS_PER_READ):
         due = await stores.due.products_on(day)
-        if looked + len(due) > limit:
-            due = due[: limit - looked]
-            outcomes = await _announce_all(stores, due, today)
-            await _done(stores, day, outcomes)
-            _count(counts, outcomes)
-            return SchedulerBatch(**counts, looked_at=limit, more=True)
+        cut = looked + len(due) > limit
+        due = due[: limit - looked]
         outcomes = await _announce_all(stores, due, today)
         await _done(stores, day, outcomes)
         _count(counts, outcomes)
         looked += len(due)
+        progressed = progressed or any(outcome != "kept" for outcome in outcomes.values())
+        if cut:
+            return SchedulerBatch(**counts, looked_at=looked, more=progressed)
     return SchedulerBatch(**counts, looked_at=looked, more=False)
 
 
@@ -99,7 +101,8 @@ async def _announce(stores: Stores, product: Product | None, today: date) -> Out
 
 async def _done(stores: Stores, day: date, outcomes: dict[str, Outcome]) -> None:
     """Off the day's bucket: those announced (their next day was written with them) and those
-    not due on it."""
+    not due on it. Those kept back stay (taken off and put back, a crash between could lose
+    them)."""
     await stores.due.done(day, [p for p, outcome in outcomes.items() if outcome != "kept"])
 
 
