@@ -21,7 +21,7 @@ from ocop_platform.mongo import Database, create_client
 from ocop_reporting.adapters.facts import ENTITIES, RATINGS, fact_collection
 from ocop_reporting.adapters.projections import MongoProjections
 from ocop_reporting.adapters.queries import MongoReportQueries
-from ocop_reporting.adapters.summaries import SUMMARIES
+from ocop_reporting.adapters.summaries import ID_BATCH, SUMMARIES, SummaryStore
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.units import unit
 
@@ -329,3 +329,14 @@ async def test_the_national_figures_and_ratings_come_from_one_summaries_read_per
     assert await repo.queries.rating_count(unit("82", "2025"), 2025) == 1
     assert await repo.queries.rating_count(unit("82", "2025"), 2026) == 2
     assert await repo.queries.rating_count(unit("01", "2025"), 2026) == 1
+
+
+async def test_a_read_of_more_ids_than_one_batch_finds_every_summary(repo: Reporting) -> None:
+    await repo.projections.record_rating(_rated("p1", date(2026, 3, 1), 3, code="82"))
+    await repo.projections.record_rating(_rated("p2", date(2026, 3, 1), 3, code="01"))
+    wanted = [f"2025:82:{y}" for y in range(1000, 1000 + ID_BATCH)] + ["2025:82:2026"]
+    wanted += ["2025:01:2026"]
+
+    found = await SummaryStore(repo.db).read(wanted)
+
+    assert sorted(doc["_id"] for doc in found) == ["2025:01:2026", "2025:82:2026"]

@@ -37,6 +37,8 @@ SUMMARIES = "summaries"
 # No producer was recorded on the platform before this year (its facts' day is the day its
 # event was recorded, not a day of the past).
 FIRST_PRODUCER_YEAR = 2000
+# FerretDB reads an `_id: {$in: [...]}` of at most 500 ids by index (patch 0003), more by a scan.
+ID_BATCH = 500
 
 
 class SummaryStore:
@@ -107,10 +109,13 @@ class SummaryStore:
             )
 
     async def read(self, ids: Iterable[str]) -> list[Document]:
-        """Summaries by `_id`, of any provinces: one query."""
+        """Summaries by `_id`, of any provinces: one query per ID_BATCH ids."""
         wanted = sorted(set(ids))
-        cursor = self._collection().find({"_id": {"$in": wanted}})
-        return [doc async for doc in cursor]
+        found: list[Document] = []
+        for start in range(0, len(wanted), ID_BATCH):
+            batch = wanted[start : start + ID_BATCH]
+            found += [doc async for doc in self._collection().find({"_id": {"$in": batch}})]
+        return found
 
     async def read_units(self, where: Unit, years: Iterable[int]) -> list[Document]:
         return await self.read(summary_ids(where, years))
