@@ -63,7 +63,7 @@ async def producer(service: RegistryService, commune: str = COMMUNE, **fields: s
         legal_form=LegalForm.COOPERATIVE,
         province_code=PROVINCE,
         commune_code=commune,
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
     return (await service.register_entity(cmd, OFFICE)).id
 
