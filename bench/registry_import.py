@@ -67,8 +67,12 @@ HEADER = [
     "scoring_set_code",
     "year",
     "stars",
+    "score",
+    "certificate_id",
+    "decision_ref",
     "certified_on",
 ]
+SCORES = {3: 60.0, 4: 78.0, 5: 92.0}  # within each star's band
 
 
 def _tax(rng: random.Random) -> str:
@@ -98,10 +102,22 @@ def table(n: int) -> list[list[Any]]:
             f"Sản phẩm thứ {i}",
             sets[i % len(sets)],
             2024,
-            (3 + i % 3) if i % 5 == 0 else "",
-            "2024-09-01" if i % 5 == 0 else "",
+            *(_certificate(i) if i % 5 == 0 else [""] * 5),
         ]
         for i in range(n)
+    ]
+
+
+def _certificate(i: int) -> list[Any]:
+    """A certified row's stars, score, number, decision and date (5★: the Ministry's)."""
+    stars = 3 + i % 3
+    issuer = "QĐ-BNNMT" if stars == 5 else "QĐ-UBND"
+    return [
+        stars,
+        SCORES[stars],
+        f"{PROVINCE}-2024-{i:06d}",
+        f"{100 + i % 900}/{issuer}",
+        "2024-09-01",
     ]
 
 

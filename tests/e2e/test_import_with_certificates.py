@@ -7,7 +7,8 @@ declares each certificate (PriorCertificateDeclared); evaluation adopts it as hi
 imported, the rule set of its decision's date) and its events let the registry show the stars
 and validity, its scheduler expire those already past their end, promotion place a product, and
 reporting count each product in the year it was certified. A register with one bad row imports
-nothing and its report names the row and the column.
+nothing and its report names the row and the column; a declared number another product holds is
+dead-lettered by evaluation with the reason.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from typing import Any
 import httpx
 import pytest
 
+from ocop_contracts import RatingLevel, topics
+from ocop_contracts.events.registry import PriorCertificateDeclared
+from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
-from tests.e2e.evaluation_support import admin_headers
-from tests.e2e.support import eventually, expect
+from tests.e2e.evaluation_support import admin_headers, publish, registered
+from tests.e2e.support import eventually, expect, read_dead_letters
 
 pytestmark = pytest.mark.e2e
 REGISTER = Path(__file__).parents[1] / "data" / "registers" / "lam-dong-68.csv"
@@ -202,6 +206,54 @@ async def test_fifty_imported_certified_products_are_seen_alike_by_every_service
         return now if now == expected else None
 
     await eventually(counted, timeout=120, what="reporting to count them by year")
+
+
+async def test_a_declared_number_another_product_holds_is_dead_lettered_with_the_reason(
+    http: httpx.AsyncClient, services: ServiceStack, infra: Infra
+) -> None:
+    # As the registry would publish them (Cần Thơ's products: this module's counts stay exact).
+    first, second = (f"prd-{uuid.uuid4().hex[:10]}" for _ in range(2))
+    number = f"92-2024-OCOP-{uuid.uuid4().hex[:6]}"  # a look-up URL takes no "/"
+    lookup = f"{services.url('evaluation')}/certificates/{number}"
+    await publish(
+        infra.kafka_bootstrap, topics.REGISTRY, [registered(first), _declared(first, number)]
+    )
+
+    async def adopted() -> dict[str, Any] | None:
+        response = await http.get(lookup)
+        return expect(response, 200) if response.status_code != 404 else None
+
+    found = await eventually(adopted, what="evaluation to adopt the first declaration")
+    assert (found["product_id"], found["origin"]) == (first, "imported")
+
+    await publish(
+        infra.kafka_bootstrap, topics.REGISTRY, [registered(second), _declared(second, number)]
+    )
+
+    group = f"ocop.{services.namespace}.evaluation"
+    (letter,) = await read_dead_letters(
+        infra.kafka_bootstrap, topics.REGISTRY, second.encode(), 1, group
+    )
+    reason = dict(letter.headers)["x-dlq-reason"].decode()
+    assert f"certificate {number} is held by product {first}" in reason
+    assert expect(await http.get(lookup), 200)["product_id"] == first
+
+
+def _declared(product_id: str, number: str) -> PriorCertificateDeclared:
+    return PriorCertificateDeclared(
+        producer="registry",
+        aggregate_id=product_id,
+        aggregate_version=2,
+        province_code="92",
+        product_id=product_id,
+        certificate_id=number,
+        stars=3,
+        score=64.0,
+        level=RatingLevel.PROVINCE,
+        decision_ref="2210/QĐ-UBND",
+        issued_on=date(2024, 5, 6),
+        valid_until=date(2027, 5, 5),
+    )
 
 
 def _settled(product: dict[str, Any] | None, row: dict[str, str], ended: set[str]) -> bool:

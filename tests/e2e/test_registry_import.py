@@ -33,6 +33,9 @@ HEADER = [
     "year",
     "product_code",
     "stars",
+    "score",
+    "certificate_id",
+    "decision_ref",
     "certified_on",
 ]
 
@@ -65,11 +68,16 @@ def rows(count: int, tag: str, producers: int = 10) -> list[list[Any]]:
                 "I.3.c",
                 2023,
                 "",
-                4 if i % 4 == 0 else "",
-                "2023-10-01" if i % 4 == 0 else "",
+                *(_certificate(tag, i) if i % 4 == 0 else [""] * 5),
             ]
         )
     return out
+
+
+def _certificate(tag: str, i: int) -> list[Any]:
+    """A 4★ certificate of 1 Oct 2023 (numbers of this file only): stars, score, number,
+    decision and date."""
+    return [4, 78.5, f"{PROVINCE}/2023/{tag}-{i}", "1502/QĐ-UBND", "2023-10-01"]
 
 
 def as_csv(table: list[list[Any]]) -> bytes:
@@ -183,10 +191,16 @@ async def test_imported_certified_rows_keep_their_stars(
         http, services, (await start(http, services, "r.csv", as_csv(rows(4, tag))))["job_id"]
     )
     assert job["status"] == "done"
-    page = expect(
-        await http.get(f"{services.url('registry')}/products", params={"q": f"{tag} 0"}), 200
-    )
-    (product,) = page["items"]
+
+    # The registry declares the certificate; evaluation adopts it and its events give the stars.
+    async def certified() -> dict[str, Any] | None:
+        page = expect(
+            await http.get(f"{services.url('registry')}/products", params={"q": f"{tag} 0"}), 200
+        )
+        (product,) = page["items"]
+        return product if product["certificate"] is not None else None
+
+    product = await eventually(certified, what="evaluation's certificate in the registry")
     assert (product["stars"], product["certificate"]["valid_until"]) == (4, "2026-09-30")
 
 
