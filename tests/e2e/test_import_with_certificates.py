@@ -213,7 +213,7 @@ async def test_a_declared_number_another_product_holds_is_dead_lettered_with_the
 ) -> None:
     # As the registry would publish them (Cần Thơ's products: this module's counts stay exact).
     first, second = (f"prd-{uuid.uuid4().hex[:10]}" for _ in range(2))
-    number = f"92-2024-OCOP-{uuid.uuid4().hex[:6]}"  # a look-up URL takes no "/"
+    number = f"92/2024/OCOP-{uuid.uuid4().hex[:6]}"  # "/" as in many registers
     lookup = f"{services.url('evaluation')}/certificates/{number}"
     await publish(
         infra.kafka_bootstrap, topics.REGISTRY, [registered(first), _declared(first, number)]

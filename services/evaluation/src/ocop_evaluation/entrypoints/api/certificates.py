@@ -13,6 +13,7 @@ from ocop_evaluation.entrypoints.api.schemas.certificates import (
 from ocop_evaluation.service_layer.commands import ImportCertificate, Revoke
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
+# Numbers are matched as paths: a register's certificate numbers often hold "/" (12/GCN-UBND).
 
 
 @router.post(
@@ -29,7 +30,7 @@ async def import_certificate(
 
 
 @router.get(
-    "/{certificate_id}",
+    "/{certificate_id:path}",
     response_model=CertificateLookup,
     summary="Public look-up: is the certificate valid?",
 )
@@ -38,7 +39,7 @@ async def get_certificate(certificate_id: str, certificates: CertificatesDep) ->
 
 
 @router.post(
-    "/{certificate_id}/revocation",
+    "/{certificate_id:path}/revocation",
     response_model=Certificate,
     summary="Revoke a certificate on a QĐ 26 Art. 8 ground",
 )
