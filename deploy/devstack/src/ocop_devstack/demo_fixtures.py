@@ -1,28 +1,34 @@
 """The five published plans of shared/reference/seed-plans.md as demo fixtures: their targets (for
-POST /targets), the activities only a province can report (POST /activities), and historical
-events of the other services that exercise them (as registry, evaluation and promotion would have
-published them when those seasons happened).
+POST /targets), the activities only a province can report (POST /activities), and their history:
+`history()` for ocop_devstack.demo_driver, which enters every rated product through the services'
+APIs (registry: the product under its 2025 province with a legacy code naming its 2008 unit;
+evaluation: its ratings, certificates and revocations with their historic dates; registry: its
+withdrawal) and publishes the rest as hand-made events; `historical_events()`, all hand-made (as
+the services would have published them then), for the rebuild test.
 
 Used by `ocop-dev up` (ocop_devstack.demo) and by the end-to-end tests, which state the expected
 figures by hand. Province codes are the units that issued each plan (2008 edition); commune codes
-are illustrative five-digit codes (the commune list is not in the reference data yet).
+are illustrative five-digit codes (the pre-2025 commune list is not in the reference data).
 
-Ratings, proposals, certificates and withdrawals are as evaluation and the registry publish them
-today (schema version 2): province_code the 2025 province, the plan's old province (and commune)
-in legacy_unit, so reporting must attribute them to the old unit from legacy_unit, never by
-reading a 2025 code as a 2008 one (82 is Tiền Giang's old code and Đồng Tháp's new one).
-Producers, registrations and promotion's events are version 1 (province_code in the edition in
-force on their date), as a province system's events would be.
+Still hand-made, because the registry dates a registration the day it is made (it cannot record
+a producer or product registered in 2018–2022): the new producers of Bắc Kạn, Tứ Kỳ and Hòa Bình
+and the products of Tứ Kỳ and Hòa Bình (version 1, province_code in the edition in force on their
+date); promotion's fairs, placements and media items (version 1, old codes). Hand-made ratings
+and certificates (Tứ Kỳ's, and all of them in `historical_events`) are as evaluation emits them
+(version 2: the 2025 province, the old unit in legacy_unit).
 
 What the events contain, per plan (the figures the tests expect):
 - Tây Ninh (72) 2022: 12 products newly certified 3–4★ in 2 province rounds (7 on 20 June, 5 on
-  25 November); 1 product at 2★; 1 more product rated 3★ on 10 June but recorded only on 15 July
-  (a late entry): 13 in all, 7 as known on 30 June, 8 as corrected.
+  25 November); 1 product at 2★; 1 more product rated 3★ on 10 June (recorded only on 15 July in
+  the hand-made events: a late entry): 13 in all, 8 as corrected on 30 June; as known on 30 June
+  7 by the hand-made events, none through the services (which record it when it is entered).
 - Đồng Tháp (87) 2021: 30 new ≥3★; 8 upgraded 3★→4★ and 1 upgraded 4★→5★ (central, 92 points);
-  3 proposals ≥90 points among the 30, so 4 products above 90 with the 5★ one; the Sa Đéc
-  showroom and a Cao Lãnh sales point; 90 producers trained reported (officials: nothing).
-  Certified at the end of 2021 (a valid certificate): 39 (20 at 3★, 18 at 4★, 1 at 5★); three
-  products certified earlier no longer are (one expired, one revoked, one withdrawn).
+  3 of the 30 rated 91 points at the province (4★, the province's most) and so proposed for 5★,
+  4 products above 90 with the 5★ one; the Sa Đéc showroom and a Cao Lãnh sales point; 90
+  producers trained reported (officials: nothing). Certified at the end of 2021 (a valid
+  certificate): 39 (20 at 3★, 18 at 4★, 1 at 5★); three products certified in 2019–2020 no longer
+  are (two revoked, one withdrawn; under QĐ 1048, in force from 21 August 2019, a certificate is
+  valid 36 months, so none could have expired by 2021).
   Tiền Giang (82, merged with it) 2021: 5 new.
 - Bắc Kạn (06) 2022: 22 new ≥3★ (12 on 15 June, 10 on 20 November); 8 new producers (3 women-led,
   5 ethnic-minority-led); 20 news items and 11 TV reports; traceability 10 and value chains 4
@@ -38,12 +44,12 @@ What the events contain, per plan (the figures the tests expect):
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from ocop_contracts import Event, ProductRated, ProductRegistered, topics
 from ocop_contracts.events.evaluation import (
-    CertificateExpired,
     CertificateIssued,
     CertificateRevoked,
     ProductProposedForNational,
@@ -65,6 +71,14 @@ from ocop_contracts.vocabulary import (
 )
 
 CENTRAL = RatingLevel.CENTRAL
+# Where each plan is reported (target id prefix → province, edition, a year of the plan).
+PLAN_UNITS: dict[str, tuple[str, str, int]] = {
+    "tn22": ("72", "2008", 2022),
+    "dt21": ("87", "2008", 2021),
+    "bk22": ("06", "2008", 2022),
+    "tk22": ("30", "2008", 2022),
+    "hb20": ("17", "2008", 2019),
+}
 TU_KY_COMMUNES = ("10951", "10954", "10957", "10960", "10963")
 BAC_KAN_MEDIA = ("2022-02-11", "2022-12-31")  # plan issued 11/02/2022: counted from then on
 
@@ -184,12 +198,83 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Rating:
+    """POST /ratings at evaluation (historical: evaluation derives the stars, the previous stars
+    and, for ≥90 points at the province, the proposal for 5★), then, for ≥3★, the certificate
+    the council's decision issued (POST /certificates, issued the day of the rating)."""
+
+    rated_on: date
+    score: float
+    level: RatingLevel = RatingLevel.PROVINCE
+    round_id: str | None = None
+    certificate_id: str | None = None
+    stars: int = 0  # the certificate's stars (the band of the score at the level)
+    decision_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """POST /certificates/{certificate_id}/revocation at evaluation, dated `revoked_on`."""
+
+    certificate_id: str
+    revoked_on: date
+    ground: RevocationGround
+    decision_ref: str
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """POST /products/{id}/withdraw at the registry, dated `withdrawn_on`."""
+
+    withdrawn_on: date
+    reason: str
+
+
+Action = Rating | Revocation | Withdrawal
+
+
+@dataclass
+class Registration:
+    """A product registered through the registry's API (POST /entities, POST /products) with a
+    legacy (district) code naming its unit before the merger, then what happened to it, in
+    order. `ref` stands for the registry's product id in the hand-made events that name it."""
+
+    ref: str
+    old_province: str
+    old_district: str
+    old_commune: str
+    year: int
+    scoring_set_code: str
+    actions: list[Action] = field(default_factory=list)
+
+    def legacy_code(self, sequence: int) -> str:
+        return f"{self.old_province}-{self.old_district}-{self.old_commune}-{sequence}-{self.year}"
+
+
+@dataclass(frozen=True)
+class History:
+    """The five plans' seasons: what goes through the services (`registrations`) and the
+    events still published by hand (`events`; product ids there may be `Registration.ref`s)."""
+
+    registrations: list[Registration]
+    events: list[tuple[str, Event]]
+
+
+# Illustrative 2008 district codes of the legacy product codes (the pre-2025 list is not shipped).
+OLD_DISTRICTS = {"72": "709", "87": "866", "82": "815", "06": "058", "19": "164"}
+
+
 class _Season:
     """Builds one province's events; ids end with the run suffix."""
 
-    def __init__(self, province: str, key: str, suffix: str) -> None:
+    def __init__(self, province: str, key: str, suffix: str, *, services: bool = False) -> None:
+        """`services`: products, ratings, certificates, revocations and withdrawals become
+        Registrations for the services' APIs instead of hand-made events."""
         self.province, self.key, self.suffix = province, key, suffix
+        self.services = services
         self.events: list[tuple[str, Event]] = []
+        self.registrations: dict[str, Registration] = {}
         self.n = 0
 
     def _id(self, kind: str) -> str:
@@ -227,6 +312,16 @@ class _Season:
 
     def product(self, day: date, commune: str, entity_id: str = "") -> str:
         product_id = self._id("prd")
+        if self.services:
+            self.registrations[product_id] = Registration(
+                ref=product_id,
+                old_province=self.province,
+                old_district=OLD_DISTRICTS[self.province],
+                old_commune=commune,
+                year=day.year,
+                scoring_set_code=SETS[self.n % len(SETS)],
+            )
+            return product_id
         # Producers of rated products were registered in earlier years (not new producers).
         entity_id = entity_id or f"ent-{self.key}-existing{self.suffix}"
         self.events.append(
@@ -264,7 +359,21 @@ class _Season:
         level: RatingLevel = RatingLevel.PROVINCE,
         recorded: date | None = None,
     ) -> None:
-        """`recorded`: the day evaluation recorded it, when later than the rating (a late entry)."""
+        """`recorded`: the day evaluation recorded it, when later than the rating (a late entry;
+        through the services every rating is recorded the day the driver enters it)."""
+        if self.services:
+            self.registrations[product_id].actions.append(
+                Rating(
+                    rated_on=day,
+                    score=score,
+                    level=level,
+                    round_id=round_id,
+                    certificate_id=f"GCN-{product_id}-{version}" if stars >= 3 else None,
+                    stars=stars,
+                    decision_ref=f"{self.n}/QĐ-UBND",
+                )
+            )
+            return
         at = _at(recorded or day)
         self.events.append(
             (
@@ -320,31 +429,33 @@ class _Season:
             ids.append(product_id)
         return ids
 
-    def end_certificate(self, product_id: str, day: date, *, revoked: bool = False) -> None:
-        """The certificate of the product's first rating expires (or is revoked) on `day`."""
-        common: dict[str, Any] = {
-            "producer": "evaluation",
-            "aggregate_id": product_id,
-            "aggregate_version": 60,
-            **self._unit(day),
-            "occurred_at": _at(day),
-            "certificate_id": f"GCN-{product_id}-1",
-            "product_id": product_id,
-            "stars": 3,
-        }
-        ended: Event = (
-            CertificateRevoked(
-                **common,
-                ground=RevocationGround.CRITERIA_NO_LONGER_MET,
-                decision_ref="15/QĐ-UBND",
-                revoked_on=day,
+    def revoke(self, product_id: str, day: date, ground: RevocationGround) -> None:
+        """The certificate of the product's first rating is revoked on `day`."""
+        if self.services:
+            self.registrations[product_id].actions.append(
+                Revocation(f"GCN-{product_id}-1", day, ground, "15/QĐ-UBND")
             )
-            if revoked
-            else CertificateExpired(**common, expired_on=day)
+            return
+        revoked = CertificateRevoked(
+            producer="evaluation",
+            aggregate_id=product_id,
+            aggregate_version=60,
+            **self._unit(day),
+            occurred_at=_at(day),
+            certificate_id=f"GCN-{product_id}-1",
+            product_id=product_id,
+            stars=3,
+            ground=ground,
+            decision_ref="15/QĐ-UBND",
+            revoked_on=day,
         )
-        self.events.append((topics.EVALUATION, ended))
+        self.events.append((topics.EVALUATION, revoked))
 
     def withdraw(self, product_id: str, day: date) -> None:
+        if self.services:
+            action = Withdrawal(day, "Chủ thể ngừng sản xuất")
+            self.registrations[product_id].actions.append(action)
+            return
         withdrawn = ProductWithdrawn(
             producer="registry",
             aggregate_id=product_id,
@@ -358,6 +469,10 @@ class _Season:
         self.events.append((topics.REGISTRY, withdrawn))
 
     def propose(self, product_id: str, day: date, score: float) -> None:
+        """By hand only: through the services evaluation proposes a product itself when the
+        province rates it ≥90 points."""
+        if self.services:
+            return
         self.events.append(
             (
                 topics.EVALUATION,
@@ -447,30 +562,56 @@ class _Season:
 
 
 def historical_events(suffix: str = "") -> list[tuple[str, Event]]:
-    """(topic, event) pairs of the five plans' seasons, in publication order."""
-    seasons = (
-        _tay_ninh_2022(suffix),
-        _dong_thap_2021(suffix),
-        _season("82", "tg", suffix, 5, date(2021, 8, 10), ("28360", "28700")),  # Tiền Giang
-        _bac_kan_2022(suffix),
-        _season("19", "ty", suffix, 15, date(2022, 9, 9), ("05440", "05443")),  # old Thái Nguyên
+    """(topic, event) pairs of the five plans' seasons, all hand-made, in publication order (the
+    rebuild test replays them; the plans' test and the demo use `history`)."""
+    return [pair for season in _seasons(suffix, services=False) for pair in season.events]
+
+
+def history(suffix: str = "") -> History:
+    """The five plans' seasons as ocop_devstack.demo_driver enters them: every product that is
+    rated (Tây Ninh, Đồng Tháp, Tiền Giang, Bắc Kạn, old Thái Nguyên) through the services' APIs;
+    by hand still the producers and products whose registration day counts (Bắc Kạn's new
+    producers, Tứ Kỳ, Hòa Bình: the registry dates a registration the day it is made) and
+    promotion's events."""
+    seasons = _seasons(suffix, services=True)
+    return History(
+        registrations=[r for season in seasons for r in season.registrations.values()],
+        events=[pair for season in seasons for pair in season.events],
+    )
+
+
+def _seasons(suffix: str, *, services: bool) -> tuple[_Season, ...]:
+    tien_giang = ("82", "tg", suffix, 5, date(2021, 8, 10), ("28360", "28700"))
+    old_thai_nguyen = ("19", "ty", suffix, 15, date(2022, 9, 9), ("05440", "05443"))
+    return (
+        _tay_ninh_2022(suffix, services),
+        _dong_thap_2021(suffix, services),
+        _season(*tien_giang, services=services),
+        _bac_kan_2022(suffix, services),
+        _season(*old_thai_nguyen, services=services),
         _tu_ky_2022(suffix),
         _hoa_binh_2018_2020(suffix),
     )
-    return [pair for season in seasons for pair in season.events]
 
 
 def _season(
-    province: str, prefix: str, suffix: str, certified: int, day: date, communes: tuple[str, ...]
+    province: str,
+    prefix: str,
+    suffix: str,
+    certified: int,
+    day: date,
+    communes: tuple[str, ...],
+    *,
+    services: bool,
 ) -> _Season:
     """A merged province's season: only products newly certified on one day."""
-    season = _Season(province, prefix, suffix)
+    season = _Season(province, prefix, suffix, services=services)
     season.certified(certified, day, communes)
     return season
 
 
-def _tay_ninh_2022(suffix: str) -> _Season:
-    tn = _Season("72", "tn", suffix)
+def _tay_ninh_2022(suffix: str, services: bool) -> _Season:
+    tn = _Season("72", "tn", suffix, services=services)
     tn.certified(7, date(2022, 6, 20), ("25480", "25483"), round_id=f"tn-2022-1{suffix}")
     tn.certified(5, date(2022, 11, 25), ("25486",), round_id=f"tn-2022-2{suffix}")
     late = tn.product(date(2022, 6, 1), "25483")
@@ -480,19 +621,31 @@ def _tay_ninh_2022(suffix: str) -> _Season:
     return tn
 
 
-def _dong_thap_2021(suffix: str) -> _Season:
-    dt = _Season("87", "dt", suffix)
-    new = dt.certified(30, date(2021, 9, 15), ("29869", "29950", "30001"))
-    for product_id in new[:3]:
-        dt.propose(product_id, date(2021, 9, 20), 91.0)
+# QĐ 1048/2019 (the first rule set evaluation knows) took effect on 21 August 2019: the earlier
+# ratings of Đồng Tháp's products are dated after it.
+DT_EARLIER = date(2019, 9, 10)
+
+
+def _dong_thap_2021(suffix: str, services: bool) -> _Season:
+    dt = _Season("87", "dt", suffix, services=services)
+    day, communes = date(2021, 9, 15), ("29869", "29950", "30001")
+    new = []
+    for i in range(30):  # every third at 4★; three of those above 90 points, proposed for 5★
+        commune = communes[i % 3]
+        product_id = dt.product(day, commune)
+        stars, score = (4, 91.0 if i in (0, 3, 6) else 72.0) if i % 3 == 0 else (3, 60.0 + i % 9)
+        dt.rate(product_id, day, stars, score, commune)
+        new.append(product_id)
+    for product_id in new[0:9:3]:  # as evaluation proposes a province's ≥90 the day it rates
+        dt.propose(product_id, day, 91.0)
     for _ in range(8):  # certified 3★ in 2019, upgraded to 4★ in 2021
         product_id = dt.product(date(2019, 3, 1), "30120")
-        dt.rate(product_id, date(2019, 8, 1), 3, 62.0, "30120")
+        dt.rate(product_id, DT_EARLIER, 3, 62.0, "30120")
         dt.rate(product_id, date(2021, 10, 5), 4, 74.0, "30120", previous=3, version=2)
     # One 4★ product of 2019 raised to 5★ by the central council (92 points): an upgrade, but
     # not from 3★, and a product above 90 points.
     five = dt.product(date(2019, 3, 1), "30120")
-    dt.rate(five, date(2019, 8, 1), 4, 78.0, "30120")
+    dt.rate(five, DT_EARLIER, 4, 78.0, "30120")
     dt.rate(five, date(2021, 12, 1), 5, 92.0, "30120", previous=4, version=2, level=CENTRAL)
     _dong_thap_lapsed(dt)
     dt.showcase(new[0], date(2021, 5, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
@@ -503,20 +656,21 @@ def _dong_thap_2021(suffix: str) -> _Season:
 
 def _dong_thap_lapsed(dt: _Season) -> None:
     """Three products certified before 2021 that hold no valid certificate at the end of 2021
-    (their latest rating still says 3★ or 4★): expired, revoked, withdrawn."""
-    expired = dt.product(date(2018, 4, 1), "30120")
-    dt.rate(expired, date(2018, 5, 2), 3, 58.0, "30120")  # valid until 2021-05-02
-    dt.end_certificate(expired, date(2021, 5, 3))
+    (their latest rating still says 3★ or 4★): two revoked, one withdrawn. (Under QĐ 1048 a
+    certificate is valid 36 months from August 2019 on, so none could expire by 2021.)"""
+    stopped = dt.product(date(2019, 3, 1), "30120")
+    dt.rate(stopped, DT_EARLIER, 3, 58.0, "30120")
+    dt.revoke(stopped, date(2021, 5, 3), RevocationGround.PRODUCTION_STOPPED)
     revoked = dt.product(date(2020, 6, 1), "30120")
     dt.rate(revoked, date(2020, 7, 1), 3, 61.0, "30120")
-    dt.end_certificate(revoked, date(2021, 6, 1), revoked=True)
+    dt.revoke(revoked, date(2021, 6, 1), RevocationGround.CRITERIA_NO_LONGER_MET)
     withdrawn = dt.product(date(2020, 6, 1), "30120")
     dt.rate(withdrawn, date(2020, 7, 1), 4, 71.0, "30120")
     dt.withdraw(withdrawn, date(2021, 7, 1))
 
 
-def _bac_kan_2022(suffix: str) -> _Season:
-    bk = _Season("06", "bk", suffix)
+def _bac_kan_2022(suffix: str, services: bool) -> _Season:
+    bk = _Season("06", "bk", suffix, services=services)
     communes = ("01840", "01843", "01846")
     bk.certified(12, date(2022, 6, 15), communes, round_id=f"bk-2022-1{suffix}")
     bk.certified(10, date(2022, 11, 20), communes, round_id=f"bk-2022-2{suffix}")

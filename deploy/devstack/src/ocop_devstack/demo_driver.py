@@ -1,0 +1,203 @@
+"""Enter the five plans' history through the services' own entrypoints (demo_fixtures.history).
+
+Each rated product is registered at the registry (POST /entities, POST /products) under its
+2025 province with a legacy (district) code naming its unit before the merger; once evaluation
+knows it, its ratings go to POST /ratings with their historic dates (evaluation derives the
+stars, previous stars and proposals and emits them as version 2 events with the legacy unit),
+the certificate a ≥3★ result issued to POST /certificates, revocations to evaluation and
+withdrawals to the registry, each dated as it happened. The events still made by hand (producers
+whose registration day counts, Tứ Kỳ, Hòa Bình, promotion's events) are published afterwards,
+with each product reference replaced by the registry's id.
+
+Every call is recorded now: reporting knows this history from the day it is entered (a report
+`as_of` a day of 2022 counts it only with view=as_corrected).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from ocop_contracts import Event
+from ocop_contracts.reference import communes_of, successor_of
+from ocop_devstack.demo_fixtures import (
+    History,
+    Rating,
+    Registration,
+    Revocation,
+    Withdrawal,
+)
+
+CONCURRENCY = 4  # products entered at once: quick, yet within the services' 5 s deadline
+KNOWN_TIMEOUT = 120.0  # seconds for evaluation to learn a product registered at the registry
+ATTEMPTS = 6  # a call answered 503 (past the request deadline on a busy machine) is tried again
+
+
+class Driver:
+    def __init__(self, client: httpx.AsyncClient, urls: Mapping[str, str]) -> None:
+        self._client, self._urls = client, urls
+        # Legacy codes are unique at the registry: a sequence range of this run's own.
+        self._base = random.randint(100, 899) * 100
+
+    async def register_and_rate(self, registrations: list[Registration]) -> dict[str, str]:
+        """Each product through the services; returns the registry's id of each `ref`."""
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(index: int, registration: Registration) -> tuple[str, str]:
+            async with gate:
+                return registration.ref, await self._enter(index, registration)
+
+        pairs = await asyncio.gather(*(one(i, r) for i, r in enumerate(registrations)))
+        return dict(pairs)
+
+    async def _enter(self, index: int, registration: Registration) -> str:
+        product_id = await self._register(index, registration)
+        await self._known_to_evaluation(product_id)
+        for action in registration.actions:
+            await self._act(product_id, action)
+        return product_id
+
+    async def _register(self, index: int, registration: Registration) -> str:
+        province = successor_of(registration.old_province)
+        producer = await self._post(
+            f"{self._urls['registry']}/entities",
+            {
+                "name": f"Chủ thể {registration.ref}",
+                "legal_form": "cooperative",
+                "province_code": province,
+                "commune_code": communes_of(province)[0],
+            },
+        )
+        body = {
+            "entity_id": producer["entity_id"],
+            "name": f"Sản phẩm {registration.ref}",
+            "scoring_set_code": registration.scoring_set_code,
+            "year": registration.year,
+            "product_code": registration.legacy_code(self._base + index),
+        }
+        for _ in range(ATTEMPTS):
+            response = await self._client.post(f"{self._urls['registry']}/products", json=body)
+            if response.status_code != 503:
+                return str(_ok(response, body)["product_id"])
+            # Past the deadline the registration may still have been saved, its code taken: try
+            # again under another code (at worst a stray unrated product registered today).
+            body["product_code"] = registration.legacy_code(random.randint(90000, 99999))
+            await asyncio.sleep(_retry_after(response))
+        raise RuntimeError(f"the registry did not register {registration.ref}: {response.text}")
+
+    async def _known_to_evaluation(self, product_id: str) -> None:
+        url = f"{self._urls['evaluation']}/products/{product_id}/evaluation"
+        deadline = time.monotonic() + KNOWN_TIMEOUT
+        while (await self._client.get(url)).status_code != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"evaluation did not learn product {product_id} in time")
+            await asyncio.sleep(0.3)
+
+    async def _act(self, product_id: str, action: Rating | Revocation | Withdrawal) -> None:
+        evaluation, registry = self._urls["evaluation"], self._urls["registry"]
+        match action:
+            case Rating():
+                await self._post(
+                    f"{evaluation}/ratings",
+                    {
+                        "product_id": product_id,
+                        "score": action.score,
+                        "level": action.level.value,
+                        "rated_on": action.rated_on.isoformat(),
+                        "round_id": action.round_id,
+                    },
+                )
+                if action.certificate_id is not None:
+                    await self._post(
+                        f"{evaluation}/certificates",
+                        {
+                            "product_id": product_id,
+                            "certificate_id": action.certificate_id,
+                            "stars": action.stars,
+                            "decision_ref": action.decision_ref,
+                            "issued_on": action.rated_on.isoformat(),
+                        },
+                    )
+            case Revocation():
+                await self._post(
+                    f"{evaluation}/certificates/{action.certificate_id}/revocation",
+                    {
+                        "ground": action.ground.value,
+                        "decision_ref": action.decision_ref,
+                        "revoked_on": action.revoked_on.isoformat(),
+                    },
+                )
+            case Withdrawal():
+                await self._post(
+                    f"{registry}/products/{product_id}/withdraw",
+                    {"reason": action.reason, "withdrawn_on": action.withdrawn_on.isoformat()},
+                )
+
+    async def _post(self, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST, again after a 503; after one, a 409 means the first attempt was saved."""
+        for attempt in range(ATTEMPTS):
+            response = await self._client.post(url, json=dict(body))
+            if response.status_code == 409 and attempt > 0:
+                return {}
+            if response.status_code != 503:
+                return _ok(response, body)
+            await asyncio.sleep(_retry_after(response))
+        return _ok(response, body)
+
+
+def _ok(response: httpx.Response, body: Mapping[str, Any]) -> dict[str, Any]:
+    if response.is_error:
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url} → {response.status_code}: "
+            f"{response.text[:500]} (body {body})"
+        )
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return min(float(response.headers.get("retry-after", 1)), 5.0)
+    except ValueError:
+        return 1.0
+
+
+def with_registry_ids(event: Event, ids: Mapping[str, str]) -> Event:
+    """A hand-made event naming a product by its reference, naming it by the registry's id."""
+    product_id = getattr(event, "product_id", None)
+    if not isinstance(product_id, str) or product_id not in ids:
+        return event
+    update = {"product_id": ids[product_id]}
+    if event.aggregate_id == product_id:
+        update["aggregate_id"] = ids[product_id]
+    return event.model_copy(update=update)
+
+
+async def publish(kafka_bootstrap: str, events: list[tuple[str, Event]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        for topic, event in events:
+            await producer.send(topic, event.to_json_bytes(), key=event.aggregate_id.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def drive(
+    history: History, urls: Mapping[str, str], token: str, kafka_bootstrap: str
+) -> dict[str, int]:
+    """Enter `history`: the registrations through the services, then the hand-made events."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(headers=headers, timeout=30.0) as client:
+        ids = await Driver(client, urls).register_and_rate(history.registrations)
+    events = [(topic, with_registry_ids(event, ids)) for topic, event in history.events]
+    await publish(kafka_bootstrap, events)
+    actions = sum(len(r.actions) for r in history.registrations)
+    return {"products": len(ids), "actions": actions, "events": len(events)}
