@@ -5,8 +5,10 @@ for real).
 Communes of the live season are real 2025 communes of today's Đồng Tháp (the registry checks
 them against the 2025 commune list); those of the historical plans are illustrative. Province
 codes: the unit that issued each plan (2008 codes for plans written before the 1 July 2025
-merger), 82 for today's Đồng Tháp. The five plans' targets, reported activities and historical
-events are ocop_devstack.demo_fixtures (also used by the tests).
+merger), 82 for today's Đồng Tháp. The five plans' targets, reported activities and history are
+ocop_devstack.demo_fixtures (also used by the tests); ocop_devstack.demo_driver enters the
+history: the rated products through the registry's and evaluation's APIs, the rest (producers
+whose registration day counts, Tứ Kỳ, Hòa Bình, promotion's events) as hand-made events.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from ocop_devstack import demo_fixtures
+from ocop_devstack import demo_driver, demo_fixtures
 from ocop_devstack._console import say
 
 DONG_THAP = "82"
@@ -126,8 +128,8 @@ def seed(
     """Enter the demo through the APIs, the live season dated ``today`` (the platform clock's
     business date); returns counts of what was created.
 
-    With `kafka_bootstrap`, the five plans' historical seasons (2018–2022) are also published on
-    the registry, evaluation and promotion topics, as those services published them then.
+    With `kafka_bootstrap`, the five plans' historical seasons (2018–2022) are also entered
+    (ocop_devstack.demo_driver).
     """
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(headers=headers, timeout=10.0) as client:
@@ -136,7 +138,9 @@ def seed(
             _post(client, f"{urls['reporting']}/targets", target)
         for report in demo_fixtures.activity_reports():
             _post(client, f"{urls['reporting']}/activities", report)
-        history = asyncio.run(_publish_history(kafka_bootstrap)) if kafka_bootstrap else 0
+        history = (
+            asyncio.run(_enter_history(urls, token, kafka_bootstrap)) if kafka_bootstrap else {}
+        )
         product_ids = [_register(client, urls["registry"], p, today.year) for p in PRODUCTS]
         rated = 0
         for product, product_id in zip(PRODUCTS, product_ids, strict=True):
@@ -145,29 +149,27 @@ def seed(
                 rated += 1
     say(
         f"demo: {len(targets)} targets, {len(PRODUCTS)} products, {rated} ratings entered; "
-        f"{history} historical events of the five plans published"
+        f"the five plans' history: {history.get('products', 0)} products and "
+        f"{history.get('actions', 0)} ratings, certificates, revocations and withdrawals through "
+        f"the services, {history.get('events', 0)} hand-made events published"
     )
     return {
         "targets": len(targets),
         "products": len(PRODUCTS),
         "ratings": rated,
-        "historical_events": history,
+        "historical_products": history.get("products", 0),
+        "historical_events": history.get("events", 0),
     }
 
 
-async def _publish_history(kafka_bootstrap: str) -> int:
-    from aiokafka import AIOKafkaProducer
-
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    await producer.start()
-    try:
-        events = demo_fixtures.historical_events()
-        for topic, key, value in demo_fixtures.events_by_topic(events):
-            await producer.send(topic, value, key=key)
-        await producer.flush()
-    finally:
-        await producer.stop()
-    return len(events)
+async def _enter_history(
+    urls: Mapping[str, str], token: str, kafka_bootstrap: str
+) -> dict[str, int]:
+    started = time.monotonic()
+    say("demo: entering the five plans' history through the services…")
+    entered = await demo_driver.drive(demo_fixtures.history(), urls, token, kafka_bootstrap)
+    say(f"demo: the five plans' history entered in {time.monotonic() - started:.0f} s")
+    return entered
 
 
 def _register(client: httpx.Client, registry: str, product: DemoProduct, year: int) -> str:

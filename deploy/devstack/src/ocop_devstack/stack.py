@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ocop_devstack import demo
+from ocop_devstack import demo, demo_fixtures
 from ocop_devstack.cli import Command
 from ocop_devstack.config import workspace_root
 from ocop_devstack.infra import InfraStack
@@ -83,6 +83,7 @@ def _up(args: argparse.Namespace) -> int:
                 _print_welcome(stack, token, run_dir, today.year)
                 if not args.no_demo:
                     _print_report(stack, today.year)
+                    _print_plans(stack)
                 if not args.exit_after_demo:
                     print("[ocop-dev] running; press Ctrl-C to stop", file=sys.stderr, flush=True)
                     while True:
@@ -136,6 +137,37 @@ def _print_report(stack: ServiceStack, year: int) -> None:
         goal = row["minimum"] if row["minimum"] is not None else row["maximum"]
         print(f"  {row['label']}: {row['actual']} / {goal:g} → {row['standing']}")
     print(flush=True)
+
+
+def _print_plans(stack: ServiceStack, timeout: float = 90.0) -> None:
+    """The five published plans' figures, once their history has reached reporting (the last
+    hand-made events, Hòa Bình's producers, are counted; else what is there after `timeout`)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        reports = {plan: _plan_report(stack, plan) for plan in demo_fixtures.PLAN_UNITS}
+        producers = [r for r in reports["hb20"]["targets"] if r["target_id"] == "hb20-producers"]
+        if (producers and producers[0]["actual"]) or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    for plan, report in reports.items():
+        code, edition, year = demo_fixtures.PLAN_UNITS[plan]
+        print(f"Plan {plan} of province {code} ({edition} edition), {year}:")
+        for row in report["targets"]:
+            if not row["target_id"].startswith(plan):
+                continue
+            goal = row["minimum"] if row["minimum"] is not None else row["maximum"]
+            print(f"  {row['label']}: {row['actual']} / {goal:g} → {row['standing']}")
+    print(flush=True)
+
+
+def _plan_report(stack: ServiceStack, plan: str) -> dict[str, Any]:
+    code, edition, year = demo_fixtures.PLAN_UNITS[plan]
+    query = f"province_code={code}&edition={edition}&year={year}"
+    with urllib.request.urlopen(f"{stack.url('reporting')}/reports/progress?{query}") as answer:
+        report: dict[str, Any] = json.load(answer)
+    return report
 
 
 def _wait_for_derived(url: str, timeout: float = 30.0) -> dict[str, Any]:
