@@ -72,7 +72,7 @@ class KeyIndex:
         for aggregate_id, keys, value in entries:
             for key in keys & existing:
                 by_key.setdefault(key, {})[_path(aggregate_id, value)] = value
-        if len(by_key) <= len(entries):  # one write per key, or (below) one per aggregate
+        if len(entries) > 1:  # a batch: each key document rewritten once, whatever its size
             for key, fields in by_key.items():
                 await self._collection.update_one({"_id": key}, {"$set": fields})
             return
