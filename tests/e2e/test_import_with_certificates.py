@@ -166,6 +166,7 @@ async def test_fifty_imported_certified_products_are_seen_alike_by_every_service
             row["certified_on"],
             row["valid_until"],
         )
+        assert product["declared_certificate"]["decision_ref"] == row["decision_ref"]
 
     # Evaluation: each certificate found by its number, imported, with its renewal and expiry.
     for row in rows:

@@ -83,6 +83,19 @@ class CertificateView(_View):
     expired_on: date | None = None
 
 
+class DeclaredCertificateView(_View):
+    """A certificate an imported register records, as declared to evaluation: the stars and
+    certificate above are evaluation's once it has adopted it."""
+
+    certificate_id: str
+    stars: int
+    score: float | None = None
+    decision_ref: str | None = None
+    certified_on: date | None = None
+    level: str | None = None
+    valid_until: date | None = None
+
+
 class ProductView(_View):
     product_id: str
     product_code: str | None
@@ -106,6 +119,7 @@ class ProductView(_View):
     score: float | None = None
     rated_on: date | None = None
     certificate: CertificateView | None = None
+    declared_certificate: DeclaredCertificateView | None = None
     description: str | None = None
     story: str | None = None
     raw_material_origin: str | None = None
