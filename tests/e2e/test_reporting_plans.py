@@ -1,9 +1,10 @@
 """The five published plans end to end: targets and activity reports through reporting's API,
 the seasons' products, ratings, certificates, revocations and withdrawals through the registry's
-and evaluation's APIs (ocop_devstack.demo_driver), the rest of their history (producers whose
-registration day counts, Tứ Kỳ, Hòa Bình, promotion's events) still as hand-made events on the
-services' topics, and the figures of the API, the exports, the metrics and the dashboard checked
-against expectations worked out by hand from ocop_devstack.demo_fixtures' description.
+and evaluation's APIs and Bắc Kạn's media items through promotion's (ocop_devstack.demo_driver),
+the rest of their history (producers whose registration day counts, Tứ Kỳ, Hòa Bình, fairs and
+placements) still as hand-made events on the services' topics, and the figures of the API, the
+exports, the metrics and the dashboard checked against expectations worked out by hand from
+ocop_devstack.demo_fixtures' description.
 
 History entered through the services today is known from today: a report as_of a day of 2022
 counts it only as corrected (view=as_corrected), never as known then."""

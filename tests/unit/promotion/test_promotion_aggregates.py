@@ -14,6 +14,7 @@ from ocop_contracts.events.promotion import (
     ProductShowcased,
     PromotionActivityRecorded,
 )
+from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.vocabulary import ActivityKind, DelistReason, VenueKind
 from ocop_platform.errors import Conflict, DomainError
 from ocop_promotion.domain.activities import Activity, ActivityDetails
@@ -202,3 +203,33 @@ def test_an_activity_records_its_event() -> None:
         ("p",),
     )
     assert activity.to_document()["kind"] == "tv_report"
+
+
+def test_an_activity_before_the_merger_carries_the_old_unit_it_was_for() -> None:
+    # A Bắc Kạn (06) TV report of 2022, recorded today under Thái Nguyên (19).
+    bac_kan = LegacyUnit(province_code="06")
+    details = ActivityDetails(
+        ActivityKind.TV_REPORT, "Phóng sự", date(2022, 5, 20), "19", legacy_unit=bac_kan
+    )
+    activity = Activity.record_new("act-2", details)
+    [event] = activity.pending_events
+    assert isinstance(event, PromotionActivityRecorded)
+    assert (event.schema_version, event.province_code, event.legacy_unit) == (2, "19", bac_kan)
+    assert Activity.from_document(activity.to_document()).legacy_unit == bac_kan
+
+
+@pytest.mark.parametrize(
+    ("old", "province", "day", "reason"),
+    [
+        ("20", "19", date(2022, 5, 20), "old province 20 became 20, not 19"),
+        ("06", "19", date(2025, 7, 1), "legacy_unit is the unit before 2025-07-01"),
+    ],
+)
+def test_an_activity_s_old_unit_must_be_one_that_became_its_province(
+    old: str, province: str, day: date, reason: str
+) -> None:
+    details = ActivityDetails(
+        ActivityKind.NEWS_ITEM, "Tin", day, province, legacy_unit=LegacyUnit(province_code=old)
+    )
+    with pytest.raises(DomainError, match=reason):
+        Activity.record_new("act-3", details)

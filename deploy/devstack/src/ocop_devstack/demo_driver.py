@@ -5,9 +5,10 @@ Each rated product is registered at the registry (POST /entities, POST /products
 knows it, its ratings go to POST /ratings with their historic dates (evaluation derives the
 stars, previous stars and proposals and emits them as version 2 events with the legacy unit),
 the certificate a ≥3★ result issued to POST /certificates, revocations to evaluation and
-withdrawals to the registry, each dated as it happened. The events still made by hand (producers
-whose registration day counts, Tứ Kỳ, Hòa Bình, promotion's events) are published afterwards,
-with each product reference replaced by the registry's id.
+withdrawals to the registry, each dated as it happened; Bắc Kạn's news items and TV reports go to
+promotion's POST /activities under today's Thái Nguyên with their old unit (legacy_unit 06). The
+events still made by hand (producers whose registration day counts, Tứ Kỳ, Hòa Bình, fairs and
+placements) are published afterwards, with each product reference replaced by the registry's id.
 
 Every call is recorded now: reporting knows this history from the day it is entered (a report
 `as_of` a day of 2022 counts it only with view=as_corrected).
@@ -65,7 +66,7 @@ class Driver:
 
     async def _register(self, index: int, registration: Registration) -> str:
         province = successor_of(registration.old_province)
-        producer = await self._post(
+        producer = await self.post(
             f"{self._urls['registry']}/entities",
             {
                 "name": f"Chủ thể {registration.ref}",
@@ -103,7 +104,7 @@ class Driver:
         evaluation, registry = self._urls["evaluation"], self._urls["registry"]
         match action:
             case Rating():
-                await self._post(
+                await self.post(
                     f"{evaluation}/ratings",
                     {
                         "product_id": product_id,
@@ -114,7 +115,7 @@ class Driver:
                     },
                 )
                 if action.certificate_id is not None:
-                    await self._post(
+                    await self.post(
                         f"{evaluation}/certificates",
                         {
                             "product_id": product_id,
@@ -125,7 +126,7 @@ class Driver:
                         },
                     )
             case Revocation():
-                await self._post(
+                await self.post(
                     f"{evaluation}/certificates/{action.certificate_id}/revocation",
                     {
                         "ground": action.ground.value,
@@ -134,12 +135,12 @@ class Driver:
                     },
                 )
             case Withdrawal():
-                await self._post(
+                await self.post(
                     f"{registry}/products/{product_id}/withdraw",
                     {"reason": action.reason, "withdrawn_on": action.withdrawn_on.isoformat()},
                 )
 
-    async def _post(self, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    async def post(self, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST, again after a 503; after one, a 409 means the first attempt was saved."""
         for attempt in range(ATTEMPTS):
             response = await self._client.post(url, json=dict(body))
@@ -196,8 +197,16 @@ async def drive(
     """Enter `history`: the registrations through the services, then the hand-made events."""
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(headers=headers, timeout=30.0) as client:
-        ids = await Driver(client, urls).register_and_rate(history.registrations)
+        driver = Driver(client, urls)
+        ids = await driver.register_and_rate(history.registrations)
+        for body in history.activities:
+            await driver.post(f"{urls['promotion']}/activities", body)
     events = [(topic, with_registry_ids(event, ids)) for topic, event in history.events]
     await publish(kafka_bootstrap, events)
     actions = sum(len(r.actions) for r in history.registrations)
-    return {"products": len(ids), "actions": actions, "events": len(events)}
+    return {
+        "products": len(ids),
+        "actions": actions,
+        "activities": len(history.activities),
+        "events": len(events),
+    }

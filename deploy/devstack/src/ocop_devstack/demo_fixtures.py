@@ -13,7 +13,9 @@ are illustrative five-digit codes (the pre-2025 commune list is not in the refer
 Still hand-made, because the registry dates a registration the day it is made (it cannot record
 a producer or product registered in 2018–2022): the new producers of Bắc Kạn, Tứ Kỳ and Hòa Bình
 and the products of Tứ Kỳ and Hòa Bình (version 1, province_code in the edition in force on their
-date); promotion's fairs, placements and media items (version 1, old codes). Hand-made ratings
+date); promotion's fairs and placements (version 1, old codes: promotion places a product from
+the day it is placed and never in a fair that is over). Bắc Kạn's media items go through
+promotion's POST /activities with their old unit (legacy_unit). Hand-made ratings
 and certificates (Tứ Kỳ's, and all of them in `historical_events`) are as evaluation emits them
 (version 2: the 2025 province, the old unit in legacy_unit).
 
@@ -259,6 +261,7 @@ class History:
 
     registrations: list[Registration]
     events: list[tuple[str, Event]]
+    activities: list[dict[str, Any]] = field(default_factory=list)  # POST /activities bodies
 
 
 # Illustrative 2008 district codes of the legacy product codes (the pre-2025 list is not shipped).
@@ -275,6 +278,7 @@ class _Season:
         self.services = services
         self.events: list[tuple[str, Event]] = []
         self.registrations: dict[str, Registration] = {}
+        self.activities: list[dict[str, Any]] = []
         self.n = 0
 
     def _id(self, kind: str) -> str:
@@ -519,6 +523,17 @@ class _Season:
 
     def media(self, kind: ActivityKind, day: date) -> None:
         activity_id = self._id("act")
+        if self.services:  # promotion's POST /activities, its old unit given
+            self.activities.append(
+                {
+                    "kind": kind.value,
+                    "title": f"Tin OCOP {activity_id}",
+                    "occurred_on": day.isoformat(),
+                    "province_code": successor_of(self.province),
+                    "legacy_unit": {"province_code": self.province},
+                }
+            )
+            return
         self.events.append(
             (
                 topics.PROMOTION,
@@ -570,13 +585,16 @@ def historical_events(suffix: str = "") -> list[tuple[str, Event]]:
 def history(suffix: str = "") -> History:
     """The five plans' seasons as ocop_devstack.demo_driver enters them: every product that is
     rated (Tây Ninh, Đồng Tháp, Tiền Giang, Bắc Kạn, old Thái Nguyên) through the services' APIs;
-    by hand still the producers and products whose registration day counts (Bắc Kạn's new
-    producers, Tứ Kỳ, Hòa Bình: the registry dates a registration the day it is made) and
-    promotion's events."""
+    Bắc Kạn's media items through promotion's API (with their old unit); by hand still the
+    producers and products whose registration day counts (Bắc Kạn's new producers, Tứ Kỳ, Hòa
+    Bình: the registry dates a registration the day it is made) and promotion's fairs and
+    placements (promotion places a product from the day it is placed, never in a fair that is
+    over)."""
     seasons = _seasons(suffix, services=True)
     return History(
         registrations=[r for season in seasons for r in season.registrations.values()],
         events=[pair for season in seasons for pair in season.events],
+        activities=[body for season in seasons for body in season.activities],
     )
 
 

@@ -7,12 +7,18 @@ from pydantic import Field
 
 from ocop_contracts import topics
 from ocop_contracts.envelope import CommuneCode, Event
+from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.vocabulary import ActivityKind, DelistReason, VenueKind
 
 _V2 = (
-    "2: province_code is the 2025 province whatever the date (promotion keeps no unit from before "
-    "1 July 2025, so a fact dated earlier in a merged province is counted in today's province "
-    "only). 1 (older and hand-made events): province_code in the edition in force that day."
+    "2: province_code is the 2025 province whatever the date (a fact dated before 1 July 2025 in a "
+    "merged province is counted in today's province only, unless it carries legacy_unit). 1 "
+    "(older and hand-made events): province_code in the edition in force that day."
+)
+_ACTIVITY_UNIT = (
+    "The 2008-edition unit the activity was for, when it took place before 1 July 2025 and the "
+    "promoter recorded it (absent when unknown). The activity is attributed to it; province_code "
+    "stays the 2025 province."
 )
 
 
@@ -72,6 +78,7 @@ class PromotionActivityRecorded(Event):
     occurred_on: date
     url: str | None = Field(default=None, max_length=2000)
     product_ids: tuple[str, ...] = ()
+    legacy_unit: LegacyUnit | None = Field(default=None, description=_ACTIVITY_UNIT)
 
 
 class ProductNewlyStarred(Event):

@@ -9,7 +9,10 @@ from datetime import date
 from pydantic import Field
 
 from ocop_contracts.events.promotion import PromotionActivityRecorded
+from ocop_contracts.legacy import LegacyUnit
+from ocop_contracts.reference import MERGER_DAY, successor_of
 from ocop_contracts.vocabulary import ActivityKind
+from ocop_platform.errors import DomainError
 from ocop_platform.logging import trace_fields
 from ocop_promotion.domain.placements import SERVICE
 from ocop_promotion.domain.venues import TextNormalised
@@ -24,6 +27,7 @@ class ActivityDetails:
     outlet: str = ""
     url: str | None = None
     product_ids: tuple[str, ...] = ()
+    legacy_unit: LegacyUnit | None = None
 
 
 class Activity(TextNormalised):
@@ -37,10 +41,13 @@ class Activity(TextNormalised):
     outlet: str = ""
     url: str | None = None
     product_ids: list[str] = Field(default_factory=list)
+    legacy_unit: LegacyUnit | None = None
 
     @classmethod
     def record_new(cls, activity_id: str, details: ActivityDetails) -> Activity:
-        activity = cls.model_validate({**asdict(details), "_id": activity_id})
+        check_legacy_unit(details.legacy_unit, details.province_code, details.occurred_on)
+        fields = {**asdict(details), "legacy_unit": details.legacy_unit}  # kept as the model
+        activity = cls.model_validate({**fields, "_id": activity_id})
         activity.record(
             PromotionActivityRecorded(
                 producer=SERVICE,
@@ -53,7 +60,27 @@ class Activity(TextNormalised):
                 occurred_on=activity.occurred_on,
                 url=details.url,
                 product_ids=details.product_ids,
+                legacy_unit=activity.legacy_unit,
                 **trace_fields(),
             )
         )
         return activity
+
+
+def check_legacy_unit(legacy: LegacyUnit | None, province_code: str, day: date) -> None:
+    """An activity's unit before the merger: for a day before 1 July 2025, an old province that
+    became `province_code` (so a report never counts it for another old province)."""
+    if legacy is None:
+        return
+    if day >= MERGER_DAY:
+        raise DomainError(
+            f"legacy_unit is the unit before {MERGER_DAY.isoformat()}; the activity is of "
+            f"{day.isoformat()}",
+            field="legacy_unit",
+        )
+    successor = successor_of(legacy.province_code)  # LegacyUnit checked it is a 2008 province
+    if successor != province_code:
+        raise DomainError(
+            f"old province {legacy.province_code} became {successor}, not {province_code}",
+            field="legacy_unit.province_code",
+        )

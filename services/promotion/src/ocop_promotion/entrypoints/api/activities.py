@@ -41,6 +41,7 @@ async def record_activity(
         outlet=body.outlet,
         url=str(body.url) if body.url else None,
         product_ids=tuple(body.product_ids),
+        legacy_unit=body.legacy_unit,
     )
     return _activity_out(await venues.record_activity(details))
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.vocabulary import ActivityKind
 from ocop_promotion.entrypoints.api.schemas.common import ProvinceCode
 
@@ -23,6 +24,11 @@ class ActivityIn(BaseModel):
     product_ids: list[Annotated[str, Field(max_length=128)]] = Field(
         default_factory=list, max_length=200
     )
+    legacy_unit: LegacyUnit | None = Field(
+        default=None,
+        description="For an activity before 1 July 2025: the 2008-edition unit it was for (a "
+        "province that became province_code), so reports count it for that unit.",
+    )
 
 
 class ActivityOut(BaseModel):
@@ -34,6 +40,7 @@ class ActivityOut(BaseModel):
     outlet: str
     url: str | None
     product_ids: list[str]
+    legacy_unit: LegacyUnit | None = None
 
 
 class ActivityPage(BaseModel):
