@@ -2,7 +2,8 @@
 
 Each rated product is registered at the registry (POST /entities, POST /products) under its
 2025 province with a legacy (district) code naming its unit before the merger; once evaluation
-knows it, its ratings go to POST /ratings with their historic dates (evaluation derives the
+knows it, its ratings go to POST /ratings with their historic dates (in the province rounds
+opened for them first, POST /rounds) (evaluation derives the
 stars, previous stars and proposals and emits them as version 2 events with the legacy unit),
 the certificate a ≥3★ result issued to POST /certificates, revocations to evaluation and
 withdrawals to the registry, each dated as it happened; Bắc Kạn's news items and TV reports go to
@@ -45,9 +46,32 @@ class Driver:
         self._client, self._urls = client, urls
         # Legacy codes are unique at the registry: a sequence range of this run's own.
         self._base = random.randint(100, 899) * 100
+        self._rounds: dict[str, str] = {}  # a rating's round reference → evaluation's round id
+
+    async def open_rounds(self, registrations: list[Registration]) -> None:
+        """The province rounds the ratings name, opened at evaluation (POST /rounds): a rating
+        then names evaluation's round, of the half-year of its day."""
+        for registration in registrations:
+            province = successor_of(registration.old_province)
+            for action in registration.actions:
+                if isinstance(action, Rating) and action.round_id not in (None, *self._rounds):
+                    assert action.round_id is not None
+                    self._rounds[action.round_id] = await self._open_round(province, action)
+
+    async def _open_round(self, province: str, rating: Rating) -> str:
+        body = {
+            "level": "province",
+            "province_code": province,
+            "year": rating.rated_on.year,
+            "kind": "first_half" if rating.rated_on.month <= 6 else "second_half",
+            "name": f"Đợt đánh giá {rating.round_id}",
+        }
+        opened = await self.post(f"{self._urls['evaluation']}/rounds", body)
+        return str(opened["round_id"])
 
     async def register_and_rate(self, registrations: list[Registration]) -> dict[str, str]:
         """Each product through the services; returns the registry's id of each `ref`."""
+        await self.open_rounds(registrations)
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(index: int, registration: Registration) -> tuple[str, str]:
@@ -111,7 +135,7 @@ class Driver:
                         "score": action.score,
                         "level": action.level.value,
                         "rated_on": action.rated_on.isoformat(),
-                        "round_id": action.round_id,
+                        "round_id": self._rounds.get(action.round_id or "", action.round_id),
                     },
                 )
                 if action.certificate_id is not None:
