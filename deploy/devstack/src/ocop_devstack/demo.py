@@ -151,7 +151,8 @@ def seed(
     say(
         f"demo: {len(targets)} targets, {len(PRODUCTS)} products, {rated} ratings entered; "
         f"the five plans' history: {history.get('products', 0)} products and "
-        f"{history.get('actions', 0)} ratings, certificates, revocations and withdrawals and "
+        f"{history.get('actions', 0)} ratings (with their certificates), revocations and "
+        "withdrawals and "
         f"{history.get('activities', 0)} media items through the services, "
         f"{history.get('events', 0)} hand-made events published"
     )

@@ -158,7 +158,8 @@ def _print_plans(stack: ServiceStack, timeout: float = 90.0) -> None:
             if not row["target_id"].startswith(plan):
                 continue
             goal = row["minimum"] if row["minimum"] is not None else row["maximum"]
-            print(f"  {row['label']}: {row['actual']} / {goal:g} → {row['standing']}")
+            actual = "—" if row["actual"] is None else row["actual"]  # evidence, none reported
+            print(f"  {row['label']}: {actual} / {goal:g} → {row['standing']}")
     print(flush=True)
 
 
