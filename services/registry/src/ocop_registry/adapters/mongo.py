@@ -165,8 +165,10 @@ class KeyedStore(MongoAggregateStore[A]):
         stored = await self._collection.find_one({"_id": aggregate.id}, self._fields)
         _, keys, value = self._entry(aggregate.to_document())
         _, before, old = self._entry(stored) if stored is not None else (None, set(), value)
-        if keys - before or value != old:
+        if value != old:  # its value changed: filed afresh under every key
             await self._keys.add([(aggregate.id, keys, value)])
+        elif keys - before:  # only the new keys (a certificate): a name key may be a big document
+            await self._keys.add([(aggregate.id, keys - before, value)])
         await super().save(aggregate)
         if gone := before - keys:
             await self._keys.remove(aggregate.id, gone)
