@@ -322,11 +322,10 @@ class ImportService:
         held: dict[str, str] = {}
         if not numbers:
             return held
-        products = self._stores.products
-        for path in ("certificate.certificate_id", "declared_certificate.certificate_id"):
-            for product in await products.find({path: {"$in": numbers}}, limit=len(numbers)):
-                for number in _numbers_of(product):
-                    held[number] = product.product_code or product.id
+        wanted = set(numbers)
+        for product in await self._stores.catalogue.certificate_holders(numbers):
+            for number in wanted.intersection(_numbers_of(product)):
+                held[number] = product.product_code or product.id
         return held
 
     async def _flush_report(self, report: list[dict[str, Any]]) -> None:
