@@ -15,6 +15,13 @@ from ocop_contracts.events.reporting import ActivityReported
 from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import insert_with_events, update_with_events
 from ocop_reporting.adapters.facts import commune_filter, day_range, target_unit_filter
+from ocop_reporting.adapters.target_index import (
+    TargetIndex,
+    chunks,
+    target_keys,
+    unit_key,
+    year_key,
+)
 from ocop_reporting.domain.figures import ActivityReport
 from ocop_reporting.domain.knowledge import known_on, known_version
 from ocop_reporting.domain.progress import Target
@@ -29,13 +36,15 @@ _NOT_SHOWN = {"outbox": 0, "ingested": 0}  # what a report never reads of a targ
 class MongoTargetStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Targets are read by province and year through `_id` documents (adapters.target_index),
+        # so no index on the targets' own fields is needed.
+        self._index = TargetIndex(db, TARGETS)
 
     async def ensure_indexes(self) -> None:
-        await self._db[TARGETS].create_index([("current_code", 1), ("year_from", 1)])
-        await self._db[TARGETS].create_index([("province_code", 1), ("year_from", 1)])
         await self._db[REPORTS].create_index([("unit_code", 1), ("metric", 1)])
         await self._db[REPORTS].create_index([("edition", 1), ("unit_code", 1), ("metric", 1)])
         await self._db[REPORTS].create_index([("current_code", 1), ("metric", 1)])
+        await self._index.fill()  # a database written before the index
 
     # --- targets -------------------------------------------------------------------------------
 
@@ -58,6 +67,7 @@ class MongoTargetStore:
     async def save_target(self, event: TargetUpdated, source_event_id: str | None) -> bool:
         fields = _target_fields(event)
         version = {k: v for k, v in fields.items() if k != "history"}
+        await self._index.add([event.target_id], target_keys(fields))  # before: never missing
         if event.aggregate_version == 1:
             doc = {"_id": event.target_id, **fields, "history": [version]}
             doc["ingested"] = [source_event_id] if source_event_id else []
@@ -73,25 +83,31 @@ class MongoTargetStore:
     ) -> list[Target]:
         """Targets issued by `where` (an old unit) or rolling up to it (a new one), whose period
         covers `year`; each as it stood on `as_of` (versions set later are ignored)."""
-        flt: Document = (
-            {"current_code": where.code}
-            if where.edition == "2025"
-            else {"province_code": where.code, "province_edition": "2008"}
-        )
-        if year is not None:
-            flt |= {"year_from": {"$lte": year}, "year_to": {"$gte": year}}
-        cursor = self._db[TARGETS].find(flt, _NOT_SHOWN).sort("_id", 1)
-        found = [_target(_as_of_version(doc, as_of)) async for doc in cursor]
+        keys = [unit_key(where)] + ([] if year is None else [year_key(year)])
+        found = [
+            _target(_as_of_version(doc, as_of))
+            for doc in await self._filed(keys, as_of)
+            if _issued_by(doc, where) and (year is None or _covers(doc, year))
+        ]
         if year is not None:
             found = [t for t in found if t.year_from <= year <= t.year_to]
         return found
 
     async def targets_of_year(self, year: int, as_of: date | None = None) -> list[Target]:
-        """Every target whose period covers `year` (one query: the national view)."""
-        flt = {"year_from": {"$lte": year}, "year_to": {"$gte": year}}
-        cursor = self._db[TARGETS].find(flt, _NOT_SHOWN).sort("_id", 1)
-        found = [_target(_as_of_version(doc, as_of)) async for doc in cursor]
+        """Every target whose period covers `year` (the national view)."""
+        docs = await self._filed([year_key(year)], as_of)
+        found = [_target(_as_of_version(doc, as_of)) for doc in docs if _covers(doc, year)]
         return [t for t in found if t.year_from <= year <= t.year_to]
+
+    async def _filed(self, keys: list[str], as_of: date | None) -> list[Document]:
+        """The targets filed under all the keys, by `_id`: one read of the index, then `_id`
+        reads of the targets (their history only for an as-of report). Readers re-check each:
+        an index entry may be stale (see adapters.target_index)."""
+        shown = _NOT_SHOWN if as_of is not None else {**_NOT_SHOWN, "history": 0}
+        docs: list[Document] = []
+        for chunk in chunks(await self._index.ids(keys)):
+            docs += [d async for d in self._db[TARGETS].find({"_id": {"$in": chunk}}, shown)]
+        return sorted(docs, key=lambda d: str(d["_id"]))
 
     async def all_targets(self) -> list[Target]:
         cursor = self._db[TARGETS].find({}, {**_NOT_SHOWN, "history": 0})
@@ -163,6 +179,17 @@ class MongoTargetStore:
         query = {"_id": key, "version": version - 1}
         result = await update_with_events(self._db[collection], query, update, [event])
         return result.modified_count == 1
+
+
+def _issued_by(doc: Document, where: Unit) -> bool:
+    """A new unit's targets roll up to it; an old unit's were issued by it in the 2008 edition."""
+    if where.edition == "2025":
+        return bool(doc.get("current_code") == where.code)
+    return bool(doc.get("province_code") == where.code and doc.get("province_edition") == "2008")
+
+
+def _covers(doc: Document, year: int) -> bool:
+    return bool(doc["year_from"] <= year <= doc["year_to"])
 
 
 def _as_of_version(doc: Document, as_of: date | None) -> Document:
