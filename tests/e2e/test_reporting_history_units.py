@@ -5,6 +5,9 @@ names its 2008 unit, is rated with a date before 1 July 2025 — through evaluat
 province system would, on the ingest topic. The services emit version 2 events (province_code the
 2025 province, legacy_unit the old one), and reporting counts the rating for the old province of
 its time, never for the other old province sharing today's code, and once in today's province.
+
+The ratings are dated 2023, before the merger but in no year of the five plans: the e2e tests
+share one stack, and test_reporting_plans counts Đồng Tháp's 2021 and Bắc Kạn's 2022 exactly.
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ async def _counted_once_more(
     return await eventually(arrived, timeout=90, what=f"the rating counted in {unit}")
 
 
-async def test_a_2021_rating_of_an_old_dong_thap_product_counts_there_not_in_tien_giang(
+async def test_a_2023_rating_of_an_old_dong_thap_product_counts_there_not_in_tien_giang(
     http: httpx.AsyncClient, services: ServiceStack, infra: Infra
 ) -> None:
     # The producer's address before the merger: old Đồng Tháp (87), Sa Đéc; today Đồng Tháp (82).
@@ -101,16 +104,16 @@ async def test_a_2021_rating_of_an_old_dong_thap_product_counts_there_not_in_tie
         DONG_THAP,
         {"legacy_address": old_address},
         name="Bánh phồng tôm Sa Giang",
-        year=2021,
+        year=2023,
     )
     units = [(OLD_DONG_THAP, "2008"), (OLD_TIEN_GIANG, "2008"), (DONG_THAP, "2025")]
-    before = await _counts(http, services, units, 2021)
+    before = await _counts(http, services, units, 2023)
     await _known_to_evaluation(http, services, product["product_id"])
 
-    body = {"product_id": product["product_id"], "score": 72.0, "rated_on": "2021-11-20"}
+    body = {"product_id": product["product_id"], "score": 72.0, "rated_on": "2023-11-20"}
     expect(await http.post(f"{services.url('evaluation')}/ratings", json=body), 201)
 
-    after = await _counted_once_more(http, services, before, (OLD_DONG_THAP, "2008"), 2021)
+    after = await _counted_once_more(http, services, before, (OLD_DONG_THAP, "2008"), 2023)
     assert after[(OLD_DONG_THAP, "2008")] == before[(OLD_DONG_THAP, "2008")] + 1
     assert after[(OLD_TIEN_GIANG, "2008")] == before[(OLD_TIEN_GIANG, "2008")]  # not Tiền Giang
     assert after[(DONG_THAP, "2025")] == before[(DONG_THAP, "2025")] + 1  # once in today's unit
@@ -126,7 +129,7 @@ def _rated(seen: list[tuple[Any, dict[str, bytes]]]) -> bool:
 
 
 def _province_rating(product_id: str, code: str) -> ProductRated:
-    """As Bắc Kạn's system published it in 2022: version 1, its province by the code of then."""
+    """As Bắc Kạn's system published it in 2023: version 1, its province by the code of then."""
     return ProductRated(
         producer="bac-kan-ocop",
         schema_version=1,
@@ -137,14 +140,14 @@ def _province_rating(product_id: str, code: str) -> ProductRated:
         score=62.0,
         stars=3,
         level=RatingLevel.PROVINCE,
-        rule_set_id="qd1048-2019",
-        rated_on=date(2022, 6, 15),
+        rule_set_id="qd148-2023",
+        rated_on=date(2023, 6, 15),
         scoring_set_code="I.3.d",
         source_rating_id=f"BK-{uuid.uuid4().hex[:8]}",
     )
 
 
-async def test_a_bac_kan_system_s_2022_rating_counts_for_bac_kan_and_once_in_thai_nguyen(
+async def test_a_bac_kan_system_s_2023_rating_counts_for_bac_kan_and_once_in_thai_nguyen(
     http: httpx.AsyncClient, services: ServiceStack, infra: Infra
 ) -> None:
     # A legacy product code names the old unit: Bắc Kạn (06), district 058, commune 01840.
@@ -154,7 +157,7 @@ async def test_a_bac_kan_system_s_2022_rating_counts_for_bac_kan_and_once_in_tha
     )
     product_id = product["product_id"]
     units = [(BAC_KAN, "2008"), (THAI_NGUYEN, "2008"), (THAI_NGUYEN, "2025")]
-    before = await _counts(http, services, units, 2022)
+    before = await _counts(http, services, units, 2023)
     await _known_to_evaluation(http, services, product_id)
 
     wrong = _province_rating(product_id, "20")  # Lạng Sơn's code: not the product's unit then
@@ -164,7 +167,7 @@ async def test_a_bac_kan_system_s_2022_rating_counts_for_bac_kan_and_once_in_tha
         [wrong, _province_rating(product_id, BAC_KAN)],
     )
 
-    after = await _counted_once_more(http, services, before, (BAC_KAN, "2008"), 2022)
+    after = await _counted_once_more(http, services, before, (BAC_KAN, "2008"), 2023)
     assert after[(BAC_KAN, "2008")] == before[(BAC_KAN, "2008")] + 1
     assert after[(THAI_NGUYEN, "2008")] == before[(THAI_NGUYEN, "2008")]  # not old Thái Nguyên
     assert after[(THAI_NGUYEN, "2025")] == before[(THAI_NGUYEN, "2025")] + 1
@@ -189,21 +192,21 @@ async def _old_unit_unknown(http: httpx.AsyncClient, services: ServiceStack, cod
     return int(found[0].rsplit(" ", 1)[1]) if found else 0
 
 
-async def test_a_2021_rating_without_an_old_unit_is_counted_only_today_and_shown_as_such(
+async def test_a_2023_rating_without_an_old_unit_is_counted_only_today_and_shown_as_such(
     http: httpx.AsyncClient, services: ServiceStack
 ) -> None:
     # No legacy code, no old address: 82 was formed from Tiền Giang and Đồng Tháp, and the
     # registry does not know which; the rating is not guessed into either old province.
-    product = await _register(http, services, DONG_THAP, {}, name="Kẹo dừa", year=2021)
+    product = await _register(http, services, DONG_THAP, {}, name="Kẹo dừa", year=2023)
     units = [(OLD_DONG_THAP, "2008"), (OLD_TIEN_GIANG, "2008"), (DONG_THAP, "2025")]
-    before = await _counts(http, services, units, 2021)
+    before = await _counts(http, services, units, 2023)
     unknown_before = await _old_unit_unknown(http, services, DONG_THAP)
     await _known_to_evaluation(http, services, product["product_id"])
 
-    body = {"product_id": product["product_id"], "score": 55.0, "rated_on": "2021-05-10"}
+    body = {"product_id": product["product_id"], "score": 55.0, "rated_on": "2023-05-10"}
     expect(await http.post(f"{services.url('evaluation')}/ratings", json=body), 201)
 
-    after = await _counted_once_more(http, services, before, (DONG_THAP, "2025"), 2021)
+    after = await _counted_once_more(http, services, before, (DONG_THAP, "2025"), 2023)
     assert after[(DONG_THAP, "2025")] == before[(DONG_THAP, "2025")] + 1
     assert after[(OLD_DONG_THAP, "2008")] == before[(OLD_DONG_THAP, "2008")]
     assert after[(OLD_TIEN_GIANG, "2008")] == before[(OLD_TIEN_GIANG, "2008")]
