@@ -3,6 +3,7 @@ with the events the relay would publish."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -212,11 +213,25 @@ async def test_changes_and_withdrawal_are_published_with_growing_versions() -> N
     assert (withdrawn.withdrawn.on, withdrawn.withdrawn.by) == (TODAY, "office-52")
 
 
-async def test_someone_else_s_save_in_between_is_the_caller_s_conflict() -> None:
+async def test_a_reaction_saved_in_between_is_kept_and_the_edit_made_again() -> None:
     products = _Interfering(Product)
     registry = Registry(products)
     product = await registry.product()
     products.interfere_with = lambda p: p.apply_evaluation(rated(p.id, 1))
+
+    await registry.service.update_product(product.id, UpdateProduct(trademark="x"), OFFICE)
+
+    stored = await registry.stored(product.id)
+    assert (stored.details.trademark, stored.stars) == ("x", 4)  # both writes kept
+
+
+async def test_a_product_changing_at_every_attempt_is_the_caller_s_conflict() -> None:
+    products = _Interfering(Product)
+    registry = Registry(products)
+    product = await registry.product()
+    products.keep_interfering = True
+    versions = itertools.count(1)  # evaluation rates it again before every save
+    products.interfere_with = lambda p: p.apply_evaluation(rated(p.id, next(versions)))
 
     with pytest.raises(Conflict, match="the product changed meanwhile; reload and retry"):
         await registry.service.update_product(product.id, UpdateProduct(trademark="x"), OFFICE)
@@ -305,10 +320,13 @@ class _Interfering(InMemoryProductStore):
     """Saves a competing change right before the first save it is asked for."""
 
     interfere_with: Callable[[Product], object] | None = None
+    keep_interfering = False  # before every save, not only the first
 
     async def save(self, aggregate: Product) -> None:
         if self.interfere_with is not None:
-            command, self.interfere_with = self.interfere_with, None
+            command = self.interfere_with
+            if not self.keep_interfering:
+                self.interfere_with = None
             competitor = await load(self, aggregate.id, "product")
             command(competitor)
             await super().save(competitor)

@@ -36,6 +36,7 @@ from ocop_registry.service_layer.access import Caller, ensure_write, may_read
 A = TypeVar("A", bound=Aggregate)
 PRODUCER_CHANGED = "the producer changed meanwhile; reload and retry"
 PRODUCT_CHANGED = "the product changed meanwhile; reload and retry"
+EDIT_ATTEMPTS = 3  # a caller's edit, redone after another save in between
 
 
 def new_id(prefix: str) -> str:
@@ -216,20 +217,35 @@ class RegistryService:
         )
 
     async def update_product(self, product_id: str, cmd: UpdateProduct, caller: Caller) -> Product:
-        product = await self.get_product(product_id)
-        await self._ensure_product_write(caller, product)
-        product.update(cmd, self._clock.now())
-        await _save(self._products, product, PRODUCT_CHANGED, "product_id")
-        return product
+        now = self._clock.now()
+        return await self._edit_product(product_id, caller, lambda p: p.update(cmd, now))
 
     async def withdraw_product(
         self, product_id: str, cmd: WithdrawProduct, caller: Caller
     ) -> Product:
-        product = await self.get_product(product_id)
-        await self._ensure_product_write(caller, product)
-        product.withdraw(cmd.withdrawn_on or self._clock.today(), cmd.reason, caller.subject)
-        await _save(self._products, product, PRODUCT_CHANGED, "product_id")
-        return product
+        day = cmd.withdrawn_on or self._clock.today()
+        return await self._edit_product(
+            product_id, caller, lambda p: p.withdraw(day, cmd.reason, caller.subject)
+        )
+
+    async def _edit_product(
+        self, product_id: str, caller: Caller, edit: Callable[[Product], object]
+    ) -> Product:
+        """A caller's edit, made again from a fresh load when a reaction (evaluation's stars)
+        saved the product in between: the request names no version, so nothing the caller saw
+        is contradicted. Still changing after EDIT_ATTEMPTS: the caller's 409."""
+        for attempt in range(1, EDIT_ATTEMPTS + 1):
+            product = await self.get_product(product_id)
+            await self._ensure_product_write(caller, product)
+            edit(product)
+            try:
+                await self._products.save(product)
+            except ConcurrencyConflict as conflict:
+                if attempt == EDIT_ATTEMPTS:
+                    raise Conflict(PRODUCT_CHANGED, field="product_id") from conflict
+                continue
+            return product
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # --- reading -------------------------------------------------------------------------
 
