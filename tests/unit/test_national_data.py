@@ -7,7 +7,12 @@ from functools import cache
 
 import pytest
 
-from ocop_contracts.reference import communes_of, current_provinces, scoring_sets
+from ocop_contracts.reference import (
+    communes_of,
+    current_provinces,
+    predecessors_of,
+    scoring_sets,
+)
 from ocop_devstack.national import VALIDITY, NationalDataSet, generate, province_sizes
 
 
@@ -86,3 +91,15 @@ def test_every_record_is_valid_reference_data() -> None:
         assert product.scoring_set_code in sets
         for rating in product.ratings:
             assert (rating.stars >= 3) == (rating.score >= 50)
+
+
+def test_every_producer_has_an_old_province_that_became_its_province() -> None:
+    producers = generate(scale=0.05).producers
+    old_of: dict[str, set[str]] = {}
+    for producer in producers:
+        assert producer.legacy_province_code in predecessors_of(producer.province_code)
+        old_of.setdefault(producer.province_code, set()).add(producer.legacy_province_code)
+    # A province merged from several old ones has producers from more than one of them.
+    merged = [p for p in current_provinces() if len(predecessors_of(p)) > 1]
+    spread = [p for p in merged if len(old_of.get(p, set())) > 1]
+    assert len(spread) >= len(merged) * 3 // 4

@@ -29,8 +29,13 @@ def test_every_import_row_passes_the_registry_s_row_checks() -> None:
     for province, products in plan.by_province(small().products).items():
         rows = list(csv.DictReader(io.StringIO(plan.import_csv(products).decode())))
         assert len(rows) == len(products)
-        for number, row in enumerate(rows, start=2):
-            assert isinstance(check_row(row, number, province), Checked), row
+        for number, (row, product) in enumerate(zip(rows, products, strict=True), start=2):
+            checked = check_row(row, number, province)
+            assert isinstance(checked, Checked), row
+            # The producer's old address, from which the registry derives the legacy unit.
+            address = checked.row.legacy_address()
+            assert address is not None
+            assert address.province_code == product.producer.legacy_province_code
 
 
 def test_producers_without_products_are_registered_one_by_one() -> None:
@@ -40,7 +45,9 @@ def test_producers_without_products_are_registered_one_by_one() -> None:
     assert orphans and all(o.entity_id not in owners for o in orphans)
     assert len(orphans) + len(owners) == len(data.producers)
     for orphan in orphans:
-        RegisterEntity.model_validate(plan.entity_body(orphan))
+        entity = RegisterEntity.model_validate(plan.entity_body(orphan))
+        assert entity.legacy_address is not None
+        assert entity.legacy_address.province_code == orphan.legacy_province_code
 
 
 def test_what_the_ingest_refuses_goes_through_the_api() -> None:

@@ -15,6 +15,12 @@ compare runs, not luck. Proportions (../shared/reference/domain.md §5.1, end 20
 - provinces of very different sizes: Hà Nội about 3,500, today's Đồng Tháp about 1,000, the
   smallest a few dozen (a Zipf-like spread over the 34 provinces of 2025, Hà Nội first).
 
+Every producer also has its address before the 1 July 2025 merger (its 2008 province), as a
+province's register records it: a product whose 2025 province was formed from several 2008
+provinces belongs to one of them, so its facts before the merger count for that old province's
+plans. The old province is drawn from the producer's number, not from the data set's random
+stream, so adding it changed no other figure.
+
 Certificates last 36 months: products certified in 2021 and 2022 come up for renewal in the
 five years, and most renew (a new rating), the rest expire. Some certified products are placed
 in a showroom or an online shop.
@@ -23,11 +29,17 @@ in a showroom or an online shop.
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ocop_contracts.reference import communes_of, current_provinces, scoring_sets
+from ocop_contracts.reference import (
+    communes_of,
+    current_provinces,
+    predecessors_of,
+    scoring_sets,
+)
 
 SEED = 20251231
 NEW_CERTIFIED_BY_YEAR: Mapping[int, int] = {
@@ -65,6 +77,7 @@ class Producer:
     women_led: bool
     ethnic_minority_led: bool
     name: str
+    legacy_province_code: str = ""  # its 2008 province (before the 1 July 2025 merger)
 
 
 @dataclass(frozen=True)
@@ -173,7 +186,15 @@ def _producer(rng: random.Random, province: str, communes: Sequence[str], n: int
         women_led=rng.random() < WOMEN_LED_SHARE,
         ethnic_minority_led=rng.random() < ETHNIC_MINORITY_LED_SHARE,
         name=f"{_FORM_NAMES[form]} {n:05d}",
+        legacy_province_code=legacy_province(province, n),
     )
+
+
+def legacy_province(province: str, n: int) -> str:
+    """The 2008 province of producer number `n` of 2025 province `province`: one of those
+    merged into it, the same on every machine (a checksum of the number, not `hash`)."""
+    old = predecessors_of(province)
+    return old[zlib.crc32(str(n).encode()) % len(old)]
 
 
 _FORM_NAMES: Mapping[str, str] = {

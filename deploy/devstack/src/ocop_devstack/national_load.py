@@ -46,6 +46,7 @@ IMPORT_COLUMNS = (
     "product_name",
     "scoring_set_code",
     "year",
+    "legacy_province_code",
 )
 CHANNELS = ("shopee", "lazada", "tiki", "voso", "postmart")
 
@@ -62,7 +63,8 @@ def by_province(products: Iterable[Product]) -> dict[str, list[Product]]:
 
 def import_csv(products: Sequence[Product]) -> bytes:
     """A registry import file: one row per product with its producer; the product's year is
-    that of its first rating."""
+    that of its first rating, its producer's 2008 province its old address (the registry
+    derives the product's legacy unit from it)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(IMPORT_COLUMNS)
@@ -79,6 +81,7 @@ def import_csv(products: Sequence[Product]) -> bytes:
                 product.name,
                 product.scoring_set_code,
                 product.ratings[0].rated_on.year,
+                owner.legacy_province_code,
             ]
         )
     return buffer.getvalue().encode()
@@ -98,6 +101,8 @@ def entity_body(producer: Producer) -> dict[str, Any]:
         "commune_code": producer.commune_code,
         "women_led": producer.women_led,
         "ethnic_minority_led": producer.ethnic_minority_led,
+        # Its address before the merger: the registry's products of it carry it as legacy_unit.
+        "legacy_address": {"province_code": producer.legacy_province_code},
     }
 
 
