@@ -85,6 +85,7 @@ def generate(run: str, products: int, producers: int, years: int) -> list[tuple[
                     producer="registry",
                     aggregate_id=entity_id,
                     aggregate_version=1,
+                    schema_version=1,  # the province in the edition of its day
                     province_code=_code_on(province, day, rng),
                     occurred_at=datetime.combine(day, dtime(9), tzinfo=UTC),
                     entity_id=entity_id,
@@ -111,6 +112,7 @@ def generate(run: str, products: int, producers: int, years: int) -> list[tuple[
                     producer="registry",
                     aggregate_id=product_id,
                     aggregate_version=1,
+                    schema_version=1,  # the province in the edition of its day
                     province_code=_code_on(province, registered, rng),
                     occurred_at=datetime.combine(registered, dtime(9), tzinfo=UTC),
                     product_id=product_id,

@@ -5,6 +5,7 @@ dead-lettered with the reason."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +13,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from ocop_contracts import Event, LegalForm, ProductRegistered, parse_event, topics
+from ocop_contracts.clock import Clock
 from ocop_contracts.events.registry import EntityRegistered
+from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.reference import communes_of
 from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
@@ -185,3 +188,45 @@ async def test_a_re_sent_registration_is_registered_once(
 async def _duplicates(http: httpx.AsyncClient, services: ServiceStack) -> int:
     metrics = expect(await http.get(f"{services.url('registry')}/metrics/pipeline"), 200)
     return int(metrics["duplicates"])
+
+
+# Old Gia Lai (64, today's 52) in 2023: no plan's unit or year (test_reporting_plans counts
+# exactly in those), so the producer mix there changes by this test's record alone.
+OLD_GIA_LAI = LegacyUnit(province_code="64", district_code="622")
+JOINED = date(2023, 5, 10)
+
+
+async def test_a_registration_of_an_earlier_year_is_counted_in_its_year_and_old_unit(
+    infra: Infra, services: ServiceStack, http: httpx.AsyncClient
+) -> None:
+    system = ProvinceSystem()
+    overview = f"{services.url('reporting')}/reports/overview"
+    unit = {"province_code": "64", "edition": "2008", "year": 2023}
+    before = expect(await http.get(overview, params=unit), 200)["producer_mix"]["total"]
+    tomorrow = Clock().today() + timedelta(days=1)
+    in_the_future = system.product(registered_on=tomorrow)
+    message = system.product(registered_on=JOINED, legacy_unit=OLD_GIA_LAI)
+
+    producer = system.producer(registered_on=JOINED, legacy_unit=OLD_GIA_LAI)
+    await system.send(infra.kafka_bootstrap, producer, in_the_future, message)
+
+    (reason,) = await system.reasons(infra, services, 1)
+    assert reason.startswith("ProductRegistered rejected (registered_on):")
+    assert f"{tomorrow.isoformat()} is after today" in reason
+    product = await registered_as(http, services, message)
+    assert (product["registered_on"], product["legacy_unit"]["province_code"]) == (
+        JOINED.isoformat(),
+        "64",
+    )
+    (record,) = await records_keyed(infra.kafka_bootstrap, topics.REGISTRY, product["entity_id"], 1)
+    canonical = parse_event(record.value)
+    assert isinstance(canonical, EntityRegistered)
+    assert (canonical.schema_version, canonical.province_code) == (2, PROVINCE)
+    assert (canonical.registered_on, canonical.legacy_unit) == (JOINED, OLD_GIA_LAI)
+
+    async def counted() -> bool | None:
+        mix = expect(await http.get(overview, params=unit), 200)["producer_mix"]
+        return True if mix["total"] == before + 1 else None
+
+    # A new producer of old Gia Lai in 2023 (not of today's Gia Lai in 2026).
+    await eventually(counted, what="reporting to count the producer in 2023, old Gia Lai")

@@ -300,6 +300,7 @@ class _Season:
                 topics.REGISTRY,
                 EntityRegistered(
                     producer="registry",
+                    schema_version=1,  # old codes: the province in the edition of its day
                     aggregate_id=entity_id,
                     aggregate_version=1,
                     province_code=self.province,
@@ -333,6 +334,7 @@ class _Season:
                 topics.REGISTRY,
                 ProductRegistered(
                     producer="registry",
+                    schema_version=1,  # old codes: the province in the edition of its day
                     aggregate_id=product_id,
                     aggregate_version=1,
                     province_code=self.province,

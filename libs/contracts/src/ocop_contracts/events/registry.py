@@ -14,11 +14,29 @@ VietnameseName = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 ProductCode = Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{5}-\d{1,5}-\d{4}$")]
 ScoringSetCode = Annotated[str, StringConstraints(min_length=1, max_length=16)]
 
+_V2 = (
+    "2: province_code is the 2025 province whatever registered_on is; legacy_unit gives the "
+    "unit before 1 July 2025. 1 (province systems, older events): province_code is the "
+    "province in the edition in force on the registration day (registered_on, else the day of "
+    "occurred_at)."
+)
+_REGISTERED_ON = (
+    "The day it was registered in the OCOP programme (Vietnam's date) when that was before the "
+    "platform recorded it (an onboarded register, a province system's history, an office's "
+    "back-filling); never after occurred_at's day. Absent: the day of occurred_at."
+)
+
+_ENTITY_LEGACY_UNIT = (
+    "The 2008-edition unit of the producer before 1 July 2025, from its old address (absent "
+    "when unknown). A registration dated before the merger is attributed to it."
+)
+
 
 class EntityRegistered(Event):
     """Emitted by registry when a producer (chủ thể) is registered. Aggregate: the entity."""
 
     type: Literal["EntityRegistered"] = "EntityRegistered"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
     entity_id: str
     name: VietnameseName
     legal_form: LegalForm
@@ -26,12 +44,15 @@ class EntityRegistered(Event):
     women_led: bool = False
     ethnic_minority_led: bool = False
     disability_led: bool = False
+    registered_on: date | None = Field(default=None, description=_REGISTERED_ON)
+    legacy_unit: LegacyUnit | None = Field(default=None, description=_ENTITY_LEGACY_UNIT)
 
 
 class ProductRegistered(Event):
     """Emitted by registry when a product is registered for OCOP. Aggregate: the product."""
 
     type: Literal["ProductRegistered"] = "ProductRegistered"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
     product_id: str
     product_code: ProductCode = Field(description="QĐ 26 form: province-commune-sequence-year.")
     name: VietnameseName
@@ -42,6 +63,7 @@ class ProductRegistered(Event):
     women_led: bool = False
     ethnic_minority_led: bool = False
     legacy_unit: LegacyUnit | None = Field(default=None, description=LEGACY_UNIT_DESCRIPTION)
+    registered_on: date | None = Field(default=None, description=_REGISTERED_ON)
 
 
 class EntityUpdated(Event):
@@ -49,6 +71,7 @@ class EntityUpdated(Event):
     state (same fields as EntityRegistered), so a consumer needs no earlier event."""
 
     type: Literal["EntityUpdated"] = "EntityUpdated"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
     entity_id: str
     name: VietnameseName
     legal_form: LegalForm
@@ -56,6 +79,8 @@ class EntityUpdated(Event):
     women_led: bool = False
     ethnic_minority_led: bool = False
     disability_led: bool = False
+    registered_on: date | None = Field(default=None, description=_REGISTERED_ON)
+    legacy_unit: LegacyUnit | None = Field(default=None, description=_ENTITY_LEGACY_UNIT)
 
 
 class ProductUpdated(Event):
@@ -63,6 +88,7 @@ class ProductUpdated(Event):
     state (same fields as ProductRegistered)."""
 
     type: Literal["ProductUpdated"] = "ProductUpdated"
+    schema_version: int = Field(default=2, ge=1, description=_V2)
     product_id: str
     product_code: ProductCode
     name: VietnameseName
@@ -73,6 +99,7 @@ class ProductUpdated(Event):
     women_led: bool = False
     ethnic_minority_led: bool = False
     legacy_unit: LegacyUnit | None = Field(default=None, description=LEGACY_UNIT_DESCRIPTION)
+    registered_on: date | None = Field(default=None, description=_REGISTERED_ON)
 
 
 class PriorCertificateDeclared(Event):

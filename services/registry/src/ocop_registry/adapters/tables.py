@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ class UnreadableFile(ValueError):
 
 
 def _header(name: Any) -> str:
-    return "_".join(str(name or "").strip().lower().split())
+    # NFC: a Vietnamese header ("Ngày đăng ký") typed in decomposed form names the same column.
+    return "_".join(unicodedata.normalize("NFC", str(name or "")).strip().lower().split())
 
 
 def _cell(value: Any) -> str:

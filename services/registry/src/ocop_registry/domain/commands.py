@@ -35,6 +35,13 @@ DistrictCode = Annotated[str, Field(pattern=r"^\d{3}$", examples=["866"])]
 Subject = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s]+$")]
 
 
+REGISTERED_ON = (
+    "The day it joined the OCOP programme, when that was before today (history a province "
+    "office back-fills; province offices and systems only). Default: today. Not after today "
+    "(Vietnam's date)."
+)
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -93,6 +100,7 @@ class RegisterEntity(_Input):
     women_led: bool | None = Field(default=None, description="Default: representative is female.")
     ethnic_minority_led: bool | None = None
     disability_led: bool | None = None
+    registered_on: date | None = Field(default=None, description=REGISTERED_ON)
 
 
 class UpdateEntity(_Input):
@@ -146,6 +154,14 @@ class RegisterProduct(ProductDetails):
         description="An existing code (QĐ26 or legacy with district); allocated when omitted.",
     )
     draft: bool = Field(default=False, description="Save without registering (no code, no event).")
+    registered_on: date | None = Field(default=None, description=REGISTERED_ON)
+    legacy_address: LegacyAddress | None = Field(
+        default=None,
+        description=(
+            "The product's units before 1 July 2025, when neither a legacy product_code nor its "
+            "producer's legacy_address gives them."
+        ),
+    )
 
 
 class UpdateProduct(ProductDetails):

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 from ocop_contracts import LegalForm, RatingLevel
 from ocop_contracts.reference import fold_vi
@@ -60,7 +67,18 @@ def _padded(width: int) -> Any:
     return BeforeValidator(pad)
 
 
+def _day(value: Any) -> Any:
+    """ISO dates, and the dd/mm/yyyy registers are often kept in."""
+    value = _blank_to_none(value)
+    if isinstance(value, str) and value.count("/") == 2:
+        day, month, year = (part.strip() for part in value.split("/"))
+        if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+            return f"{year}-{month.zfill(2)}-{day.zfill(2)}"
+    return value
+
+
 Blank = BeforeValidator(_blank_to_none)
+Day = Annotated[date | None, BeforeValidator(_day)]
 Flag = Annotated[bool | None, BeforeValidator(_flag)]
 
 
@@ -105,6 +123,10 @@ class ImportRow(BaseModel):
     traceability: Annotated[ShortText | None, Blank] = None
     raw_material_local_share: Annotated[float | None, Blank] = Field(default=None, ge=0, le=100)
     local_labour: Annotated[int | None, Blank] = Field(default=None, ge=0, le=100_000)
+    # The day the product (and a producer first met on this row) joined the programme.
+    registered_on: Day = Field(
+        default=None, validation_alias=AliasChoices("registered_on", "ngày_đăng_ký")
+    )
 
     def legacy_address(self) -> LegacyAddress | None:
         if not self.legacy_province_code:
@@ -137,6 +159,7 @@ class ImportRow(BaseModel):
             women_led=self.women_led,
             ethnic_minority_led=self.ethnic_minority_led,
             disability_led=self.representative_disability,
+            registered_on=self.registered_on,
         )
 
     def register_product(self, entity_id: str) -> RegisterProduct:
@@ -152,6 +175,7 @@ class ImportRow(BaseModel):
             traceability=self.traceability,
             raw_material_local_share=self.raw_material_local_share,
             local_labour=self.local_labour,
+            registered_on=self.registered_on,
         )
 
     def imported_rating(self) -> ImportedRating | None:
@@ -235,6 +259,8 @@ def _check_rules(row: ImportRow, province: str, today: date | None) -> Checked:
         rules.check_legacy_address(legacy_address, province)
     classification = rules.classify(row.scoring_set_code, row.legal_form, row.legacy_classification)
     code = _check_code(row, province)
+    if today is not None:
+        rules.check_registered_on(row.registered_on, today)
     if row.stars is None and (row.certificate_id or row.certified_on or row.decision_ref):
         raise DomainError("a certificate needs the stars it was issued for", field="stars")
     if (rating := row.imported_rating()) is not None:

@@ -73,6 +73,7 @@ def entity_source(event: EntityRegistered) -> IngestSource:
         women_led=event.women_led,
         ethnic_minority_led=event.ethnic_minority_led,
         disability_led=event.disability_led,
+        **_history(event),
     )
 
 
@@ -86,7 +87,19 @@ def product_source(event: ProductRegistered) -> IngestSource:
         legal_form=event.legal_form.value,
         scoring_set_code=event.scoring_set_code,
         commune_code=event.commune_code,
+        **_history(event),
     )
+
+
+def _history(event: EntityRegistered | ProductRegistered) -> dict[str, Any]:
+    """The registration day and old unit, only when given: a record sent before they were read
+    keeps its fingerprint."""
+    found: dict[str, Any] = {}
+    if event.registered_on is not None:
+        found["registered_on"] = event.registered_on.isoformat()
+    if event.legacy_unit is not None:
+        found["legacy_unit"] = event.legacy_unit.model_dump(mode="json", exclude_none=True)
+    return found
 
 
 def _source(event: Event, record_id: str, **content: Any) -> IngestSource:

@@ -7,13 +7,15 @@ account act for it changes access data, not its published state: no event, the v
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Self
 
 from pydantic import Field, computed_field
 
 from ocop_contracts import LegalForm
+from ocop_contracts.clock import business_date
 from ocop_contracts.events.registry import EntityRegistered, EntityUpdated
+from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.reference import fold_vi
 from ocop_platform.aggregates import EventVersionedAggregate
 from ocop_platform.errors import DomainError
@@ -82,6 +84,8 @@ class Producer(EventVersionedAggregate):
     disability_led: bool
     dossier_gaps: list[str] = Field(default_factory=list)
     registered_at: datetime
+    # The day it joined the programme when before registered_at's (history back-filled).
+    registered_on: date | None = None
     updated_at: datetime | None = None
     imported: bool = False
     source: IngestSource | None = None  # the province system it came from (ingest)
@@ -104,6 +108,7 @@ class Producer(EventVersionedAggregate):
         """A new producer (its unit checked by the caller before its rights were), with
         EntityRegistered."""
         _check_details(cmd.tax_code, cmd.legacy_address, cmd.province_code)
+        rules.check_registered_on(cmd.registered_on, business_date(now))
         details = cmd.model_dump(exclude={"women_led", "ethnic_minority_led", "disability_led"})
         flags = leadership_flags(
             cmd.representative, cmd.women_led, cmd.ethnic_minority_led, cmd.disability_led
@@ -194,7 +199,20 @@ class Producer(EventVersionedAggregate):
             "women_led": self.women_led,
             "ethnic_minority_led": self.ethnic_minority_led,
             "disability_led": self.disability_led,
+            "registered_on": self.registered_on,
+            "legacy_unit": legacy_unit_of(self.legacy_address),
         }
+
+
+def legacy_unit_of(address: LegacyAddress | None) -> LegacyUnit | None:
+    """The 2008 unit an old address names (checked when it was given)."""
+    if address is None:
+        return None
+    return LegacyUnit(
+        province_code=address.province_code,
+        district_code=address.district_code,
+        commune_code=address.commune_code,
+    )
 
 
 def _check_details(

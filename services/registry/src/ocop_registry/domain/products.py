@@ -18,6 +18,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from ocop_contracts import LegalForm, RatingLevel
+from ocop_contracts.clock import business_date
 from ocop_contracts.events.registry import (
     PriorCertificateDeclared,
     ProductRegistered,
@@ -31,7 +32,12 @@ from ocop_platform.errors import Conflict, DomainError
 from ocop_platform.logging import trace_fields
 from ocop_registry.domain import rules
 from ocop_registry.domain.codes import GivenCode, legacy_unit_of_code
-from ocop_registry.domain.commands import ProductDetails, RegisterProduct, UpdateProduct
+from ocop_registry.domain.commands import (
+    LegacyAddress,
+    ProductDetails,
+    RegisterProduct,
+    UpdateProduct,
+)
 from ocop_registry.domain.duplicates import NearDuplicate
 from ocop_registry.domain.ingest import IngestSource
 from ocop_registry.domain.lifecycle import (
@@ -42,7 +48,7 @@ from ocop_registry.domain.lifecycle import (
     certificate_end,
 )
 from ocop_registry.domain.model import ProductStatus, status_for
-from ocop_registry.domain.producers import SERVICE, Producer
+from ocop_registry.domain.producers import SERVICE, Producer, legacy_unit_of
 
 # What a product carries of its producer and publishes in its events.
 _CARRIED = ("legal_form", "women_led", "ethnic_minority_led")
@@ -105,6 +111,8 @@ class Product(EventVersionedAggregate):
     legacy_province_code: str | None = None
     # The unit before 1 July 2025 (from the legacy code, else the producer's old address).
     legacy_unit: LegacyUnit | None = None
+    # Its own old address, when neither its legacy code nor its producer's gives the unit.
+    legacy_address: LegacyAddress | None = None
     scoring_set_code: str
     group_code: str
     sector_code: str
@@ -119,6 +127,8 @@ class Product(EventVersionedAggregate):
     near_duplicates: list[NearDuplicate] = Field(default_factory=list)
     created_at: datetime
     registered_at: datetime | None = None
+    # The day it joined the programme when before registered_at's (history back-filled).
+    registered_on: date | None = None
     updated_at: datetime | None = None
     imported: bool = False
     source: IngestSource | None = None  # the province system it came from (ingest)
@@ -155,6 +165,9 @@ class Product(EventVersionedAggregate):
         """A product of ``producer``, saved but not registered (see :meth:`register`);
         ``warnings``: the products of its province with a close name when it was saved."""
         given = given or GivenCode()
+        rules.check_registered_on(cmd.registered_on, business_date(now))
+        if cmd.legacy_address is not None:
+            rules.check_legacy_address(cmd.legacy_address, producer.province_code)
         return cls(
             id=product_id,
             name=cmd.name,
@@ -170,7 +183,9 @@ class Product(EventVersionedAggregate):
             province_code=producer.province_code,
             commune_code=producer.commune_code,
             legacy_province_code=given.legacy_province_code,
-            legacy_unit=_legacy_unit(given.legacy_code, producer),
+            legacy_unit=_legacy_unit(given.legacy_code, producer, cmd.legacy_address),
+            legacy_address=cmd.legacy_address,
+            registered_on=cmd.registered_on,
             **_classified(classification),
             near_duplicates=list(warnings),
             created_at=now,
@@ -236,7 +251,7 @@ class Product(EventVersionedAggregate):
     def follow(self, producer: Producer) -> bool:
         """Take the producer's current name, legal form and flags; ProductUpdated when a
         published one changed on a registered product. False: nothing to take."""
-        legacy = _legacy_unit(self.legacy_product_code, producer)
+        legacy = _legacy_unit(self.legacy_product_code, producer, self.legacy_address)
         published = legacy != self.legacy_unit or any(
             getattr(self, name) != getattr(producer, name) for name in _CARRIED
         )
@@ -325,6 +340,7 @@ class Product(EventVersionedAggregate):
             "women_led": self.women_led,
             "ethnic_minority_led": self.ethnic_minority_led,
             "legacy_unit": self._legacy_unit(),
+            "registered_on": self.registered_on,
         }
 
     def _legacy_unit(self) -> LegacyUnit | None:
@@ -334,20 +350,16 @@ class Product(EventVersionedAggregate):
         return LegacyUnit(province_code=self.legacy_province_code)
 
 
-def _legacy_unit(legacy_code: str | None, producer: Producer) -> LegacyUnit | None:
-    """The product's unit before 1 July 2025: named by its legacy code, else its producer's old
-    address; never read from a 2025 code (an old code may name another province today)."""
+def _legacy_unit(
+    legacy_code: str | None, producer: Producer, own: LegacyAddress | None = None
+) -> LegacyUnit | None:
+    """The product's unit before 1 July 2025: named by its legacy code, else its own old address,
+    else its producer's; never read from a 2025 code (an old code may name another province
+    today)."""
     from_code = legacy_unit_of_code(legacy_code)
     if from_code is not None:
         return from_code
-    address = producer.legacy_address
-    if address is None:
-        return None
-    return LegacyUnit(
-        province_code=address.province_code,
-        district_code=address.district_code,
-        commune_code=address.commune_code,
-    )
+    return legacy_unit_of(own or producer.legacy_address)
 
 
 def _classified(classification: rules.Classification) -> dict[str, Any]:

@@ -63,6 +63,15 @@ def check_legacy_address(address: LegacyAddress, province_code: str) -> None:
         raise DomainError("a commune code has five digits", field="legacy_address.commune_code")
 
 
+def check_registered_on(day: date | None, today: date, field: str = "registered_on") -> None:
+    """A registration of an earlier day is history; one of a later day has not happened."""
+    if day is not None and day > today:
+        raise DomainError(
+            f"{field} {day.isoformat()} is after today ({today.isoformat()}, Vietnam's date)",
+            field=field,
+        )
+
+
 def check_tax_code(tax_code: str | None, field: str = "tax_code") -> None:
     if tax_code is not None and (problem := tax_code_problem(tax_code)):
         raise DomainError(f"invalid tax number {tax_code!r}: {problem}", field=field)

@@ -23,6 +23,7 @@ __all__ = [
     "WRITERS",
     "Caller",
     "Forbidden",
+    "ensure_backfill",
     "ensure_province_writer",
     "ensure_write",
     "may_read",
@@ -80,3 +81,13 @@ def ensure_province_writer(caller: Caller, province_code: str) -> None:
     """Bulk operations (imports) are for the province office of that province."""
     if not _may_write(caller, Scope(province_code), PROVINCE_WRITERS):
         raise Forbidden(f"only the province office of {province_code} may import its register")
+
+
+def ensure_backfill(caller: Caller, province_code: str) -> None:
+    """A registration of an earlier day is the province's history: its office (or system)
+    records it, not a producer or a commune officer."""
+    if not _may_write(caller, Scope(province_code), PROVINCE_WRITERS):
+        raise Forbidden(
+            f"only the province office of {province_code} records a registration of an earlier "
+            "day (registered_on)"
+        )

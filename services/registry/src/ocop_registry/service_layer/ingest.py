@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ocop_contracts.events.registry import EntityRegistered, ProductRegistered
+from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.reference import fold_vi, normalize_vi
 from ocop_platform.consumer import Outcome
 from ocop_platform.errors import Conflict, DomainError
@@ -74,6 +75,8 @@ class RegistrationIngest:
             women_led=event.women_led,
             ethnic_minority_led=event.ethnic_minority_led,
             disability_led=event.disability_led,
+            registered_on=event.registered_on,
+            legacy_address=_old_address(event.legacy_unit),
         )
         await self._service.register_entity(
             cmd, province_system(event), entity_id=entity_id, source=source
@@ -97,6 +100,8 @@ class RegistrationIngest:
             scoring_set_code=event.scoring_set_code,
             year=year,
             product_code=event.product_code,
+            registered_on=event.registered_on,
+            legacy_address=_old_address(event.legacy_unit),
         )
         try:
             await self._service.register_product(
@@ -200,6 +205,11 @@ def _resend(existing: Product | Producer, message: IngestSource, id_field: str) 
         extra={"source": message.key, "event_id": message.event_id, "first": first.event_id},
     )
     return Outcome.DUPLICATE
+
+
+def _old_address(unit: LegacyUnit | None) -> dict[str, Any] | None:
+    """A message's legacy_unit as the old address the HTTP path takes (checked there)."""
+    return None if unit is None else unit.model_dump(exclude_none=True)
 
 
 def _command(model: type[Command], **fields: Any) -> Command:

@@ -7,6 +7,7 @@ The aggregates check the rules and record the events (``domain/producers.py``,
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TypeVar
 from uuid import uuid4
 
@@ -31,7 +32,12 @@ from ocop_registry.domain.model import product_code
 from ocop_registry.domain.producers import Producer
 from ocop_registry.domain.products import Product
 from ocop_registry.domain.search import MAX_PAGE_SIZE, SearchFilters
-from ocop_registry.service_layer.access import Caller, ensure_write, may_read
+from ocop_registry.service_layer.access import (
+    Caller,
+    ensure_backfill,
+    ensure_write,
+    may_read,
+)
 
 A = TypeVar("A", bound=Aggregate)
 PRODUCER_CHANGED = "the producer changed meanwhile; reload and retry"
@@ -72,11 +78,17 @@ class RegistryService:
         """``entity_id`` and ``source`` (the province system's record): set by the ingest."""
         rules.check_unit(cmd.province_code, cmd.commune_code)
         ensure_write(caller, cmd.province_code, cmd.commune_code)
+        self._ensure_may_date(caller, cmd.registered_on, cmd.province_code)
         now = self._clock.now()
         producer = Producer.register(entity_id or new_id("ent"), cmd, now, source=source)
         await self._refuse_second_registration(producer)
         await self._producers.add(producer)
         return producer
+
+    def _ensure_may_date(self, caller: Caller, day: date | None, province_code: str) -> None:
+        """Only a province office back-dates a registration (today's date is anyone's)."""
+        if day is not None and day < self._clock.today():
+            ensure_backfill(caller, province_code)
 
     async def _refuse_second_registration(self, producer: Producer) -> None:
         key = producer.registration_key
@@ -142,6 +154,7 @@ class RegistryService:
         if producer is None:
             raise DomainError(f"no producer {cmd.entity_id}", field="entity_id")
         _ensure_producer_write(caller, producer)
+        self._ensure_may_date(caller, cmd.registered_on, producer.province_code)
         classification = rules.classify(
             cmd.scoring_set_code, producer.legal_form, cmd.legacy_classification
         )

@@ -155,7 +155,7 @@ class MongoProjections:
     # --- from the registry ---------------------------------------------------------------------
 
     async def record_entity(self, event: EntityRegistered | EntityUpdated) -> bool:
-        day = event.occurred_at.date()
+        day = _registered_on(event)
         fields = {
             **await self._where(event, day),
             "commune_code": event.commune_code,
@@ -199,7 +199,7 @@ class MongoProjections:
         return await apply_if_newer(facts, updated["_id"], updated["version"], fields)
 
     async def record_product(self, event: ProductRegistered | ProductUpdated) -> bool:
-        day = event.occurred_at.date()
+        day = _registered_on(event)
         fields = {
             **await self._where(event, day),
             "province_code": event.province_code,
@@ -349,6 +349,15 @@ class MongoProjections:
 
 
 _FIRST_VERSION = frozenset({"day", "known"})
+
+
+def _registered_on(
+    event: EntityRegistered | EntityUpdated | ProductRegistered | ProductUpdated,
+) -> date:
+    """The registration's day: the one the registry back-filled (registered_on, onboarded
+    history), else the day it was recorded."""
+    return event.registered_on or event.occurred_at.date()
+
 
 Writer = Callable[[MongoProjections, Any], Awaitable[bool]]
 

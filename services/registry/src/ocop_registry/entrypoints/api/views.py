@@ -54,6 +54,9 @@ class EntityPublic(_View):
     women_led: bool
     ethnic_minority_led: bool
     disability_led: bool
+    registered_on: date | None = Field(
+        default=None, description="The day it joined the programme, when back-filled."
+    )
     source: SourceView | None = None
 
 
@@ -132,6 +135,12 @@ class ProductView(_View):
     withdrawn: dict[str, Any] | None = None
     version: int
     registered_at: datetime | None = None
+    registered_on: date | None = Field(
+        default=None, description="The day it joined the programme, when back-filled."
+    )
+    legacy_unit: LegacyAddress | None = Field(
+        default=None, description="Its units before 1 July 2025 (legacy code or old address)."
+    )
     source: SourceView | None = None
 
 
