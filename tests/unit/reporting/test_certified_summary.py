@@ -1,5 +1,6 @@
-"""The certificates kept in each province's summary: applied in any order and any number of times,
-they give the products certified on any day, as known on any day, that the facts give."""
+"""The certificates kept in each province's summary documents: applied in any order and any number
+of times, they give the products certified on any day, as known on any day, that the facts give —
+in one document or spread over the province's buckets by product."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from typing import Any
 
 from ocop_reporting.domain.certificates import certified_products
 from ocop_reporting.domain.summaries import (
+    CERTIFIED_BUCKETS,
     CertifiedView,
     certificate_end,
     certificate_issue,
+    certified_id,
+    certified_ids,
     rated_counts,
     rating_marks,
     withdrawal_entry,
@@ -67,26 +71,30 @@ def _history(rng: random.Random) -> tuple[list[Doc], dict[str, Doc], list[tuple[
     return list(facts.values()), products, writes
 
 
-def _apply(doc: Doc, write: tuple[str, Any]) -> None:
+def _apply(doc: Doc, write: tuple[str, Any], version: int = 2) -> None:
     kind, (key, fact) = write
     if kind == "issue":
         _set(doc, certificate_issue(key, fact))
     elif kind == "end":
         _set(doc, certificate_end(key, fact))
     else:
-        _withdraw(doc, key, fact, 2)
+        _withdraw(doc, key, fact, version)
 
 
-def test_the_summary_gives_the_certified_products_of_the_facts_on_any_day_as_known_on_any() -> None:
-    rng = random.Random(9)
-    certificates, products, writes = _history(rng)
-    # Delivered out of order (an end before its issue), a hundred of them twice.
+def _product(write: tuple[str, Any]) -> str:
+    """The product a summary write is about (what picks its document)."""
+    kind, (key, fact) = write
+    return str(key) if kind == "withdraw" else str(fact["product_id"])
+
+
+def _deliveries(rng: random.Random, writes: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Delivered out of order (an end before its issue), a hundred of them twice."""
     deliveries = writes + rng.sample(writes, 100)
     rng.shuffle(deliveries)
-    doc: Doc = {}
-    for write in deliveries:
-        _apply(doc, write)
-    view = CertifiedView(doc)
+    return deliveries
+
+
+def _check(rng: random.Random, view: CertifiedView, certificates: list[Doc], products: Doc) -> None:
     for _ in range(60):
         day = date.fromisoformat(_day(rng))
         cut = rng.choice([None, date.fromisoformat(_day(rng))])
@@ -94,17 +102,64 @@ def test_the_summary_gives_the_certified_products_of_the_facts_on_any_day_as_kno
         assert view.certified(day, cut) == len(expected)
 
 
+def test_the_summary_gives_the_certified_products_of_the_facts_on_any_day_as_known_on_any() -> None:
+    rng = random.Random(9)
+    certificates, products, writes = _history(rng)
+    doc: Doc = {}
+    for write in _deliveries(rng, writes):
+        _apply(doc, write)
+    _check(rng, CertifiedView([doc]), certificates, products)
+
+
+def test_the_province_s_buckets_give_the_same_as_one_document_each_write_touching_one() -> None:
+    rng = random.Random(9)
+    certificates, products, writes = _history(rng)
+    docs: dict[str, Doc] = {}
+    for write in _deliveries(rng, writes):
+        _apply(docs.setdefault(certified_id("19", _product(write)), {}), write)
+    assert set(docs) <= set(certified_ids("19"))
+    # Spread: 120 products fill every bucket, none holds more than a fraction of them.
+    assert len(docs) == CERTIFIED_BUCKETS
+    assert max(len(d.get("c", {})) for d in docs.values()) < len(certificates) / 4
+    _check(rng, CertifiedView(docs.values()), certificates, products)
+
+
+def test_a_database_written_before_the_split_reads_right_with_the_buckets_beside_it() -> None:
+    rng = random.Random(11)
+    certificates, products, writes = _history(rng)
+    deliveries = _deliveries(rng, writes)
+    half = len(deliveries) // 2
+    # The first half went into the one document of old, the rest into the buckets: an end may
+    # sit in a bucket with its issue in the old document, and a withdrawal moved by a later
+    # version of the product (another day) in a bucket beside its older one.
+    single: Doc = {}
+    for write in deliveries[:half]:
+        _apply(single, write, version=2)
+    docs: dict[str, Doc] = {certified_ids("19")[0]: single}
+    latest = dict(products)
+    for kind, (key, fact) in deliveries[half:]:
+        if kind == "withdraw":
+            fact = {"withdrawn_on": _day(rng), "withdrawn_known": _day(rng)}
+            latest[key] = fact
+        _apply(
+            docs.setdefault(certified_id("19", _product((kind, (key, fact)))), {}),
+            (kind, (key, fact)),
+            version=3,
+        )
+    _check(rng, CertifiedView(docs.values()), certificates, latest)
+
+
 def test_an_expired_or_revoked_certificate_leaves_the_count_and_a_redelivery_adds_nothing() -> None:
     doc: Doc = {}
     issue = {"product_id": "p1", "stars": 4, "day": "2026-01-10", "valid_until": "2029-01-10"}
     for _ in range(2):  # CertificateIssued delivered twice
         _set(doc, certificate_issue("c1", issue | {"known": "2026-01-10"}))
-    assert CertifiedView(doc).certified(date(2026, 3, 1)) == 1
+    assert CertifiedView([doc]).certified(date(2026, 3, 1)) == 1
 
     end = {"product_id": "p1", "ended_on": "2026-04-01", "ended_known": "2026-04-02"}
     _set(doc, certificate_end("c1", end | {"ended_reason": "revoked"}))
 
-    view = CertifiedView(doc)
+    view = CertifiedView([doc])
     assert view.certified(date(2026, 3, 31)) == 1
     assert view.certified(date(2026, 4, 1)) == 0
     assert view.certified(date(2026, 4, 1), cut=date(2026, 4, 1)) == 1  # not known yet

@@ -82,6 +82,7 @@ async def rebuild(
             for subscription in subscriptions:
                 topic = names.get(subscription.topic, subscription.topic)
                 await replay.topic(consumer, topic, partitions.get(topic, []), subscription)
+            stores.projections.old_units.summarise()  # the ones since the last summary
         finally:
             await consumer.stop()
     finally:

@@ -53,6 +53,7 @@ from ocop_reporting.adapters.facts import (
     fact_collections,
     province_of,
 )
+from ocop_reporting.adapters.old_units import OldUnitWarnings
 from ocop_reporting.adapters.summaries import SummaryStore
 from ocop_reporting.domain.knowledge import known_on
 from ocop_reporting.domain.summaries import proposal_marks, rating_marks, summary_of
@@ -67,6 +68,7 @@ class MongoProjections:
         self._summaries = SummaryStore(db)
         self._indexed: set[str] = set()  # province collections whose indexes this process made
         self._secondary_indexes: bool | None = None  # None: not asked the server yet
+        self.old_units = OldUnitWarnings(log)  # rate-limited: a rebuild may meet thousands
 
     @property
     def event_types(self) -> tuple[type[Event], ...]:
@@ -126,10 +128,7 @@ class MongoProjections:
         if found.old_unit_unknown:
             # Counted in today's province only; the registry lacks the product's old unit.
             where["old_unit_unknown"] = True
-            log.warning(
-                "fact before the merger without its old unit",
-                extra={"event_id": str(event.event_id), "type": event.type, "day": str(day)},
-            )
+            self.old_units.record(str(event.event_id), event.type, str(day), where["current_code"])
         return where
 
     def _facts(self, base: str, where: Document) -> AsyncCollection[Document]:

@@ -309,8 +309,8 @@ class MongoReportQueries:
     async def national_valid_certified(self, day: date, cut: date | None = None) -> dict[str, int]:
         """Products holding a certificate valid on `day` as known on `cut`, per province: every
         province's certificate summary in one read (the same rules as on the facts, any day)."""
-        docs = await self._summaries.read_certified(current_provinces())
-        return {str(doc["current_code"]): CertifiedView(doc).certified(day, cut) for doc in docs}
+        by_province = await self._summaries.read_certified(current_provinces())
+        return {cc: CertifiedView(docs).certified(day, cut) for cc, docs in by_province.items()}
 
     async def ratings_by_province(self) -> dict[tuple[str, int], int]:
         """Ratings at 3–5★ received, by (current province, stars): the ids in the summaries."""

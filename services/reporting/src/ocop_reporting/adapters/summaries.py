@@ -23,6 +23,7 @@ from ocop_reporting.domain.summaries import (
     certificate_end,
     certificate_issue,
     certified_id,
+    certified_ids,
     producer_entry,
     producer_key,
     summary_id,
@@ -76,16 +77,19 @@ class SummaryStore:
         )
 
     async def put_certificate(self, certificate_id: str, fact: Document) -> None:
-        """A certificate as issued (its fact's fields), in its province's document."""
-        await self._certified(fact["current_code"], certificate_issue(certificate_id, fact))
+        """A certificate as issued (its fact's fields), in its product's document."""
+        fields = certificate_issue(certificate_id, fact)
+        await self._certified(fact["current_code"], str(fact["product_id"]), fields)
 
     async def end_certificate(self, certificate_id: str, current_code: str, fact: Document) -> None:
-        """A certificate's expiry or revocation, beside its issue (which may come later)."""
-        await self._certified(current_code, certificate_end(certificate_id, fact))
+        """A certificate's expiry or revocation, beside its issue (which may come later): the
+        same product, so the same document."""
+        fields = certificate_end(certificate_id, fact)
+        await self._certified(current_code, str(fact["product_id"]), fields)
 
-    async def _certified(self, current_code: str, fields: Document) -> None:
+    async def _certified(self, current_code: str, product_id: str, fields: Document) -> None:
         await self._collection().update_one(
-            {"_id": certified_id(current_code)},
+            {"_id": certified_id(current_code, product_id)},
             {"$set": {"current_code": current_code, **fields}},
             upsert=True,
         )
@@ -98,7 +102,10 @@ class SummaryStore:
         # DuplicateKeyError: the document exists and holds a newer withdrawal of this product.
         with contextlib.suppress(DuplicateKeyError):
             await self._collection().update_one(
-                {"_id": certified_id(current_code), f"{field}.v": {"$not": {"$gt": version}}},
+                {
+                    "_id": certified_id(current_code, product_id),
+                    f"{field}.v": {"$not": {"$gt": version}},
+                },
                 {
                     "$set": {
                         "current_code": current_code,
@@ -120,9 +127,13 @@ class SummaryStore:
     async def read_units(self, where: Unit, years: Iterable[int]) -> list[Document]:
         return await self.read(summary_ids(where, years))
 
-    async def read_certified(self, current_codes: Iterable[str]) -> list[Document]:
-        """The certificate documents of these current provinces: one query."""
-        return await self.read(certified_id(cc) for cc in current_codes)
+    async def read_certified(self, current_codes: Iterable[str]) -> dict[str, list[Document]]:
+        """The certificate documents of these current provinces, by province: 17 ids each
+        (the 34 provinces: two queries)."""
+        found: dict[str, list[Document]] = {}
+        for doc in await self.read(i for cc in current_codes for i in certified_ids(cc)):
+            found.setdefault(str(doc["current_code"]), []).append(doc)
+        return found
 
     async def read_ratings(self) -> list[Document]:
         """Every unit's and year's rating ids (monitoring: a scan of the summaries)."""

@@ -13,16 +13,20 @@ Every figure is a set, never a counter, so applying a fact twice changes nothing
 - `rated.<stars>` holds the ids of the rating events (how many ratings a unit received).
 The day inside each mark keeps periods and as-of days exact; a report de-duplicates by id.
 
-Beside them, one document per current province holds what its certificates are
-(`certified:<cc>`, `CertifiedView`): each certificate's fields as its facts hold them, keyed by
-certificate id and `$set` (issue `c.<id>` and end `e.<id>` apart, in whichever order they come),
-and each withdrawn product's withdrawal guarded by its version. Applying an event again sets the
-same values, and the products certified on any day, as known on any day, follow from the same
-rules as from the facts.
+Beside them, CERTIFIED_BUCKETS documents per current province hold what its certificates are
+(`certified:<cc>:<bucket>`, `CertifiedView`), a product's certificates and withdrawal in the
+bucket of its id: each certificate's fields as its facts hold them, keyed by certificate id and
+`$set` (issue `c.<id>` and end `e.<id>` apart, in whichever order they come), and each withdrawn
+product's withdrawal guarded by its version. Every event of a certificate names its product, so
+issue and end land in one document whatever their order; and a write rewrites a sixteenth of
+the province, not all of it (FerretDB decodes and re-encodes the whole document on each write).
+Applying an event again sets the same values, and the products certified on any day, as known on
+any day, follow from the same rules as from the facts.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -116,9 +120,23 @@ def producer_entry(fact: Doc) -> dict[str, Any]:
     }
 
 
-def certified_id(current_code: str) -> str:
-    """The document of a current province's certificates and withdrawals."""
-    return f"certified:{current_code}"
+# A province's certificates are spread over this many documents, by product: Hà Nội's 5,000
+# certificates make documents of about 300, and the national view reads 34 × 16 ids.
+CERTIFIED_BUCKETS = 16
+
+
+def certified_id(current_code: str, product_id: str) -> str:
+    """The document of a current province's certificates and withdrawals holding this
+    product's: its bucket is a checksum of the id (the same in every process, unlike `hash`)."""
+    bucket = zlib.crc32(product_id.encode()) % CERTIFIED_BUCKETS
+    return f"certified:{current_code}:{bucket:02d}"
+
+
+def certified_ids(current_code: str) -> list[str]:
+    """Every certificate document of a current province, and the single one a database
+    written before the split holds (`certified:<cc>`, read until a rebuild drops it)."""
+    buckets = (f"certified:{current_code}:{b:02d}" for b in range(CERTIFIED_BUCKETS))
+    return [f"certified:{current_code}", *buckets]
 
 
 # A certificate is kept as two strings, its issue in `c.<id>` and its end in `e.<id>`: on
@@ -164,17 +182,28 @@ def withdrawal_entry(product_id: str, fact: Doc, version: int) -> dict[str, Any]
 
 
 class CertifiedView:
-    """The certificates and withdrawals of one current province, as the facts would give them.
-    An end whose issue has not arrived yet is no certificate (as `valid_on` says of its fact)."""
+    """The certificates and withdrawals of one current province (its certificate documents,
+    in any number), as the facts would give them. An end whose issue has not arrived yet is
+    no certificate (as `valid_on` says of its fact)."""
 
-    def __init__(self, doc: Doc) -> None:
-        ends: Mapping[str, str] = doc.get("e", {})
+    def __init__(self, docs: Iterable[Doc]) -> None:
+        issues: dict[str, str] = {}
+        ends: dict[str, str] = {}
+        withdrawals: dict[str, Doc] = {}
+        for doc in docs:
+            issues |= doc.get("c", {})
+            ends |= doc.get("e", {})
+            for key, entry in doc.get("w", {}).items():
+                # A product's withdrawal in two documents (before and after the split): the
+                # newer version, as the guarded `$set` would have kept in one.
+                if key not in withdrawals or withdrawals[key]["v"] < entry["v"]:
+                    withdrawals[key] = entry
         self._certificates = [
-            _certificate(key, issue, ends.get(key)) for key, issue in doc.get("c", {}).items()
+            _certificate(key, issue, ends.get(key)) for key, issue in issues.items()
         ]
         self._products = {
             str(entry["id"]): {name: entry[s] for name, s in _WITHDRAWAL_FIELDS.items()}
-            for entry in doc.get("w", {}).values()
+            for entry in withdrawals.values()
         }
 
     def certified(self, day: date, cut: date | None = None) -> int:
