@@ -5,8 +5,8 @@ on their canonical topics, without running the services: for benchmarks of what 
 What each service would publish once bench/national.py has loaded the set:
 
 - registry: `EntityRegistered` per producer and `ProductRegistered` per product, dated the
-  load day (`BENCH_DAY`, the services' pinned date), the product's `legacy_unit` its producer's
-  2008 province (the old address the import gives);
+  load day (`BENCH_DAY`, the services' pinned date), their `legacy_unit` the producer's 2008
+  province (the old address the import gives);
 - evaluation, per product in the order it numbers them: each rating (`ProductRated`, version 2,
   `legacy_unit` as its copy of the product holds it), a `ProductProposedForNational` for ≥90
   points at the province, the certificate of a ≥3★ rating (`CertificateIssued`), a
@@ -87,12 +87,17 @@ def _entity(producer: Producer, day: date) -> EntityRegistered:
         commune_code=producer.commune_code,
         women_led=producer.women_led,
         ethnic_minority_led=producer.ethnic_minority_led,
+        legacy_unit=_old_unit(producer),
     )
 
 
-def _legacy(product: Product) -> LegacyUnit | None:
-    old = product.producer.legacy_province_code
+def _old_unit(producer: Producer) -> LegacyUnit | None:
+    old = producer.legacy_province_code
     return LegacyUnit(province_code=old) if old else None
+
+
+def _legacy(product: Product) -> LegacyUnit | None:
+    return _old_unit(product.producer)
 
 
 def _product(product: Product, day: date) -> ProductRegistered:

@@ -36,8 +36,10 @@ class ReportingStores:
     queries: MongoReportQueries
 
     @classmethod
-    def of(cls, db: Database) -> ReportingStores:
-        return cls(MongoTargetStore(db), MongoProjections(db), MongoReportQueries(db))
+    def of(cls, db: Database, *, deferred_summaries: bool = False) -> ReportingStores:
+        """`deferred_summaries`: the rebuild's (MongoProjections)."""
+        projections = MongoProjections(db, deferred_summaries=deferred_summaries)
+        return cls(MongoTargetStore(db), projections, MongoReportQueries(db))
 
     def service(
         self, events_written: Callable[[], None], clock: Clock = SYSTEM_CLOCK

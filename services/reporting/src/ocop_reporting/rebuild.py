@@ -19,7 +19,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +64,10 @@ async def rebuild(
     """Rebuild; returns counts (events read, applied, skipped, rejected). `topic_names` maps a
     canonical topic to another name (benchmarks replay their own topics)."""
     client = create_client(mongo_url)
-    stores = ReportingStores.of(client[mongo_db])
+    stores = ReportingStores.of(client[mongo_db], deferred_summaries=True)
     subscriptions = fact_subscriptions(stores.service(lambda: None))
     names = topic_names or {}
-    replay = _Replay(every)
+    replay = _Replay(every, stores.projections.flush)
     try:
         await _reach_store(client, mongo_url)
         consumer = AIOKafkaConsumer(
@@ -137,8 +137,9 @@ class _Replay:
     """Reads topics from offset 0 up to the end offsets seen at the start, and applies every
     record through the live consumers' dispatcher: same parsing, routing and rules."""
 
-    def __init__(self, every: int) -> None:
+    def __init__(self, every: int, flush: Callable[[], Awaitable[None]]) -> None:
         self._every = every
+        self._flush = flush  # the summary writes held while applying a batch
         self._rejections = _Rejections()
         self._dispatcher = Dispatcher(self._rejections)
         self._read = 0
@@ -169,6 +170,7 @@ class _Replay:
                         await self._apply(subscription, record)
                 if records and records[-1].offset + 1 >= remaining.get(tp, 0):
                     remaining.pop(tp, None)
+            await self._flush()  # each summary document once per batch, not once per event
             if not batches:  # nothing more came: a partition whose tail holds no records is done
                 for tp in list(remaining):
                     if await consumer.position(tp) >= remaining[tp]:

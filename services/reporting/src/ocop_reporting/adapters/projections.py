@@ -39,6 +39,7 @@ from ocop_contracts.reference import find_scoring_set
 from ocop_contracts.reference.errors import ReferenceDataError, UnknownReferenceCodeError
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.mongo import Database, Document, is_ferretdb
+from ocop_reporting.adapters.deferred_summaries import DeferredSummaryStore
 from ocop_reporting.adapters.facts import (
     ACTIVITIES,
     CERTIFICATES,
@@ -63,9 +64,11 @@ log = logging.getLogger(__name__)
 
 
 class MongoProjections:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, deferred_summaries: bool = False) -> None:
+        """`deferred_summaries`: hold the summary writes until `flush` (the rebuild's batches,
+        adapters/deferred_summaries.py); live, each fact writes its summary at once."""
         self._db = db
-        self._summaries = SummaryStore(db)
+        self._summaries = DeferredSummaryStore(db) if deferred_summaries else SummaryStore(db)
         self._indexed: set[str] = set()  # province collections whose indexes this process made
         self._secondary_indexes: bool | None = None  # None: not asked the server yet
         self.old_units = OldUnitWarnings(log)  # rate-limited: a rebuild may meet thousands
@@ -73,6 +76,10 @@ class MongoProjections:
     @property
     def event_types(self) -> tuple[type[Event], ...]:
         return tuple(WRITERS)
+
+    async def flush(self) -> None:
+        """Write the summary writes held (none unless `deferred_summaries`)."""
+        await self._summaries.flush()
 
     async def apply(self, event: Event) -> bool:
         """Write `event` into the read model it feeds; False when it changed nothing (a

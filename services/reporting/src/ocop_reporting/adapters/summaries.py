@@ -157,6 +157,9 @@ class SummaryStore:
         # read_all_years filters on the unit (MongoDB; FerretDB scans the summaries anyway).
         await self._collection().create_index([("edition", 1), ("unit_code", 1), ("year", 1)])
 
+    async def flush(self) -> None:
+        """Nothing is held: every write above is made at once (DeferredSummaryStore holds)."""
+
     async def drop(self) -> None:
         await self._collection().drop()
 

@@ -1,0 +1,113 @@
+"""Summary writes held and written together: the rebuild's summaries.
+
+Live, every fact writes its summary at once (one update per event). A rebuild replays thousands
+of events a second into a few hundred summary documents, and on FerretDB each update decodes and
+re-encodes its whole document: per event, that was the larger half of the rebuild's time. So the
+rebuild holds the writes of a batch of records per document and `flush` writes each document
+once: the marks as one `$addToSet` with `$each`, the certificates' and units' fields as one
+`$set`, the producers as one `$set` guarded by each one's version.
+
+The same operations as one by one, so the same documents: `$addToSet` and `$set` of distinct
+fields do not depend on their order, and of one producer only the newest version held is
+written (the guarded write keeps the newest anyway). A producer leaving a document
+(`remove_producer`) first writes what is held, so it leaves after its older state was put
+there. Held writes are lost with the process; a rebuild that stops is run again (it drops the
+read models first), so nothing depends on them before `flush`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from ocop_platform.mongo import Database, Document
+from ocop_reporting.adapters.summaries import SummaryStore
+from ocop_reporting.domain.summaries import (
+    certified_id,
+    producer_entry,
+    producer_key,
+    summary_of,
+    unit_fields,
+)
+
+
+@dataclass
+class _Held:
+    """What the writes held for one summary document add up to."""
+
+    sets: dict[str, Any] = field(default_factory=dict)
+    marks: dict[str, set[str]] = field(default_factory=dict)
+    producers: dict[str, Document] = field(default_factory=dict)  # field → newest entry
+
+    def update(self) -> Document:
+        update: Document = {}
+        sets = self.sets | self.producers
+        if sets:
+            update["$set"] = sets
+        if self.marks:
+            update["$addToSet"] = {f: {"$each": sorted(v)} for f, v in self.marks.items()}
+        return update
+
+    def guard(self) -> Document:
+        """Each producer only over a version not newer (as SummaryStore.put_producer)."""
+        return {f"{f}.v": {"$not": {"$gt": e["v"]}} for f, e in self.producers.items()}
+
+
+class DeferredSummaryStore(SummaryStore):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._held: dict[str, _Held] = {}
+
+    def _of(self, summary: str) -> _Held:
+        return self._held.setdefault(summary, _Held())
+
+    async def add_marks(self, fact: Document, marks: dict[str, str]) -> None:
+        held = self._of(summary_of(fact))
+        held.sets |= unit_fields(fact)
+        for name, value in marks.items():
+            held.marks.setdefault(name, set()).add(value)
+
+    async def put_producer(self, fact: Document) -> None:
+        held = self._of(summary_of(fact))
+        held.sets |= unit_fields(fact)
+        name = f"producers.{producer_key(fact['_id'])}"
+        entry = producer_entry(fact)
+        if name not in held.producers or held.producers[name]["v"] <= entry["v"]:
+            held.producers[name] = entry
+
+    async def remove_producer(self, fact: Document, newer_version: int) -> None:
+        await self.flush()  # its older state, if held, goes in first and then out
+        await super().remove_producer(fact, newer_version)
+
+    async def _certified(self, current_code: str, product_id: str, fields: Document) -> None:
+        held = self._of(certified_id(current_code, product_id))
+        held.sets |= {"current_code": current_code, **fields}
+
+    async def flush(self) -> None:
+        """Write every document held, once each."""
+        held, self._held = self._held, {}
+        for summary, writes in held.items():
+            await self._write(summary, writes)
+
+    async def _write(self, summary: str, held: _Held) -> None:
+        try:
+            await self._collection().update_one(
+                {"_id": summary, **held.guard()}, held.update(), upsert=True
+            )
+        except DuplicateKeyError:
+            # The document holds a newer version of one of the producers (a live service
+            # beside the rebuild): the rest together, then each producer by its own guard.
+            rest = _Held(sets=held.sets, marks=held.marks)
+            await self._collection().update_one({"_id": summary}, rest.update(), upsert=True)
+            for name, entry in held.producers.items():
+                await self._put_entry(summary, name, entry)
+
+    async def _put_entry(self, summary: str, name: str, entry: Document) -> None:
+        guard = {f"{name}.v": {"$not": {"$gt": entry["v"]}}}
+        with contextlib.suppress(DuplicateKeyError):  # newer there already
+            await self._collection().update_one(
+                {"_id": summary, **guard}, {"$set": {name: entry}}, upsert=True
+            )
