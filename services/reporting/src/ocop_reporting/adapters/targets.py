@@ -1,7 +1,8 @@
 """What reporting owns: the targets and the activity reports, each written with its events in its
 own document (the outbox), versioned, and read back for the reports.
 
-A target keeps the history of its versions, so an as-of report sees it as it stood on that day.
+A target document holds the target as it stands (and its events until the relay has sent them);
+its earlier versions, read by as-of reports, are kept beside it (adapters.target_history).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ocop_contracts.events.reporting import ActivityReported
 from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import insert_with_events, update_with_events
 from ocop_reporting.adapters.facts import commune_filter, day_range, target_unit_filter
+from ocop_reporting.adapters.target_history import TargetHistory, version_of
 from ocop_reporting.adapters.target_index import (
     TargetIndex,
     chunks,
@@ -30,7 +32,8 @@ from ocop_reporting.domain.units import Edition, Unit, edition_on, unit
 TARGETS = "targets"
 REPORTS = "activity_reports"
 OUTBOX_COLLECTIONS = (TARGETS, REPORTS)
-_NOT_SHOWN = {"outbox": 0, "ingested": 0}  # what a report never reads of a target
+# What a report never reads of a target (history and ingested: a document not yet split).
+_NOT_SHOWN = {"outbox": 0, "source_event_id": 0, "history": 0, "ingested": 0}
 
 
 class MongoTargetStore:
@@ -39,12 +42,14 @@ class MongoTargetStore:
         # Targets are read by province and year through `_id` documents (adapters.target_index),
         # so no index on the targets' own fields is needed.
         self._index = TargetIndex(db, TARGETS)
+        self._history = TargetHistory(db)
 
     async def ensure_indexes(self) -> None:
         await self._db[REPORTS].create_index([("unit_code", 1), ("metric", 1)])
         await self._db[REPORTS].create_index([("edition", 1), ("unit_code", 1), ("metric", 1)])
         await self._db[REPORTS].create_index([("current_code", 1), ("metric", 1)])
         await self._index.fill()  # a database written before the index
+        await self._history.split(self._db[TARGETS])  # before the versions were kept apart
 
     # --- targets -------------------------------------------------------------------------------
 
@@ -59,23 +64,30 @@ class MongoTargetStore:
         return None if doc is None else unit(doc["province_code"], doc["province_edition"])
 
     async def has_ingested(self, target_id: str, source_event_id: str) -> bool:
-        found = await self._db[TARGETS].find_one(
-            {"_id": target_id, "ingested": source_event_id}, {"_id": 1}
+        """The target first, then its history: a next version copies the message to the history
+        before it takes it off the target, so one of the two reads sees it."""
+        doc = await self._db[TARGETS].find_one(
+            {"_id": target_id}, {"source_event_id": 1, "ingested": 1}
         )
-        return found is not None
+        if doc is None:
+            return False
+        if source_event_id == doc.get("source_event_id") or source_event_id in doc.get(
+            "ingested", ()
+        ):
+            return True
+        return await self._history.has_ingested(target_id, source_event_id)
 
     async def save_target(self, event: TargetUpdated, source_event_id: str | None) -> bool:
-        fields = _target_fields(event)
-        version = {k: v for k, v in fields.items() if k != "history"}
+        fields = {**_target_fields(event), "source_event_id": source_event_id}
         await self._index.add([event.target_id], target_keys(fields))  # before: never missing
         if event.aggregate_version == 1:
-            doc = {"_id": event.target_id, **fields, "history": [version]}
-            doc["ingested"] = [source_event_id] if source_event_id else []
-            return await self._insert(TARGETS, doc, event)
-        # One write: the new state, its event, and the version kept for as-of reports.
-        update: Document = {"$set": fields, "$push": {"history": version}}
-        if source_event_id:
-            update["$addToSet"] = {"ingested": source_event_id}
+            return await self._insert(TARGETS, {"_id": event.target_id, **fields}, event)
+        before = await self._db[TARGETS].find_one({"_id": event.target_id}, {"outbox": 0})
+        if before is None or before["version"] != event.aggregate_version - 1:
+            return False  # another writer was first
+        await self._history.keep(before)  # the version this one replaces, for as-of reports
+        # One write: the new state and its event (and what a document not yet split held).
+        update: Document = {"$set": fields, "$unset": {"history": "", "ingested": ""}}
         return await self._update(TARGETS, event.target_id, event.aggregate_version, update, event)
 
     async def targets(
@@ -84,34 +96,51 @@ class MongoTargetStore:
         """Targets issued by `where` (an old unit) or rolling up to it (a new one), whose period
         covers `year`; each as it stood on `as_of` (versions set later are ignored)."""
         keys = [unit_key(where)] + ([] if year is None else [year_key(year)])
-        found = [
-            _target(_as_of_version(doc, as_of))
-            for doc in await self._filed(keys, as_of)
+        docs = [
+            doc
+            for doc in await self._filed(keys)
             if _issued_by(doc, where) and (year is None or _covers(doc, year))
         ]
+        found = await self._as_of(docs, as_of)
         if year is not None:
             found = [t for t in found if t.year_from <= year <= t.year_to]
         return found
 
     async def targets_of_year(self, year: int, as_of: date | None = None) -> list[Target]:
         """Every target whose period covers `year` (the national view)."""
-        docs = await self._filed([year_key(year)], as_of)
-        found = [_target(_as_of_version(doc, as_of)) for doc in docs if _covers(doc, year)]
+        docs = [doc for doc in await self._filed([year_key(year)]) if _covers(doc, year)]
+        found = await self._as_of(docs, as_of)
         return [t for t in found if t.year_from <= year <= t.year_to]
 
-    async def _filed(self, keys: list[str], as_of: date | None) -> list[Document]:
+    async def _filed(self, keys: list[str]) -> list[Document]:
         """The targets filed under all the keys, by `_id`: one read of the index, then `_id`
-        reads of the targets (their history only for an as-of report). Readers re-check each:
-        an index entry may be stale (see adapters.target_index)."""
-        shown = _NOT_SHOWN if as_of is not None else {**_NOT_SHOWN, "history": 0}
+        reads of the targets. Readers re-check each: an index entry may be stale (see
+        adapters.target_index)."""
         docs: list[Document] = []
         for chunk in chunks(await self._index.ids(keys)):
-            docs += [d async for d in self._db[TARGETS].find({"_id": {"$in": chunk}}, shown)]
+            found = self._db[TARGETS].find({"_id": {"$in": chunk}}, _NOT_SHOWN)
+            docs += [d async for d in found.batch_size(len(chunk))]
         return sorted(docs, key=lambda d: str(d["_id"]))
 
-    async def all_targets(self) -> list[Target]:
-        cursor = self._db[TARGETS].find({}, {**_NOT_SHOWN, "history": 0})
-        return [_target(doc) async for doc in cursor]
+    async def _as_of(self, docs: list[Document], as_of: date | None) -> list[Target]:
+        """Each target as it stood on `as_of`: its earlier versions read only then, and only of
+        the targets that have some."""
+        if as_of is None:
+            return [_target(doc) for doc in docs]
+        changed = [str(doc["_id"]) for doc in docs if int(doc["version"]) > 1]
+        earlier = await self._history.earlier_versions(changed)
+        return [
+            _target(_as_of_version(doc, earlier.get(str(doc["_id"]), []), as_of)) for doc in docs
+        ]
+
+    async def targets_by_province(self) -> dict[str, int]:
+        """How many targets each current province holds (monitoring: a scan of the targets,
+        one small document each)."""
+        counts: dict[str, int] = {}
+        async for doc in self._db[TARGETS].find({}, {"current_code": 1, "province_code": 1}):
+            code = str(doc.get("current_code") or doc["province_code"])
+            counts[code] = counts.get(code, 0) + 1
+        return counts
 
     # --- activity reports ----------------------------------------------------------------------
 
@@ -192,12 +221,12 @@ def _covers(doc: Document, year: int) -> bool:
     return bool(doc["year_from"] <= year <= doc["year_to"])
 
 
-def _as_of_version(doc: Document, as_of: date | None) -> Document:
-    """The version in force on `as_of`. A plan entered after that day (a past plan typed in
-    later) shows as first entered: it was the plan then, only not yet in the system."""
-    if as_of is None:
-        return doc
-    history: list[Document] = doc.get("history") or [doc]
+def _as_of_version(doc: Document, earlier: list[Document], as_of: date) -> Document:
+    """The version in force on `as_of`, of the current one and those before it (oldest first).
+    A plan entered after that day (a past plan typed in later) shows as first entered: it was
+    the plan then, only not yet in the system."""
+    current = int(doc["version"])
+    history = [*(v for v in earlier if int(v["version"]) < current), version_of(doc)]
     versions = [v for v in history if v.get("set_on", "") <= as_of.isoformat()]
     return versions[-1] if versions else history[0]
 

@@ -213,10 +213,9 @@ class ReportingService:
 
     async def metrics(self) -> Metrics:
         """Ratings by province and stars, targets by province, documents per read model."""
-        targets: Counter[str] = Counter(t.current_code for t in await self._targets.all_targets())
         return Metrics(
             rated_products=await self._queries.ratings_by_province(),
-            targets=dict(targets),
+            targets=await self._targets.targets_by_province(),
             read_model_documents=await self._queries.fact_counts(),
             old_unit_unknown=await self._queries.old_unit_unknown_counts(),
         )
