@@ -201,7 +201,7 @@ async def test_a_registration_of_an_earlier_year_is_counted_in_its_year_and_old_
 ) -> None:
     system = ProvinceSystem()
     overview = f"{services.url('reporting')}/reports/overview"
-    unit = {"province_code": "64", "edition": "2008", "year": 2023}
+    unit: dict[str, str | int] = {"province_code": "64", "edition": "2008", "year": 2023}
     before = expect(await http.get(overview, params=unit), 200)["producer_mix"]["total"]
     tomorrow = Clock().today() + timedelta(days=1)
     in_the_future = system.product(registered_on=tomorrow)
