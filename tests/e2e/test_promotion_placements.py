@@ -28,7 +28,10 @@ pytestmark = pytest.mark.e2e
 _fixtures = (kafka, promotion)
 
 
-async def _fair(http: httpx.AsyncClient, base: str, **changes: Any) -> httpx.Response:
+async def _fair(
+    http: httpx.AsyncClient, base: str, path: str = "", **changes: Any
+) -> httpx.Response:
+    """POST /fairs (`path`: "/history" for a past fair) of a fair from today, or `changes`."""
     today = today_in_vietnam()
     body = {
         "name": "Hội chợ OCOP Đồng Tháp",
@@ -40,7 +43,7 @@ async def _fair(http: httpx.AsyncClient, base: str, **changes: Any) -> httpx.Res
         "booths": [{"code": "A1", "name": "Gian đặc sản", "capacity": 1}],
         **changes,
     }
-    return await http.post(f"{base}/fairs", json=body)
+    return await http.post(f"{base}/fairs{path}", json=body)
 
 
 async def _showroom(http: httpx.AsyncClient, base: str) -> dict[str, Any]:
@@ -241,3 +244,39 @@ async def test_a_team_of_another_province_may_not_list_the_product(
     )
     _, msg = _error(response, 403)
     assert msg == "your token does not cover province 82"
+
+
+async def test_a_past_fair_is_recorded_as_history_with_its_products_and_old_unit(
+    http: httpx.AsyncClient, promotion: str, kafka: Publisher
+) -> None:
+    # 2023 in old Đồng Tháp: no plan's year (test_reporting_plans counts exactly in those).
+    took_part = await certified_product(kafka, http, promotion)
+    never_rated = Product()
+    await kafka.publish(never_rated.registered())
+    past = {
+        "name": f"Hội chợ OCOP Sa Đéc 2023 {took_part.product_id}",
+        "starts_on": "2023-05-01",
+        "ends_on": "2023-05-03",
+        "legacy_unit": {"province_code": "87", "district_code": "866"},
+    }
+    body = {"booths": [{"code": "A1", "capacity": 2}], **past}
+    both = [{"product_id": p.product_id, "booth_code": "A1"} for p in (took_part, never_rated)]
+
+    refused = await _fair(http, promotion, path="/history", products=both, **body)
+    loc, msg = _error(refused, 422)
+    assert loc == ["body", "product_id"] and "no OCOP certificate" in msg
+    over = await _fair(http, promotion, path="/history", products=both[:1], booths=body["booths"])
+    loc, msg = _error(over, 422)  # today's fair is not history
+    assert loc == ["body", "ends_on"] and "POST /fairs" in msg
+    live = await _fair(http, promotion, legacy_unit=past["legacy_unit"])
+    assert _error(live, 422)[0] == ["body", "legacy_unit"]
+
+    fair = expect(await _fair(http, promotion, path="/history", products=both[:1], **body), 201)
+    assert (fair["historic"], fair["legacy_unit"]["province_code"]) == (True, "87")
+    [placed] = fair["products"]
+    assert (placed["product_id"], placed["since"]) == (took_part.product_id, "2023-05-01")
+    listed = expect(
+        await http.get(f"{promotion}/fairs", params={"province_code": PROVINCE, "year": 2023}), 200
+    )
+    names = [f["name"] for f in listed["items"]]
+    assert names.count(past["name"]) == 1  # the refused attempts wrote nothing

@@ -123,6 +123,7 @@ def test_placements_are_stored_in_their_documented_shape() -> None:
         "channel": None,
         "url": None,
         "since": "2026-09-01",
+        "legacy_unit": None,  # a past fair's old unit (history only)
         "state": "active",
         "delisted_on": None,
         "reason": None,

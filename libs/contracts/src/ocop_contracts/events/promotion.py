@@ -15,6 +15,15 @@ _V2 = (
     "merged province is counted in today's province only, unless it carries legacy_unit). 1 "
     "(older and hand-made events): province_code in the edition in force that day."
 )
+_FAIR_UNIT = (
+    "The 2008-edition unit the fair was held in, when it took place before 1 July 2025 and the "
+    "promoter recorded it (a fair entered as history; absent when unknown). The fair is "
+    "attributed to it; province_code stays the 2025 province."
+)
+_PLACEMENT_UNIT = (
+    "The 2008-edition unit of a fair placement dated before 1 July 2025: the fair's, when the "
+    "fair was recorded with its old unit in the product's own province (absent otherwise)."
+)
 _ACTIVITY_UNIT = (
     "The 2008-edition unit the activity was for, when it took place before 1 July 2025 and the "
     "promoter recorded it (absent when unknown). The activity is attributed to it; province_code "
@@ -35,6 +44,11 @@ class FairScheduled(Event):
     starts_on: date
     ends_on: date
     commune_code: CommuneCode | None = None
+    legacy_unit: LegacyUnit | None = Field(default=None, description=_FAIR_UNIT)
+    historic: bool = Field(
+        default=False,
+        description="Recorded after it was over (POST /fairs/history), with its real dates.",
+    )
 
 
 class ProductShowcased(Event):
@@ -49,6 +63,7 @@ class ProductShowcased(Event):
     venue_name: str = Field(default="", max_length=300)
     since: date
     booth_code: str | None = Field(default=None, max_length=50, description="Fairs: the booth.")
+    legacy_unit: LegacyUnit | None = Field(default=None, description=_PLACEMENT_UNIT)
 
 
 class ProductDelisted(Event):

@@ -10,12 +10,10 @@ from pydantic import Field
 
 from ocop_contracts.events.promotion import PromotionActivityRecorded
 from ocop_contracts.legacy import LegacyUnit
-from ocop_contracts.reference import MERGER_DAY, successor_of
 from ocop_contracts.vocabulary import ActivityKind
-from ocop_platform.errors import DomainError
 from ocop_platform.logging import trace_fields
 from ocop_promotion.domain.placements import SERVICE
-from ocop_promotion.domain.venues import TextNormalised
+from ocop_promotion.domain.venues import TextNormalised, check_legacy_unit
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,9 @@ class Activity(TextNormalised):
 
     @classmethod
     def record_new(cls, activity_id: str, details: ActivityDetails) -> Activity:
-        check_legacy_unit(details.legacy_unit, details.province_code, details.occurred_on)
+        check_legacy_unit(
+            details.legacy_unit, details.province_code, details.occurred_on, "activity"
+        )
         fields = {**asdict(details), "legacy_unit": details.legacy_unit}  # kept as the model
         activity = cls.model_validate({**fields, "_id": activity_id})
         activity.record(
@@ -65,22 +65,3 @@ class Activity(TextNormalised):
             )
         )
         return activity
-
-
-def check_legacy_unit(legacy: LegacyUnit | None, province_code: str, day: date) -> None:
-    """An activity's unit before the merger: for a day before 1 July 2025, an old province that
-    became `province_code` (so a report never counts it for another old province)."""
-    if legacy is None:
-        return
-    if day >= MERGER_DAY:
-        raise DomainError(
-            f"legacy_unit is the unit before {MERGER_DAY.isoformat()}; the activity is of "
-            f"{day.isoformat()}",
-            field="legacy_unit",
-        )
-    successor = successor_of(legacy.province_code)  # LegacyUnit checked it is a 2008 province
-    if successor != province_code:
-        raise DomainError(
-            f"old province {legacy.province_code} became {successor}, not {province_code}",
-            field="legacy_unit.province_code",
-        )

@@ -85,6 +85,26 @@ def ensure_placeable(
     return certification
 
 
+def ensure_took_part(certification: Certification | None) -> Certification:
+    """A product recorded in a past fair holds or held a ≥3★ certificate promotion knows.
+    Promotion keeps only the current certificate, so its status today (expired, revoked) says
+    nothing of the fair's days and is not held against it."""
+    if certification is None or certification.certificate_id is None:
+        rated = certification.rated_stars if certification is not None else None
+        known = f"rated {rated}★, " if rated is not None else ""
+        raise DomainError(
+            f"product {known}has no OCOP certificate known to promotion; only certified "
+            "products are recorded in fairs",
+            field="product_id",
+        )
+    if certification.stars is None or certification.stars < 3:
+        raise DomainError(
+            f"certificate {certification.certificate_id} is for {certification.stars}★, not ≥3★",
+            field="product_id",
+        )
+    return certification
+
+
 def lapse_applies(current_certificate_id: str | None, lapsed_certificate_id: str) -> bool:
     """An expiry or revocation acts on the product only if it concerns the certificate in force
     (the old certificate of an upgraded product expiring changes nothing)."""

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocop_contracts.events.promotion import ProductDelisted, ProductShowcased
+from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.vocabulary import DelistReason, VenueKind
 from ocop_platform.aggregates import Aggregate
 from ocop_platform.errors import Conflict, NotFound
@@ -81,6 +82,8 @@ class Placement(BaseModel):
     channel: str | None = None
     url: str | None = None
     since: date
+    # A fair placement recorded as history: the fair's unit before the merger.
+    legacy_unit: LegacyUnit | None = None
     state: PlacementState = PlacementState.ACTIVE
     delisted_on: date | None = None
     reason: DelistReason | None = None
@@ -124,8 +127,11 @@ class ProductPlacements(Aggregate):
         placement_id: str,
         today: date,
         province_code: str,
+        since: date | None = None,
+        legacy_unit: LegacyUnit | None = None,
     ) -> Placement:
-        """Show the product at the venue (its certificate was checked by the caller)."""
+        """Show the product at the venue (its certificate was checked by the caller); `since`
+        and `legacy_unit`: a past fair's first day and old unit (history)."""
         self.refuse_if_placed_at(venue)
         placement = Placement(
             placement_id=placement_id,
@@ -136,7 +142,8 @@ class ProductPlacements(Aggregate):
             booth_code=terms.booth_code,
             channel=terms.channel,
             url=terms.url,
-            since=today,
+            since=since or today,
+            legacy_unit=legacy_unit,
         )
         self.entries.append(placement)
         self.province_code = province_code
@@ -191,6 +198,7 @@ def _showcased(placements: ProductPlacements, placement: Placement) -> ProductSh
         venue_name=placement.venue_name[:300],
         since=placement.since,
         booth_code=placement.booth_code,
+        legacy_unit=placement.legacy_unit,
     )
 
 

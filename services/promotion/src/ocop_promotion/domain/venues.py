@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from ocop_contracts.events.promotion import FairScheduled
-from ocop_contracts.reference import normalize_vi
+from ocop_contracts.legacy import LegacyUnit
+from ocop_contracts.reference import MERGER_DAY, normalize_vi, successor_of
 from ocop_contracts.vocabulary import VenueKind
 from ocop_platform.aggregates import Aggregate
 from ocop_platform.errors import Conflict, DomainError
@@ -59,6 +60,35 @@ def check_fair_not_over(ends_on: date, today: date) -> None:
         raise DomainError(f"the fair ended on {ends_on}", field="fair_id")
 
 
+def check_fair_over(ends_on: date, today: date) -> None:
+    """History is of fairs that are over; one still to come or running is scheduled live."""
+    if ends_on >= today:
+        raise DomainError(
+            f"the fair ends on {ends_on.isoformat()}, not before today ({today.isoformat()}): "
+            "schedule it with POST /fairs",
+            field="ends_on",
+        )
+
+
+def check_legacy_unit(legacy: LegacyUnit | None, province_code: str, day: date, what: str) -> None:
+    """A fact's unit before the merger: for a day before 1 July 2025, an old province that
+    became `province_code` (so a report never counts it for another old province)."""
+    if legacy is None:
+        return
+    if day >= MERGER_DAY:
+        raise DomainError(
+            f"legacy_unit is the unit before {MERGER_DAY.isoformat()}; the {what} is of "
+            f"{day.isoformat()}",
+            field="legacy_unit",
+        )
+    successor = successor_of(legacy.province_code)  # LegacyUnit checked it is a 2008 province
+    if successor != province_code:
+        raise DomainError(
+            f"old province {legacy.province_code} became {successor}, not {province_code}",
+            field="legacy_unit.province_code",
+        )
+
+
 # --- the aggregates -----------------------------------------------------------------------------
 
 
@@ -81,6 +111,7 @@ class FairDetails:
     ends_on: date
     booths: tuple[Booth, ...]
     commune_code: str | None = None
+    legacy_unit: LegacyUnit | None = None  # history only: the unit before the merger
 
 
 @dataclass(frozen=True)
@@ -113,16 +144,39 @@ class Fair(TextNormalised):
     ends_on: date
     booths: list[Booth] = Field(default_factory=list)
     outcome: RecordedOutcome | None = None
+    legacy_unit: LegacyUnit | None = None
+    historic: bool = False  # recorded after it was over (POST /fairs/history)
 
     @classmethod
     def schedule(cls, fair_id: str, details: FairDetails) -> Fair:
         """A new fair (FairScheduled), its dates and booths checked."""
+        if details.legacy_unit is not None:
+            raise DomainError(
+                "a fair scheduled now is in today's units; record a past one with its "
+                "legacy_unit at POST /fairs/history",
+                field="legacy_unit",
+            )
+        return cls._new(fair_id, details, historic=False)
+
+    @classmethod
+    def record_history(cls, fair_id: str, details: FairDetails, today: date) -> Fair:
+        """A fair that is over, with its real dates and, before the merger, its old unit
+        (FairScheduled, historic); every rule of scheduling but "not over" applies."""
+        check_fair_over(details.ends_on, today)
+        check_legacy_unit(details.legacy_unit, details.province_code, details.starts_on, "fair")
+        return cls._new(fair_id, details, historic=True)
+
+    @classmethod
+    def _new(cls, fair_id: str, details: FairDetails, *, historic: bool) -> Fair:
         check_fair_dates(details.starts_on, details.ends_on)
         check_booths(details.booths)
         booths = [
             Booth(normalize_vi(b.code), b.capacity, normalize_vi(b.name)) for b in details.booths
         ]
-        fair = cls.model_validate({**asdict(details), "_id": fair_id, "booths": booths})
+        fields = {**asdict(details), "legacy_unit": details.legacy_unit}  # kept as the model
+        fair = cls.model_validate(
+            {**fields, "_id": fair_id, "booths": booths, "historic": historic}
+        )
         fair.record(_fair_scheduled(fair))
         return fair
 
@@ -142,6 +196,21 @@ class Fair(TextNormalised):
         self.check_booth_has_room(booth_code, [])  # an unknown booth before anything else
         return VenueRef(VenueKind.FAIR, self.id, self.name, valid_through=self.ends_on)
 
+    def past_venues(self, participants: Sequence[tuple[str, str]]) -> list[VenueRef]:
+        """Where each (product, booth) took part in this past fair: each product once, each
+        booth existing and within its capacity."""
+        products = [product_id for product_id, _ in participants]
+        if repeated := sorted(p for p, n in Counter(products).items() if n > 1):
+            raise DomainError(
+                f"a product is recorded once: {', '.join(repeated)}", field="products"
+            )
+        occupants: dict[str, list[str]] = {}
+        for product_id, booth_code in participants:
+            self.check_booth_has_room(booth_code, occupants.get(booth_code, []))
+            occupants.setdefault(booth_code, []).append(product_id)
+        venue = VenueRef(VenueKind.FAIR, self.id, self.name, valid_through=self.ends_on)
+        return [venue] * len(participants)
+
     def check_booth_has_room(self, booth_code: str, occupants: Sequence[str]) -> None:
         booth = next((b for b in self.booths if b.code == booth_code), None)
         check_booth_has_room(booth, booth_code, occupants)
@@ -160,6 +229,8 @@ def _fair_scheduled(fair: Fair) -> FairScheduled:
         starts_on=fair.starts_on,
         ends_on=fair.ends_on,
         commune_code=fair.commune_code,
+        legacy_unit=fair.legacy_unit,
+        historic=fair.historic,
         **trace_fields(),
     )
 

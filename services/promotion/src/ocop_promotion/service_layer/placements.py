@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from ocop_contracts.legacy import LegacyUnit
+from ocop_contracts.reference import successor_of
 from ocop_contracts.vocabulary import DelistReason, VenueKind
 from ocop_platform.aggregates import AggregateExists, AggregateNotFound, ConcurrencyConflict, change
 from ocop_platform.errors import Conflict, DomainError
 from ocop_promotion.adapters.stores import VenueStores, placements_at
-from ocop_promotion.domain.compliance import Certification, ensure_placeable
+from ocop_promotion.domain.compliance import Certification, ensure_placeable, ensure_took_part
 from ocop_promotion.domain.placements import (
     UNKNOWN_PROVINCE,
     NotPlaced,
@@ -79,6 +81,47 @@ class PlacementService:
                 today=today,
                 province_code=province or UNKNOWN_PROVINCE,
             )
+            if await self._stored(placements):
+                return placement
+        raise Conflict("the product's placements kept changing; try again", field="product_id")
+
+    async def check_took_part(self, product_id: str) -> Certification:
+        """Whether a product may be recorded in a past fair (DomainError naming product_id)."""
+        return ensure_took_part(await self._stores.certifications.certification(product_id))
+
+    async def place_in_past(
+        self,
+        product_id: str,
+        venue: VenueRef,
+        terms: PlacementTerms,
+        since: date,
+        legacy_unit: LegacyUnit | None,
+    ) -> Placement:
+        """Record that a product took part in a past fair from `since` (history): its
+        certificate checked as `check_took_part` does; the fair's old unit carried when the
+        fair was in the product's own province."""
+        certification = await self.check_took_part(product_id)
+        province = certification.province_code
+        if legacy_unit is not None and successor_of(legacy_unit.province_code) != province:
+            legacy_unit = None  # a product of another province: its own unit then is unknown
+        await self._stores.venue_index.remember(venue, product_id)
+        placement_id = f"plc-{uuid.uuid4().hex[:12]}"
+
+        def place(placements: ProductPlacements) -> Placement:
+            return placements.place(
+                venue,
+                terms,
+                placement_id=placement_id,
+                today=self._today(),
+                province_code=province or UNKNOWN_PROVINCE,
+                since=since,
+                legacy_unit=legacy_unit,
+            )
+
+        for _ in range(ATTEMPTS):
+            placements = await self._placements.get(product_id)
+            placements = placements or ProductPlacements(id=product_id)
+            placement = place(placements)
             if await self._stored(placements):
                 return placement
         raise Conflict("the product's placements kept changing; try again", field="product_id")

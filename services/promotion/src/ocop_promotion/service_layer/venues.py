@@ -50,6 +50,28 @@ class VenueService:
         await self._stores.fairs.add(fair)
         return Shown(fair, [])
 
+    async def record_past_fair(
+        self, details: FairDetails, participants: list[tuple[str, str]]
+    ) -> Shown:
+        """A fair that is over, with the products that took part ((product id, booth code)):
+        everything is checked before anything is written."""
+        fair = Fair.record_history(f"fair-{uuid.uuid4().hex[:12]}", details, self._today())
+        venues = fair.past_venues(participants)
+        for product_id, _ in participants:
+            await self._placements.check_took_part(product_id)
+        await self._stores.fairs.add(fair)
+        placed = [
+            await self._placements.place_in_past(
+                product_id,
+                venue,
+                PlacementTerms(booth_code=booth_code),
+                fair.starts_on,
+                fair.legacy_unit,
+            )
+            for (product_id, booth_code), venue in zip(participants, venues, strict=True)
+        ]
+        return Shown(fair, placed)
+
     async def fair(self, fair_id: str) -> Shown:
         fair = await _found(self._stores.fairs, fair_id, f"no fair {fair_id}")
         return Shown(fair, await self._placements.on_display_at(fair_id))

@@ -22,6 +22,7 @@ from ocop_promotion.entrypoints.api.schemas.fairs import (
     FairOut,
     FairPage,
     OutcomeIn,
+    PastFairIn,
     PlaceInFairIn,
 )
 from ocop_promotion.entrypoints.api.schemas.placements import (
@@ -53,6 +54,30 @@ async def schedule_fair(body: FairIn, venues: VenuesDep, principal: PromoterDep)
         commune_code=body.commune_code,
     )
     return _fair_out(await venues.schedule_fair(details))
+
+
+@router.post("/history", status_code=status.HTTP_201_CREATED, response_model=FairOut)
+async def record_past_fair(body: PastFairIn, venues: VenuesDep, principal: PromoterDep) -> FairOut:
+    """Record a fair that is over (ended before today), with its real dates, its old unit
+    before 1 July 2025 (legacy_unit) and the products that took part, each from the fair's
+    first day (emits FairScheduled with historic=true and a ProductShowcased per product).
+    Every rule of POST /fairs and of placing a product applies, but that the fair is not over
+    and that the certificate is valid today: a product must hold or have held a ≥3★
+    certificate. Nothing is written when one product is refused."""
+    ensure_province(principal, body.province_code)
+    details = FairDetails(
+        name=body.name,
+        place=body.place,
+        organiser=body.organiser,
+        province_code=body.province_code,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        booths=tuple(Booth(b.code, b.capacity, b.name) for b in body.booths),
+        commune_code=body.commune_code,
+        legacy_unit=body.legacy_unit,
+    )
+    participants = [(p.product_id, p.booth_code) for p in body.products]
+    return _fair_out(await venues.record_past_fair(details, participants))
 
 
 @router.get("", response_model=FairPage)

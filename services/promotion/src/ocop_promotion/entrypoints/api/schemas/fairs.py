@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ocop_contracts.legacy import LegacyUnit
 from ocop_promotion.entrypoints.api.schemas.common import CommuneCode, ProvinceCode
 from ocop_promotion.entrypoints.api.schemas.placements import PlacementOut
 
@@ -29,6 +30,28 @@ class FairIn(BaseModel):
     starts_on: date
     ends_on: date
     booths: list[BoothIn] = Field(default_factory=list, max_length=500)
+
+
+class TookPartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(min_length=1, max_length=128)
+    booth_code: str = Field(min_length=1, max_length=50)
+
+
+class PastFairIn(FairIn):
+    """A fair that is over, entered as history with its real dates and the products that took
+    part."""
+
+    legacy_unit: LegacyUnit | None = Field(
+        default=None,
+        description=(
+            "For a fair before 1 July 2025: the 2008 province (district, commune) it was held "
+            "in, an old province that became province_code. Reporting attributes the fair and "
+            "its placements to it."
+        ),
+    )
+    products: list[TookPartIn] = Field(default_factory=list, max_length=500)
 
 
 class PlaceInFairIn(BaseModel):
@@ -67,6 +90,8 @@ class FairOut(BaseModel):
     starts_on: date
     ends_on: date
     booths: list[BoothIn]
+    legacy_unit: LegacyUnit | None = None
+    historic: bool = False
     outcome: OutcomeOut | None
     products: list[PlacementOut] = Field(default_factory=list)
 

@@ -1,0 +1,147 @@
+"""Issue #10, deliverable 7: a promotion officer records a fair that is over (POST
+/fairs/history) with its real dates, its unit before the merger and the products that took part;
+every rule of scheduling and placing applies but "not over" and "certificate valid today"; a fair
+still to come is scheduled live, and a live fair names no old unit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ocop_contracts.events.promotion import FairScheduled, ProductShowcased
+from ocop_contracts.legacy import LegacyUnit
+from ocop_platform.aggregates import InMemoryAggregateStore
+from ocop_platform.errors import DomainError
+from ocop_promotion.adapters.memory import MemoryCertifications
+from ocop_promotion.domain.compliance import CertificateStatus, Certification
+from ocop_promotion.domain.venues import Booth, Fair, FairDetails
+from tests.unit.promotion.test_promotion_use_cases import TODAY, World
+
+OLD_DONG_THAP = LegacyUnit(province_code="87", district_code="866")
+
+
+def past_fair(**changes: object) -> FairDetails:
+    fields: dict[str, object] = {
+        "name": "Hội chợ OCOP Sa Đéc 2021",
+        "place": "Sa Đéc",
+        "organiser": "Sở Công Thương",
+        "province_code": "82",
+        "starts_on": date(2021, 5, 1),
+        "ends_on": date(2021, 5, 3),
+        "booths": (Booth("A1", 2), Booth("B1", 1)),
+        "legacy_unit": OLD_DONG_THAP,
+        **changes,
+    }
+    return FairDetails(**fields)  # type: ignore[arg-type]
+
+
+def certified(world: World, product_id: str, **changes: object) -> None:
+    certifications = world.stores.certifications
+    assert isinstance(certifications, MemoryCertifications)
+    fields: dict[str, object] = {
+        "product_id": product_id,
+        "certificate_id": f"cert-{product_id}",
+        "stars": 4,
+        "valid_until": date(2024, 4, 30),  # expired since: valid on the fair's days
+        "status": CertificateStatus.EXPIRED,
+        "province_code": "82",
+        **changes,
+    }
+    certifications.put(Certification(**fields))  # type: ignore[arg-type]
+
+
+def fair_events(world: World) -> list[object]:
+    store = world.stores.fairs
+    assert isinstance(store, InMemoryAggregateStore)
+    return list(store.published)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_a_past_fair_is_recorded_with_its_dates_old_unit_and_products(world: World) -> None:
+    certified(world, "prd-1")
+    certified(world, "prd-2", status=CertificateStatus.REVOKED)
+    certified(world, "prd-9", province_code="96")  # a product of another province (Cà Mau)
+
+    shown = await world.venues.record_past_fair(
+        past_fair(), [("prd-1", "A1"), ("prd-2", "A1"), ("prd-9", "B1")]
+    )
+
+    [scheduled] = fair_events(world)
+    assert isinstance(scheduled, FairScheduled)
+    assert (scheduled.starts_on, scheduled.province_code, scheduled.historic) == (
+        date(2021, 5, 1),
+        "82",
+        True,
+    )
+    assert scheduled.legacy_unit == OLD_DONG_THAP
+    showcased = {e.product_id: e for e in world.published() if isinstance(e, ProductShowcased)}
+    assert {p: (e.since, e.booth_code) for p, e in showcased.items()} == {
+        "prd-1": (date(2021, 5, 1), "A1"),
+        "prd-2": (date(2021, 5, 1), "A1"),
+        "prd-9": (date(2021, 5, 1), "B1"),
+    }
+    assert showcased["prd-1"].legacy_unit == OLD_DONG_THAP
+    # Old Đồng Tháp is not Cà Mau's: that product's unit then is not the fair's.
+    assert showcased["prd-9"].legacy_unit is None
+    assert [p.product_id for p in shown.products] == ["prd-1", "prd-2", "prd-9"]
+
+
+async def test_a_fair_not_over_is_refused_as_history(world: World) -> None:
+    with pytest.raises(DomainError) as caught:
+        await world.venues.record_past_fair(
+            past_fair(starts_on=TODAY, ends_on=TODAY, legacy_unit=None), []
+        )
+    assert caught.value.field == "ends_on"
+    assert "POST /fairs" in caught.value.message
+    assert fair_events(world) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"legacy_unit": LegacyUnit(province_code="06")}, "legacy_unit.province_code"),
+        ({"starts_on": date(2025, 8, 1), "ends_on": date(2025, 8, 2)}, "legacy_unit"),
+        ({"ends_on": date(2021, 4, 30)}, "ends_on"),
+        ({"booths": (Booth("A1", 1), Booth("A1", 1))}, "booths"),
+    ],
+)
+async def test_scheduling_rules_still_apply_to_history(
+    world: World, changes: dict[str, object], field: str
+) -> None:
+    with pytest.raises(DomainError) as caught:
+        await world.venues.record_past_fair(past_fair(**changes), [])
+    assert caught.value.field == field
+    assert fair_events(world) == []
+
+
+@pytest.mark.parametrize(
+    ("participants", "field"),
+    [
+        ([("prd-1", "C9")], "booth_code"),  # no such booth
+        ([("prd-1", "B1"), ("prd-2", "B1")], "booth_code"),  # B1 holds one
+        ([("prd-1", "A1"), ("prd-1", "A1")], "products"),
+        ([("prd-1", "A1"), ("prd-3", "A1")], "product_id"),  # prd-3 never certified
+        ([("prd-4", "A1")], "product_id"),  # a 2★ rating, no certificate
+    ],
+)
+async def test_a_refused_product_writes_nothing(
+    world: World, participants: list[tuple[str, str]], field: str
+) -> None:
+    certified(world, "prd-1")
+    certified(world, "prd-2")
+    certified(world, "prd-4", certificate_id=None, stars=None, status=None, rated_stars=2)
+    with pytest.raises(DomainError) as caught:
+        await world.venues.record_past_fair(past_fair(), participants)
+    assert caught.value.field == field
+    assert (fair_events(world), world.published()) == ([], [])
+
+
+def test_a_live_fair_names_no_old_unit() -> None:
+    with pytest.raises(DomainError) as caught:
+        Fair.schedule("fair-1", past_fair(starts_on=date(2026, 9, 10), ends_on=date(2026, 9, 12)))
+    assert caught.value.field == "legacy_unit"
