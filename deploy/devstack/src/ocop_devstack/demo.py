@@ -7,9 +7,10 @@ them against the 2025 commune list); those of the historical plans are illustrat
 codes: the unit that issued each plan (2008 codes for plans written before the 1 July 2025
 merger), 82 for today's Đồng Tháp. The five plans' targets, reported activities and history are
 ocop_devstack.demo_fixtures (also used by the tests); ocop_devstack.demo_driver enters the
-history: the rated products through the registry's and evaluation's APIs, Bắc Kạn's media items
-through promotion's, the rest (producers whose registration day counts, Tứ Kỳ, Hòa Bình, fairs
-and placements) as hand-made events.
+history: the rated products through the registry's and evaluation's APIs, the new producers of
+Bắc Kạn and Hòa Bình (and Hòa Bình's products) back-filled at the registry with the day they
+joined, Bắc Kạn's media items through promotion's; the rest (Tứ Kỳ's season, Đồng Tháp's
+showroom placements) as hand-made events.
 """
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ def seed(
                 rated += 1
     say(
         f"demo: {len(targets)} targets, {len(PRODUCTS)} products, {rated} ratings entered; "
-        f"the five plans' history: {history.get('products', 0)} products and "
+        f"the five plans' history: {history.get('producers', 0)} back-filled producers, "
+        f"{history.get('products', 0)} products and "
         f"{history.get('actions', 0)} ratings (with their certificates), revocations and "
         "withdrawals and "
         f"{history.get('activities', 0)} media items through the services, "

@@ -6,10 +6,13 @@ knows it, its ratings go to POST /ratings with their historic dates (in the prov
 opened for them first, POST /rounds) (evaluation derives the
 stars, previous stars and proposals and emits them as version 2 events with the legacy unit),
 the certificate a ≥3★ result issued to POST /certificates, revocations to evaluation and
-withdrawals to the registry, each dated as it happened; Bắc Kạn's news items and TV reports go to
-promotion's POST /activities under today's Thái Nguyên with their old unit (legacy_unit 06). The
-events still made by hand (producers whose registration day counts, Tứ Kỳ, Hòa Bình, fairs and
-placements) are published afterwards, with each product reference replaced by the registry's id.
+withdrawals to the registry, each dated as it happened; the producers whose registration day
+counts (Bắc Kạn's and Hòa Bình's new producers, and Hòa Bình's products) go to the registry first,
+back-filled by the province office with the day they joined (registered_on) and their old
+address; Bắc Kạn's news items and TV reports go to promotion's POST /activities under today's
+Thái Nguyên with their old unit (legacy_unit 06). The events still made by hand (Tứ Kỳ's season,
+Đồng Tháp's showroom placements; demo_fixtures says why) are published afterwards, with each
+product reference replaced by the registry's id.
 
 Every call is recorded now: reporting knows this history from the day it is entered (a report
 `as_of` a day of 2022 counts it only with view=as_corrected).
@@ -30,6 +33,7 @@ from ocop_contracts import Event
 from ocop_contracts.reference import communes_of, successor_of
 from ocop_devstack.demo_fixtures import (
     History,
+    Joining,
     Rating,
     Registration,
     Revocation,
@@ -47,6 +51,29 @@ class Driver:
         # Legacy codes are unique at the registry: a sequence range of this run's own.
         self._base = random.randint(100, 899) * 100
         self._rounds: dict[str, str] = {}  # a rating's round reference → evaluation's round id
+        self._producers: dict[str, str] = {}  # a Joining's ref → the registry's entity id
+
+    async def back_fill_producers(self, producers: list[Joining]) -> None:
+        """The producers whose registration day counts, at the registry with the day they
+        joined (registered_on) and their old address (2008 province and commune), under
+        today's province, as a province office back-fills its history."""
+        for joining in producers:
+            province = successor_of(joining.old_province)
+            body = {
+                "name": f"Chủ thể {joining.ref}",
+                "legal_form": joining.legal_form.value,
+                "province_code": province,
+                "commune_code": communes_of(province)[0],
+                "legacy_address": {
+                    "province_code": joining.old_province,
+                    "commune_code": joining.old_commune,
+                },
+                "registered_on": joining.registered_on.isoformat(),
+                "women_led": joining.women_led,
+                "ethnic_minority_led": joining.ethnic_minority_led,
+            }
+            producer = await self.post(f"{self._urls['registry']}/entities", body)
+            self._producers[joining.ref] = str(producer["entity_id"])
 
     async def open_rounds(self, registrations: list[Registration]) -> None:
         """The province rounds the ratings name, opened at evaluation (POST /rounds): a rating
@@ -83,12 +110,37 @@ class Driver:
 
     async def _enter(self, index: int, registration: Registration) -> str:
         product_id = await self._register(index, registration)
-        await self._known_to_evaluation(product_id)
+        if registration.actions:  # evaluation rates only products it knows
+            await self._known_to_evaluation(product_id)
         for action in registration.actions:
             await self._act(product_id, action)
         return product_id
 
     async def _register(self, index: int, registration: Registration) -> str:
+        body = {
+            "entity_id": await self._producer_of(registration),
+            "name": f"Sản phẩm {registration.ref}",
+            "scoring_set_code": registration.scoring_set_code,
+            "year": registration.year,
+            "product_code": registration.legacy_code(self._base + index),
+        }
+        if registration.registered_on is not None:  # a new producer's product, back-filled
+            body["registered_on"] = registration.registered_on.isoformat()
+        for _ in range(ATTEMPTS):
+            response = await self._client.post(f"{self._urls['registry']}/products", json=body)
+            if response.status_code != 503:
+                return str(_ok(response, body)["product_id"])
+            # Past the deadline the registration may still have been saved, its code taken: try
+            # again under another code (at worst a stray unrated product registered today).
+            body["product_code"] = registration.legacy_code(random.randint(90000, 99999))
+            await asyncio.sleep(_retry_after(response))
+        raise RuntimeError(f"the registry did not register {registration.ref}: {response.text}")
+
+    async def _producer_of(self, registration: Registration) -> str:
+        """A back-filled producer's id, else a producer of its own registered today (the
+        producers of rated products joined in earlier years: no plan counts them)."""
+        if registration.entity_ref is not None:
+            return self._producers[registration.entity_ref]
         province = successor_of(registration.old_province)
         producer = await self.post(
             f"{self._urls['registry']}/entities",
@@ -99,22 +151,7 @@ class Driver:
                 "commune_code": communes_of(province)[0],
             },
         )
-        body = {
-            "entity_id": producer["entity_id"],
-            "name": f"Sản phẩm {registration.ref}",
-            "scoring_set_code": registration.scoring_set_code,
-            "year": registration.year,
-            "product_code": registration.legacy_code(self._base + index),
-        }
-        for _ in range(ATTEMPTS):
-            response = await self._client.post(f"{self._urls['registry']}/products", json=body)
-            if response.status_code != 503:
-                return str(_ok(response, body)["product_id"])
-            # Past the deadline the registration may still have been saved, its code taken: try
-            # again under another code (at worst a stray unrated product registered today).
-            body["product_code"] = registration.legacy_code(random.randint(90000, 99999))
-            await asyncio.sleep(_retry_after(response))
-        raise RuntimeError(f"the registry did not register {registration.ref}: {response.text}")
+        return str(producer["entity_id"])
 
     async def _known_to_evaluation(self, product_id: str) -> None:
         url = f"{self._urls['evaluation']}/products/{product_id}/evaluation"
@@ -222,6 +259,7 @@ async def drive(
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(headers=headers, timeout=30.0) as client:
         driver = Driver(client, urls)
+        await driver.back_fill_producers(history.producers)
         ids = await driver.register_and_rate(history.registrations)
         for body in history.activities:
             await driver.post(f"{urls['promotion']}/activities", body)
@@ -229,6 +267,7 @@ async def drive(
     await publish(kafka_bootstrap, events)
     actions = sum(len(r.actions) for r in history.registrations)
     return {
+        "producers": len(history.producers),
         "products": len(ids),
         "actions": actions,
         "activities": len(history.activities),

@@ -10,13 +10,18 @@ Used by `ocop-dev up` (ocop_devstack.demo) and by the end-to-end tests, which st
 figures by hand. Province codes are the units that issued each plan (2008 edition); commune codes
 are illustrative five-digit codes (the pre-2025 commune list is not in the reference data).
 
-Still hand-made, because the registry dates a registration the day it is made (it cannot record
-a producer or product registered in 2018–2022): the new producers of Bắc Kạn, Tứ Kỳ and Hòa Bình
-and the products of Tứ Kỳ and Hòa Bình (version 1, province_code in the edition in force on their
-date); promotion's fairs and placements (version 1, old codes: promotion places a product from
-the day it is placed and never in a fair that is over). Bắc Kạn's media items go through
-promotion's POST /activities with their old unit (legacy_unit). Hand-made ratings
-and certificates (Tứ Kỳ's, and all of them in `historical_events`) are as evaluation emits them
+The new producers of Bắc Kạn and Hòa Bình, and Hòa Bình's products, are back-filled at the
+registry (`Joining`, and `Registration.entity_ref`): POST /entities and POST /products with the
+day they joined (registered_on) and their old address or legacy code, under today's province.
+Bắc Kạn's media items go through promotion's POST /activities with their old unit (legacy_unit).
+
+Still hand-made (version 1, province_code and commune_code in the edition in force on their
+date): Tứ Kỳ's season — its district targets count facts whose commune_code is one of the
+district's old communes, while a fact the services emit carries the 2025 commune (the old one in
+old_commune_code), so its products, producers and fairs would count nowhere (its fairs could go
+through promotion's POST /fairs/history otherwise); and Đồng Tháp's showroom placements of 2021
+(promotion places a product in a showroom from the day it is placed). Hand-made ratings and
+certificates (Tứ Kỳ's, and all of them in `historical_events`) are as evaluation emits them
 (version 2: the 2025 province, the old unit in legacy_unit).
 
 What the events contain, per plan (the figures the tests expect):
@@ -249,9 +254,28 @@ class Registration:
     year: int
     scoring_set_code: str
     actions: list[Action] = field(default_factory=list)
+    # A product whose registration day counts: its producer (a Joining's ref) and the day it
+    # joined, back-filled at the registry (registered_on).
+    entity_ref: str | None = None
+    registered_on: date | None = None
 
     def legacy_code(self, sequence: int) -> str:
         return f"{self.old_province}-{self.old_district}-{self.old_commune}-{sequence}-{self.year}"
+
+
+@dataclass(frozen=True)
+class Joining:
+    """A producer whose registration day counts (a plan's new producers), back-filled at the
+    registry by the province office: POST /entities with registered_on and its old address
+    (2008 province and commune) under today's province."""
+
+    ref: str
+    old_province: str
+    old_commune: str
+    registered_on: date
+    legal_form: LegalForm
+    women_led: bool = False
+    ethnic_minority_led: bool = False
 
 
 @dataclass(frozen=True)
@@ -262,10 +286,11 @@ class History:
     registrations: list[Registration]
     events: list[tuple[str, Event]]
     activities: list[dict[str, Any]] = field(default_factory=list)  # POST /activities bodies
+    producers: list[Joining] = field(default_factory=list)  # registered before the products
 
 
 # Illustrative 2008 district codes of the legacy product codes (the pre-2025 list is not shipped).
-OLD_DISTRICTS = {"72": "709", "87": "866", "82": "815", "06": "058", "19": "164"}
+OLD_DISTRICTS = {"72": "709", "87": "866", "82": "815", "06": "058", "19": "164", "17": "148"}
 
 
 class _Season:
@@ -278,6 +303,7 @@ class _Season:
         self.services = services
         self.events: list[tuple[str, Event]] = []
         self.registrations: dict[str, Registration] = {}
+        self.producers: list[Joining] = []
         self.activities: list[dict[str, Any]] = []
         self.n = 0
 
@@ -295,6 +321,9 @@ class _Season:
 
     def entity(self, day: date, commune: str, form: LegalForm, **flags: bool) -> str:
         entity_id = self._id("ent")
+        if self.services:  # back-filled at the registry with the day it joined
+            self.producers.append(Joining(entity_id, self.province, commune, day, form, **flags))
+            return entity_id
         self.events.append(
             (
                 topics.REGISTRY,
@@ -318,6 +347,8 @@ class _Season:
     def product(self, day: date, commune: str, entity_id: str = "") -> str:
         product_id = self._id("prd")
         if self.services:
+            # A new producer's product joined on its day; a rated product's registration day
+            # counts for no target (its producer is registered today, in no plan's year).
             self.registrations[product_id] = Registration(
                 ref=product_id,
                 old_province=self.province,
@@ -325,6 +356,8 @@ class _Season:
                 old_commune=commune,
                 year=day.year,
                 scoring_set_code=SETS[self.n % len(SETS)],
+                entity_ref=entity_id or None,
+                registered_on=day if entity_id else None,
             )
             return product_id
         # Producers of rated products were registered in earlier years (not new producers).
@@ -597,6 +630,7 @@ def history(suffix: str = "") -> History:
         registrations=[r for season in seasons for r in season.registrations.values()],
         events=[pair for season in seasons for pair in season.events],
         activities=[body for season in seasons for body in season.activities],
+        producers=[joining for season in seasons for joining in season.producers],
     )
 
 
@@ -610,7 +644,7 @@ def _seasons(suffix: str, *, services: bool) -> tuple[_Season, ...]:
         _bac_kan_2022(suffix, services),
         _season(*old_thai_nguyen, services=services),
         _tu_ky_2022(suffix),
-        _hoa_binh_2018_2020(suffix),
+        _hoa_binh_2018_2020(suffix, services),
     )
 
 
@@ -733,8 +767,8 @@ def _tu_ky_2022(suffix: str) -> _Season:
     return tk
 
 
-def _hoa_binh_2018_2020(suffix: str) -> _Season:
-    hb = _Season("17", "hb", suffix)
+def _hoa_binh_2018_2020(suffix: str, services: bool) -> _Season:
+    hb = _Season("17", "hb", suffix, services=services)
     for i in range(12):
         day = date(2018 + i % 3, 4 + i % 6, 10)
         entity_id = hb.entity(day, "04420", LegalForm.COOPERATIVE)

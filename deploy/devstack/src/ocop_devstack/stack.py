@@ -140,15 +140,21 @@ def _print_report(stack: ServiceStack, year: int) -> None:
 
 
 def _print_plans(stack: ServiceStack, timeout: float = 90.0) -> None:
-    """The five published plans' figures, once their history has reached reporting (the last
-    hand-made events, Hòa Bình's producers, are counted; else what is there after `timeout`)."""
+    """The five published plans' figures, once their history has reached reporting (Hòa Bình's
+    back-filled producers and the last hand-made events, Tứ Kỳ's fair placements, are counted;
+    else what is there after `timeout`)."""
     import time
 
     deadline = time.monotonic() + timeout
     while True:
         reports = {plan: _plan_report(stack, plan) for plan in demo_fixtures.PLAN_UNITS}
-        producers = [r for r in reports["hb20"]["targets"] if r["target_id"] == "hb20-producers"]
-        if (producers and producers[0]["actual"]) or time.monotonic() > deadline:
+        last = [
+            r
+            for plan in ("hb20", "tk22")
+            for r in reports[plan]["targets"]
+            if r["target_id"] in ("hb20-producers", "tk22-fair-producers")
+        ]
+        if (len(last) == 2 and all(r["actual"] for r in last)) or time.monotonic() > deadline:
             break
         time.sleep(1.0)
     for plan, report in reports.items():
