@@ -25,8 +25,10 @@ from ocop_platform.outbox import (
     OUTBOX_FIELD,
     PENDING_COLLECTION,
     OutboxRelay,
+    events_written,
     insert_many_with_events,
     insert_with_events,
+    markers_deferred,
     outbox_entries,
     update_with_events,
 )
@@ -165,6 +167,68 @@ async def test_bulk_inserts_mark_their_documents_ignoring_markers_already_there(
     assert await db[RATINGS].count_documents({}) == 1_001
     assert await db[PENDING_COLLECTION].count_documents({}) == 1_000
     assert await db[PENDING_COLLECTION].find_one({"_id": f"{RATINGS}/prd-none"}) is None
+
+
+async def test_a_batch_writes_its_markers_once_at_its_end_then_wakes_the_relay(
+    db: Database, broker: KafkaBroker, infra: Infra
+) -> None:
+    relay_ = await started(relay(db, broker))
+    products = [product_id() for _ in range(3)]
+    events = {p: rating(p, 1) for p in products}
+    woken: list[int] = []
+
+    def wake() -> None:  # what a store's after_write is: the relay's notify
+        woken.append(len(woken))
+
+    async with markers_deferred():
+        for product in products:
+            await insert_with_events(db[RATINGS], {"_id": product}, [events[product]])
+            events_written(wake)
+        # Written, not yet marked: the relay is not woken and finds nothing to drain.
+        assert await markers(db) == [] and woken == []
+        assert await relay_.publish_pending() == 0
+    assert woken == [0]  # once, after the markers
+    assert sorted(await markers(db)) == sorted(f"{RATINGS}/{p}" for p in products)
+
+    assert await relay_.publish_pending() == 3
+    published = await read_keys(infra, products, count=3)
+    assert {e.event_id for e in published} == {e.event_id for e in events.values()}
+
+
+async def test_a_batch_that_fails_midway_still_marks_what_it_wrote(
+    db: Database, broker: KafkaBroker, infra: Infra
+) -> None:
+    relay_ = await started(relay(db, broker))
+    product = product_id()
+    event = rating(product, 1)
+
+    with pytest.raises(ConnectionError):
+        async with markers_deferred():
+            await insert_with_events(db[RATINGS], {"_id": product}, [event])
+            raise ConnectionError("the store went away after the first write")
+
+    assert await markers(db) == [f"{RATINGS}/{product}"]
+    assert await relay_.publish_pending() == 1 and relay_.swept == 0
+    assert [e.event_id for e in await read_keys(infra, [product], count=1)] == [event.event_id]
+
+
+async def test_a_task_started_in_a_batch_that_writes_after_it_marks_at_once(
+    db: Database, broker: KafkaBroker
+) -> None:
+    relay_ = await started(relay(db, broker))
+    product, go = product_id(), asyncio.Event()
+
+    async def later() -> None:  # its context still names the batch's (ended) scope
+        await go.wait()
+        await insert_with_events(db[RATINGS], {"_id": product}, [rating(product, 1)])
+
+    async with markers_deferred():
+        task = asyncio.create_task(later())
+    go.set()
+    await task
+
+    assert await markers(db) == [f"{RATINGS}/{product}"]
+    assert await relay_.publish_pending() == 1
 
 
 async def test_entries_written_while_the_relay_runs_are_all_published_in_order(

@@ -62,8 +62,13 @@ def rated(product_id: str, version: int) -> ProductRated:
 
 
 class FakeCursor:
-    def __init__(self, documents: list[Document]) -> None:
+    def __init__(
+        self,
+        documents: list[Document] | Callable[[], list[Document]],
+        before_read: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._documents = documents
+        self._before_read = before_read
         self._limit: int | None = None
 
     def limit(self, n: int) -> FakeCursor:
@@ -71,7 +76,10 @@ class FakeCursor:
         return self
 
     async def to_list(self) -> list[Document]:
-        return self._documents if self._limit is None else self._documents[: self._limit]
+        if self._before_read is not None:
+            await self._before_read()
+        found = self._documents() if callable(self._documents) else self._documents
+        return found if self._limit is None else found[: self._limit]
 
 
 @dataclass
@@ -90,6 +98,7 @@ class FakeCollection:
         self.queries: list[Document] = []  # every filter, to tell scans from lookups by _id
         self.fail_inserts: list[Exception] = []  # raised by the next inserts, first one first
         self.before_update: Callable[[], Awaitable[None]] | None = None
+        self.before_read: Callable[[], Awaitable[None]] | None = None  # of a read by _id
 
     # test helpers
     def store(self, _id: str, events: Sequence[ProductRated]) -> None:
@@ -129,6 +138,14 @@ class FakeCollection:
         if query == {}:
             assert projection is None, f"unsupported projection {projection}"
             return FakeCursor([copy.deepcopy(doc) for doc in self.documents.values()])
+        if list(query) == ["_id"]:  # the relay's read of marked aggregates: by _id, in bulk
+            assert list(query["_id"]) == ["$in"], f"unsupported query {query}"
+            assert projection == {OUTBOX_FIELD: 1}, f"unsupported projection {projection}"
+            ids, before, self.before_read = query["_id"]["$in"], self.before_read, None
+            return FakeCursor(
+                lambda: [self._outbox_of(self.documents[i]) for i in ids if i in self.documents],
+                before,
+            )
         assert query == SCAN, f"unsupported query {query}"
         assert projection == {OUTBOX_FIELD: 1}, f"unsupported projection {projection}"
         return FakeCursor(
@@ -543,14 +560,12 @@ async def test_an_entry_written_between_the_claim_and_the_read_goes_out_in_the_s
     relay = await started(relay_over(db, sink))
     first, late = rated("prd-a", 1), rated("prd-a", 2)
     await write(db["products"], "prd-a", [first])
-    products, find_one = db["products"], db["products"].find_one
+    products = db["products"]
 
-    async def write_before_reading(query: Document, projection: Document) -> Document | None:
-        products.find_one = find_one  # type: ignore[method-assign]
+    async def write_before_reading() -> None:
         await write(products, "prd-a", [late], version=1)
-        return await find_one(query, projection)
 
-    products.find_one = write_before_reading  # type: ignore[method-assign]
+    products.before_read = write_before_reading
     assert await relay.publish_pending() == 2
 
     assert sink.event_ids == ids(first, late)

@@ -33,6 +33,7 @@ from ocop_platform.errors import Conflict, NotFound
 from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import (
     OUTBOX_FIELD,
+    events_written,
     insert_many_with_events,
     insert_with_events,
     outbox_entries,
@@ -353,7 +354,7 @@ class MongoAggregateStore(Generic[A]):
             events = events or bool(aggregate.pending_events)
             aggregate.saved()
         if events:
-            self._after_write()
+            events_written(self._after_write)
 
 
 def _duplicate_ids(error: BulkWriteError, documents: Sequence[Document]) -> set[str]:

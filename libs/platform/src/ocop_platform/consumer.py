@@ -28,6 +28,7 @@ from ocop_contracts import Event, UnknownEventType, UnreadableEvent, parse_event
 from ocop_contracts.topics import INGEST, dead_letter_topic, ingest_limit
 from ocop_platform.errors import DomainError
 from ocop_platform.logging import correlation_scope
+from ocop_platform.outbox import markers_deferred
 
 Handler = Callable[[Any], Awaitable[object]]
 log = logging.getLogger(__name__)
@@ -142,13 +143,17 @@ class Dispatcher:
 
     async def dispatch(self, subscription: Subscription, msg: KafkaMessage) -> None:
         """Apply one message, or a batch in poll order (which keeps each partition's order, so
-        each key's). An outage propagates at once: the caller must not commit the batch."""
-        for record, raw in _records(msg):
-            await self.dispatch_record(subscription, record, raw)
-            # Let waiting tasks run between records. pymongo's pool hands a returned connection
-            # to whoever asks first, and the loop asks again at once: on FerretDB's single
-            # connection a batch applied back to back would starve the HTTP requests.
-            await asyncio.sleep(0)
+        each key's). An outage propagates at once: the caller must not commit the batch.
+        The outbox markers of the batch's writes are written once, at its end (and before
+        the commit): one marker insert and one relay pass per batch, not per message."""
+        async with markers_deferred():
+            for record, raw in _records(msg):
+                await self.dispatch_record(subscription, record, raw)
+                # Let waiting tasks run between records. pymongo's pool hands a returned
+                # connection to whoever asks first, and the loop asks again at once: on
+                # FerretDB's single connection a batch applied back to back would starve the
+                # HTTP requests.
+                await asyncio.sleep(0)
 
     async def dispatch_record(self, subscription: Subscription, record: Any, raw: bytes) -> None:
         """Apply one record read from Kafka (its topic, partition, offset, key) whose bytes are

@@ -12,6 +12,11 @@ Writes go through :func:`insert_with_events`, :func:`update_with_events` and
 it. A crash between the aggregate's write and its marker's leaves events without a marker: the
 relay's full sweep (every ``sweep_seconds`` and once at start-up) is the safety net for that
 window. Why no event is lost is argued in :meth:`OutboxRelay.drain_marked`.
+
+A consumer applying a batch of messages writes the markers of the whole batch at once, after its
+last write (:func:`markers_deferred`): one insert and one relay pass per batch instead of one per
+message. The order (markers after the writes) is kept; a crash before the batch's markers are
+written leaves the same window as above, and the start-up sweep covers it.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -39,6 +45,21 @@ DUPLICATE_KEY = 11000
 SWEEP_RETRY_SECONDS = 5.0
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+@dataclass
+class _Deferred:
+    """Markers (by collection) and relay wake-ups held until the end of a consumer's batch."""
+
+    markers: dict[str, dict[Any, None]] = field(default_factory=dict)
+    wakeups: dict[Callable[[], None], None] = field(default_factory=dict)
+    collections: dict[str, AsyncCollection[Document]] = field(default_factory=dict)
+    # False once the scope has ended: a task started inside it that writes later (its context
+    # still names this object) then marks at once instead of into a list nobody writes.
+    open: bool = True
+
+
+_deferred: ContextVar[_Deferred | None] = ContextVar("outbox_deferred", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +117,66 @@ async def mark_pending(collection: AsyncCollection[Document], aggregate_ids: Ite
     """Record that these aggregates of ``collection`` hold outbox entries (insert-or-ignore).
 
     Call it only AFTER the write that added the entries: the relay's argument relies on that order.
+    Inside :func:`markers_deferred` they are written when it ends (still after the write).
     """
+    deferred = _deferred.get()
+    if deferred is not None and deferred.open:
+        deferred.collections[collection.name] = collection
+        deferred.markers.setdefault(collection.name, {}).update(dict.fromkeys(aggregate_ids))
+        return
     markers = [pending_marker(collection.name, i) for i in dict.fromkeys(aggregate_ids)]
     await _insert_ignoring_duplicates(collection.database[PENDING_COLLECTION], markers)
+
+
+def events_written(wake: Callable[[], None]) -> None:
+    """Call ``wake`` (a relay's notify()) now, or when :func:`markers_deferred` has written the
+    markers: woken before them, the relay would find nothing and then sleep until its poll."""
+    deferred = _deferred.get()
+    if deferred is None or not deferred.open:
+        wake()
+    else:
+        deferred.wakeups[wake] = None
+
+
+@contextlib.asynccontextmanager
+async def markers_deferred() -> AsyncIterator[None]:
+    """Hold the pending markers of the writes made inside (this task and the tasks it starts)
+    and write them in one insert per collection at the end, then wake the relays. When the body
+    raised, they are written all the same and its error propagates; when only the markers'
+    write fails, that error propagates (a consumer then commits nothing). Markers that could
+    not be written leave their events to the relay's sweep (late, never lost), as for a writer
+    that died between its two writes."""
+    outer = _deferred.get()
+    if outer is not None and outer.open:  # nested: the outer scope writes them
+        yield
+        return
+    deferred = _Deferred()
+    token = _deferred.set(deferred)
+    try:
+        yield
+    except BaseException:
+        _close(deferred, token)
+        try:
+            await asyncio.shield(_write_deferred(deferred))
+        except Exception:
+            log.warning("could not write the outbox markers of a failed batch; the sweep will")
+        raise
+    _close(deferred, token)
+    await asyncio.shield(_write_deferred(deferred))
+
+
+def _close(deferred: _Deferred, token: Token[_Deferred | None]) -> None:
+    _deferred.reset(token)
+    deferred.open = False
+
+
+async def _write_deferred(deferred: _Deferred) -> None:
+    try:
+        for name, ids in deferred.markers.items():
+            await mark_pending(deferred.collections[name], ids)
+    finally:  # wake the relays even so: what was marked goes out now
+        for wake in deferred.wakeups:
+            wake()
 
 
 async def insert_with_events(
@@ -290,14 +368,22 @@ class OutboxRelay:
         return sent
 
     async def _load_marked(self, markers: Sequence[Document]) -> list[_Pending]:
-        # One find by _id each: FerretDB v1 uses its _id index only for a plain {"_id": value}.
-        found: list[_Pending] = []
+        """The marked aggregates, in the markers' order: one ``{"_id": {"$in": …}}`` read per
+        collection (the patched FerretDB answers it from the _id index; batch_size bounds it)."""
+        wanted: dict[str, list[Any]] = {}
         for marker in markers:
-            collection, aggregate_id = marker["collection"], marker["aggregate_id"]
-            doc = await self._db[collection].find_one({"_id": aggregate_id}, {OUTBOX_FIELD: 1})
-            if doc is not None and doc.get(OUTBOX_FIELD):
-                found.append(_Pending(collection, aggregate_id, doc[OUTBOX_FIELD]))
-        return found
+            wanted.setdefault(marker["collection"], []).append(marker["aggregate_id"])
+        outboxes: dict[tuple[str, Any], list[Document]] = {}
+        for collection, ids in wanted.items():
+            cursor = self._db[collection].find({"_id": {"$in": ids}}, {OUTBOX_FIELD: 1})
+            for doc in await cursor.to_list():
+                if doc.get(OUTBOX_FIELD):
+                    outboxes[(collection, doc["_id"])] = doc[OUTBOX_FIELD]
+        return [
+            _Pending(m["collection"], m["aggregate_id"], outboxes[key])
+            for m in markers
+            if (key := (m["collection"], m["aggregate_id"])) in outboxes
+        ]
 
     async def _unmarked_batch(self, name: str) -> list[_Pending]:
         cursor = self._db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {OUTBOX_FIELD: 1})
