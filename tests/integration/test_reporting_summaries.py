@@ -76,6 +76,7 @@ def _producer(
     kind = EntityRegistered if version == 1 else EntityUpdated
     return kind(
         producer="registry",
+        schema_version=1,  # `code`: the province in the edition in force on `day` (87: 2024)
         aggregate_id=entity,
         aggregate_version=version,
         province_code=code,
