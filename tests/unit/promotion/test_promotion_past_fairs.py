@@ -145,3 +145,44 @@ def test_a_live_fair_names_no_old_unit() -> None:
     with pytest.raises(DomainError) as caught:
         Fair.schedule("fair-1", past_fair(starts_on=date(2026, 9, 10), ends_on=date(2026, 9, 12)))
     assert caught.value.field == "legacy_unit"
+
+
+# --- a showroom's products since a past day --------------------------------------------------
+
+
+async def test_a_product_shown_since_a_past_day_is_recorded_with_its_old_unit(
+    world: World,
+) -> None:
+    certified(world, "prd-1")
+    showroom = await world.showroom()  # Sa Đéc, 87 in its details; placements carry 82
+
+    placed = await world.venues.displayed_in_the_past(
+        showroom, "prd-1", date(2021, 10, 1), OLD_DONG_THAP
+    )
+
+    assert placed.since == date(2021, 10, 1)
+    [event] = [e for e in world.published() if isinstance(e, ProductShowcased)]
+    assert (event.since, event.province_code, event.legacy_unit) == (
+        date(2021, 10, 1),
+        "82",
+        OLD_DONG_THAP,
+    )
+
+
+@pytest.mark.parametrize(
+    ("since", "legacy", "field"),
+    [
+        (TODAY, None, "since"),  # not history: POST /showrooms/{id}/products
+        (date(2021, 10, 1), LegacyUnit(province_code="06"), "legacy_unit.province_code"),
+        (date(2025, 8, 1), OLD_DONG_THAP, "legacy_unit"),  # after the merger
+    ],
+)
+async def test_a_past_display_breaking_a_rule_writes_nothing(
+    world: World, since: date, legacy: LegacyUnit | None, field: str
+) -> None:
+    certified(world, "prd-1")
+    showroom = await world.showroom()
+    with pytest.raises(DomainError) as caught:
+        await world.venues.displayed_in_the_past(showroom, "prd-1", since, legacy)
+    assert caught.value.field == field
+    assert world.published() == []

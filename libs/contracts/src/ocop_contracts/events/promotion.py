@@ -21,8 +21,9 @@ _FAIR_UNIT = (
     "attributed to it; province_code stays the 2025 province."
 )
 _PLACEMENT_UNIT = (
-    "The 2008-edition unit of a fair placement dated before 1 July 2025: the fair's, when the "
-    "fair was recorded with its old unit in the product's own province (absent otherwise)."
+    "The 2008-edition unit of a placement entered as history and dated before 1 July 2025: a "
+    "past fair's, when the fair was recorded with its old unit in the product's own province; "
+    "the product's then, as the promoter gave it for a showroom (absent otherwise)."
 )
 _ACTIVITY_UNIT = (
     "The 2008-edition unit the activity was for, when it took place before 1 July 2025 and the "

@@ -70,6 +70,21 @@ def check_fair_over(ends_on: date, today: date) -> None:
         )
 
 
+def check_shown_since(since: date, today: date, opened_on: date | None) -> None:
+    """A placement entered as history began before today, and not before its showroom opened."""
+    if since >= today:
+        raise DomainError(
+            f"since {since.isoformat()} is not before today ({today.isoformat()}): place it "
+            "with POST /showrooms/{id}/products",
+            field="since",
+        )
+    if opened_on is not None and since < opened_on:
+        raise DomainError(
+            f"the showroom opened on {opened_on.isoformat()}, after {since.isoformat()}",
+            field="since",
+        )
+
+
 def check_legacy_unit(legacy: LegacyUnit | None, province_code: str, day: date, what: str) -> None:
     """A fact's unit before the merger: for a day before 1 July 2025, an old province that
     became `province_code` (so a report never counts it for another old province)."""

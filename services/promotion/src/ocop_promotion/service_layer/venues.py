@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.vocabulary import ActivityKind, DelistReason, VenueKind
 from ocop_platform.aggregates import Aggregate, AggregateNotFound, AggregateStore, change
 from ocop_platform.errors import NotFound
@@ -21,7 +22,15 @@ from ocop_promotion.adapters.stores import (
 )
 from ocop_promotion.domain.activities import Activity, ActivityDetails
 from ocop_promotion.domain.placements import Placement, PlacementTerms, VenueRef
-from ocop_promotion.domain.venues import Fair, FairDetails, FairOutcome, Showroom, ShowroomDetails
+from ocop_promotion.domain.venues import (
+    Fair,
+    FairDetails,
+    FairOutcome,
+    Showroom,
+    ShowroomDetails,
+    check_legacy_unit,
+    check_shown_since,
+)
 from ocop_promotion.service_layer.placements import PlacementService
 
 A = TypeVar("A", bound=Aggregate)
@@ -124,6 +133,19 @@ class VenueService:
     async def display_in_showroom(self, showroom_id: str, product_id: str) -> Placement:
         showroom = await self._showroom(showroom_id)
         return await self._placements.place(product_id, showroom.venue())
+
+    async def displayed_in_the_past(
+        self, showroom_id: str, product_id: str, since: date, legacy_unit: LegacyUnit | None
+    ) -> Placement:
+        """History: a product shown at a showroom since a day before today (its first day
+        there), with its unit then before 1 July 2025; the product holds or held a ≥3★
+        certificate (as for a past fair)."""
+        showroom = await self._showroom(showroom_id)
+        check_shown_since(since, self._today(), showroom.opened_on)
+        certification = await self._placements.check_took_part(product_id)
+        check_legacy_unit(legacy_unit, certification.province_code or "", since, "placement")
+        venue, terms = showroom.venue(), PlacementTerms()
+        return await self._placements.place_in_past(product_id, venue, terms, since, legacy_unit)
 
     # --- online listings --------------------------------------------------------------------
 

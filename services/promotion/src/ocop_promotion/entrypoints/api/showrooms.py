@@ -21,6 +21,7 @@ from ocop_promotion.entrypoints.api.schemas.placements import (
     shown_json,
 )
 from ocop_promotion.entrypoints.api.schemas.showrooms import (
+    PastDisplayIn,
     PlaceIn,
     ShowroomIn,
     ShowroomOut,
@@ -69,6 +70,24 @@ async def display(
     """Put a product with a valid ≥3★ certificate on display (emits ProductShowcased)."""
     ensure_province(principal, (await venues.showroom(showroom_id)).venue.province_code)
     return placement_out(await venues.display_in_showroom(showroom_id, body.product_id))
+
+
+@router.post(
+    "/{showroom_id}/products/history",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PlacementOut,
+)
+async def displayed_in_the_past(
+    showroom_id: str, body: PastDisplayIn, venues: VenuesDep, principal: PromoterDep
+) -> PlacementOut:
+    """History: a product shown here since a day before today (ProductShowcased with that
+    `since` and, before 1 July 2025, its `legacy_unit`). The rules of placing apply but that
+    the certificate is valid today: the product holds or held a ≥3★ certificate."""
+    ensure_province(principal, (await venues.showroom(showroom_id)).venue.province_code)
+    placed = await venues.displayed_in_the_past(
+        showroom_id, body.product_id, body.since, body.legacy_unit
+    )
+    return placement_out(placed)
 
 
 @router.delete("/{showroom_id}/products/{product_id}", response_model=PlacementOut)

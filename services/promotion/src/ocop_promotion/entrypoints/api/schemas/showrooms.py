@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ocop_contracts.legacy import LegacyUnit
 from ocop_promotion.entrypoints.api.schemas.common import CommuneCode, ProvinceCode
 from ocop_promotion.entrypoints.api.schemas.placements import PlacementOut
 
@@ -27,6 +28,19 @@ class PlaceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: str = Field(min_length=1, max_length=128)
+
+
+class PastDisplayIn(PlaceIn):
+    """A product shown at the showroom since a day before today, entered as history."""
+
+    since: date = Field(description="Its first day there, before today.")
+    legacy_unit: LegacyUnit | None = Field(
+        default=None,
+        description=(
+            "For a placement since before 1 July 2025: the product's 2008 province (district, "
+            "commune) then, an old province that became the product's province."
+        ),
+    )
 
 
 class ShowroomOut(BaseModel):
