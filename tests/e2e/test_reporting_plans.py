@@ -2,8 +2,9 @@
 the seasons' products, ratings, certificates, revocations and withdrawals through the registry's
 and evaluation's APIs, the new producers of Bắc Kạn and Hòa Bình (and Hòa Bình's products)
 back-filled at the registry with the day they joined (registered_on, old address), Bắc Kạn's
-media items through promotion's (ocop_devstack.demo_driver), the rest of their history (Tứ Kỳ's
-season, Đồng Tháp's showroom placements) still as hand-made events on the services' topics, and
+media items and Đồng Tháp's 2021 showroom placements through promotion's
+(ocop_devstack.demo_driver), the rest of their history (Tứ Kỳ's season) still as hand-made
+events on the services' topics, and
 the figures of the API, the exports, the metrics and the dashboard checked against expectations
 worked out by hand from ocop_devstack.demo_fixtures' description.
 

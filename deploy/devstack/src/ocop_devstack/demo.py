@@ -9,8 +9,8 @@ merger), 82 for today's Đồng Tháp. The five plans' targets, reported activit
 ocop_devstack.demo_fixtures (also used by the tests); ocop_devstack.demo_driver enters the
 history: the rated products through the registry's and evaluation's APIs, the new producers of
 Bắc Kạn and Hòa Bình (and Hòa Bình's products) back-filled at the registry with the day they
-joined, Bắc Kạn's media items through promotion's; the rest (Tứ Kỳ's season, Đồng Tháp's
-showroom placements) as hand-made events.
+joined, Bắc Kạn's media items and Đồng Tháp's 2021 showroom placements through promotion's;
+the rest (Tứ Kỳ's season) as hand-made events.
 """
 
 from __future__ import annotations
@@ -155,7 +155,8 @@ def seed(
         f"{history.get('products', 0)} products and "
         f"{history.get('actions', 0)} ratings (with their certificates), revocations and "
         "withdrawals and "
-        f"{history.get('activities', 0)} media items through the services, "
+        f"{history.get('activities', 0)} media items and "
+        f"{history.get('displays', 0)} showroom placements through the services, "
         f"{history.get('events', 0)} hand-made events published"
     )
     return {

@@ -10,9 +10,10 @@ withdrawals to the registry, each dated as it happened; the producers whose regi
 counts (Bắc Kạn's and Hòa Bình's new producers, and Hòa Bình's products) go to the registry first,
 back-filled by the province office with the day they joined (registered_on) and their old
 address; Bắc Kạn's news items and TV reports go to promotion's POST /activities under today's
-Thái Nguyên with their old unit (legacy_unit 06). The events still made by hand (Tứ Kỳ's season,
-Đồng Tháp's showroom placements; demo_fixtures says why) are published afterwards, with each
-product reference replaced by the registry's id.
+Thái Nguyên with their old unit (legacy_unit 06), and Đồng Tháp's 2021 showroom placements to
+POST /showrooms/{id}/products/history (since their day, legacy_unit 87) once promotion knows each
+product's certificate. The events still made by hand (Tứ Kỳ's season; demo_fixtures says why)
+are published afterwards, with each product reference replaced by the registry's id.
 
 Every call is recorded now: reporting knows this history from the day it is entered (a report
 `as_of` a day of 2022 counts it only with view=as_corrected).
@@ -32,6 +33,7 @@ from aiokafka import AIOKafkaProducer
 from ocop_contracts import Event
 from ocop_contracts.reference import communes_of, successor_of
 from ocop_devstack.demo_fixtures import (
+    Display,
     History,
     Joining,
     Rating,
@@ -135,6 +137,44 @@ class Driver:
             body["product_code"] = registration.legacy_code(random.randint(90000, 99999))
             await asyncio.sleep(_retry_after(response))
         raise RuntimeError(f"the registry did not register {registration.ref}: {response.text}")
+
+    async def show_in_the_past(self, displays: list[Display], ids: Mapping[str, str]) -> None:
+        """Each showroom the plan names opened at promotion (POST /showrooms), then each rated
+        product's placement there since its past day, with its old unit (POST
+        /showrooms/{id}/products/history), once promotion knows the product's certificate."""
+        promotion = self._urls["promotion"]
+        showrooms: dict[str, str] = {}
+        for display in displays:
+            if display.venue_ref not in showrooms:
+                body = {
+                    "name": display.venue_name,
+                    "kind": "showroom",
+                    "address": display.venue_name,
+                    "province_code": successor_of(display.old_province),
+                }
+                opened = await self.post(f"{promotion}/showrooms", body)
+                showrooms[display.venue_ref] = str(opened["showroom_id"])
+            product_id = ids[display.product_ref]
+            await self._certified_at_promotion(product_id)
+            await self.post(
+                f"{promotion}/showrooms/{showrooms[display.venue_ref]}/products/history",
+                {
+                    "product_id": product_id,
+                    "since": display.since.isoformat(),
+                    "legacy_unit": {"province_code": display.old_province},
+                },
+            )
+
+    async def _certified_at_promotion(self, product_id: str) -> None:
+        url = f"{self._urls['promotion']}/products/{product_id}/eligibility"
+        deadline = time.monotonic() + KNOWN_TIMEOUT
+        while True:
+            response = await self._client.get(url)
+            if response.status_code == 200 and response.json().get("certificate_id"):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"promotion did not learn the certificate of {product_id}")
+            await asyncio.sleep(0.3)
 
     async def _producer_of(self, registration: Registration) -> str:
         """A back-filled producer's id, else a producer of its own registered today (the
@@ -261,6 +301,7 @@ async def drive(
         driver = Driver(client, urls)
         await driver.back_fill_producers(history.producers)
         ids = await driver.register_and_rate(history.registrations)
+        await driver.show_in_the_past(history.displays, ids)
         for body in history.activities:
             await driver.post(f"{urls['promotion']}/activities", body)
     events = [(topic, with_registry_ids(event, ids)) for topic, event in history.events]
@@ -271,5 +312,6 @@ async def drive(
         "products": len(ids),
         "actions": actions,
         "activities": len(history.activities),
+        "displays": len(history.displays),
         "events": len(events),
     }

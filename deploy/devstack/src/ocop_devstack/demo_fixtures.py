@@ -13,16 +13,16 @@ are illustrative five-digit codes (the pre-2025 commune list is not in the refer
 The new producers of Bắc Kạn and Hòa Bình, and Hòa Bình's products, are back-filled at the
 registry (`Joining`, and `Registration.entity_ref`): POST /entities and POST /products with the
 day they joined (registered_on) and their old address or legacy code, under today's province.
-Bắc Kạn's media items go through promotion's POST /activities with their old unit (legacy_unit).
+Bắc Kạn's media items go through promotion's POST /activities with their old unit (legacy_unit),
+Đồng Tháp's 2021 showroom placements through POST /showrooms/{id}/products/history (`Display`).
 
 Still hand-made (version 1, province_code and commune_code in the edition in force on their
 date): Tứ Kỳ's season — its district targets count facts whose commune_code is one of the
 district's old communes, while a fact the services emit carries the 2025 commune (the old one in
 old_commune_code), so its products, producers and fairs would count nowhere (its fairs could go
-through promotion's POST /fairs/history otherwise); and Đồng Tháp's showroom placements of 2021
-(promotion places a product in a showroom from the day it is placed). Hand-made ratings and
-certificates (Tứ Kỳ's, and all of them in `historical_events`) are as evaluation emits them
-(version 2: the 2025 province, the old unit in legacy_unit).
+through promotion's POST /fairs/history otherwise). Hand-made ratings and certificates (Tứ Kỳ's,
+and all of them in `historical_events`) are as evaluation emits them (version 2: the 2025
+province, the old unit in legacy_unit).
 
 What the events contain, per plan (the figures the tests expect):
 - Tây Ninh (72) 2022: 12 products newly certified 3–4★ in 2 province rounds (7 on 20 June, 5 on
@@ -279,6 +279,19 @@ class Joining:
 
 
 @dataclass(frozen=True)
+class Display:
+    """A rated product shown at a showroom or sales point since a past day, entered as history
+    at promotion (POST /showrooms, then POST /showrooms/{id}/products/history with its old
+    unit). `product_ref` is a Registration's ref, `venue_ref` names the showroom in the plan."""
+
+    product_ref: str
+    since: date
+    venue_ref: str
+    venue_name: str
+    old_province: str
+
+
+@dataclass(frozen=True)
 class History:
     """The five plans' seasons: what goes through the services (`registrations`) and the
     events still published by hand (`events`; product ids there may be `Registration.ref`s)."""
@@ -287,6 +300,7 @@ class History:
     events: list[tuple[str, Event]]
     activities: list[dict[str, Any]] = field(default_factory=list)  # POST /activities bodies
     producers: list[Joining] = field(default_factory=list)  # registered before the products
+    displays: list[Display] = field(default_factory=list)  # once the products are certified
 
 
 # Illustrative 2008 district codes of the legacy product codes (the pre-2025 list is not shipped).
@@ -304,6 +318,7 @@ class _Season:
         self.events: list[tuple[str, Event]] = []
         self.registrations: dict[str, Registration] = {}
         self.producers: list[Joining] = []
+        self.displays: list[Display] = []
         self.activities: list[dict[str, Any]] = []
         self.n = 0
 
@@ -537,6 +552,9 @@ class _Season:
         name: str,
         kind: VenueKind = VenueKind.SHOWROOM,
     ) -> None:
+        if self.services and kind is VenueKind.SHOWROOM:  # promotion's history of a showroom
+            self.displays.append(Display(product_id, day, venue_id, name, self.province))
+            return
         self.events.append(
             (
                 topics.PROMOTION,
@@ -631,6 +649,7 @@ def history(suffix: str = "") -> History:
         events=[pair for season in seasons for pair in season.events],
         activities=[body for season in seasons for body in season.activities],
         producers=[joining for season in seasons for joining in season.producers],
+        displays=[display for season in seasons for display in season.displays],
     )
 
 
@@ -702,7 +721,8 @@ def _dong_thap_2021(suffix: str, services: bool) -> _Season:
     dt.rate(five, DT_EARLIER, 4, 78.0, "30120")
     dt.rate(five, date(2021, 12, 1), 5, 92.0, "30120", previous=4, version=2, level=CENTRAL)
     _dong_thap_lapsed(dt)
-    dt.showcase(new[0], date(2021, 5, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
+    # Shown once certified (15 September): a placement needs a ≥3★ certificate.
+    dt.showcase(new[0], date(2021, 9, 20), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
     dt.showcase(new[1], date(2021, 10, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
     dt.showcase(new[2], date(2021, 11, 1), "caolanh-point", "Điểm bán OCOP Cao Lãnh")
     return dt
