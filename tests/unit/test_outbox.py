@@ -205,6 +205,15 @@ class FakeDatabase:
     def markers(self) -> list[str]:
         return list(self[PENDING_COLLECTION].documents)
 
+    async def command(
+        self, name: str, collection: str, *, updates: list[Document], ordered: bool
+    ) -> Document:
+        """The relay's pulls: one update command of many statements."""
+        assert name == "update" and not ordered, f"unsupported command {name}"
+        for statement in updates:
+            await self[collection].update_one(statement["q"], statement["u"])
+        return {"ok": 1.0, "n": len(updates)}
+
 
 def driver(collection: FakeCollection) -> AsyncCollection[Document]:
     return cast(AsyncCollection[Document], collection)

@@ -395,14 +395,27 @@ class OutboxRelay:
         if not records:
             return 0
         await self._sink.send_batch(records)
+        by_collection: dict[str, list[_Pending]] = {}
         for item in pending:
-            # $pullAll of the exact entries read, so entries added meanwhile stay (FerretDB v1
-            # ignores a $pull with a condition); a plain {"_id": …} filter uses its index.
-            await self._db[item.collection].update_one(
-                {"_id": item.aggregate_id}, {"$pullAll": {OUTBOX_FIELD: item.entries}}
-            )
+            by_collection.setdefault(item.collection, []).append(item)
+        for collection, items in by_collection.items():
+            await self._pull(collection, items)
         self.published += len(records)
         return len(records)
+
+    async def _pull(self, collection: str, items: Sequence[_Pending]) -> None:
+        """Take the published entries out: $pullAll of the exact entries read, so entries added
+        meanwhile stay (FerretDB v1 ignores a $pull with a condition), by a plain {"_id": …}
+        filter (indexed). One update command of a statement per aggregate: one round trip per
+        pass, not one per aggregate (FerretDB v1 hangs on a collection's bulk_write; the plain
+        command works)."""
+        updates = [
+            {"q": {"_id": i.aggregate_id}, "u": {"$pullAll": {OUTBOX_FIELD: i.entries}}}
+            for i in items
+        ]
+        result = await self._db.command("update", collection, updates=updates, ordered=False)
+        if result.get("writeErrors"):  # the command reports them instead of raising
+            raise RuntimeError(f"outbox pull in {collection} failed: {result['writeErrors']}")
 
     async def _restore_markers(self, markers: Sequence[Document]) -> None:
         try:
