@@ -1,5 +1,7 @@
 """`ocop-reporting-rebuild` drops the read models and replays every topic from offset 0; the
-figures it rebuilds equal the live ones."""
+figures it rebuilds equal the live ones. The five plans' history goes in as the demo enters it
+(ocop_devstack.demo_driver: through the services' APIs, Tứ Kỳ's season as hand-made events), so
+the replay reads what the services themselves published."""
 
 from __future__ import annotations
 
@@ -14,13 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
-from ocop_devstack import demo_fixtures
+from ocop_devstack import demo_driver, demo_fixtures
+from ocop_devstack.demo_fixtures import Rating
 from ocop_devstack.infra import Infra
 from ocop_devstack.process import free_ports
-from ocop_devstack.services import ServiceStack
+from ocop_devstack.services import SERVICES, ServiceStack
 from ocop_devstack.stack import write_settings_files
 from ocop_reporting.rebuild import DEV_STACK_SETTINGS
 from tests.e2e.support import eventually, expect
@@ -56,7 +58,7 @@ async def _snapshot(http: httpx.AsyncClient, url: str) -> list[Any]:
 
 
 async def test_the_rebuilt_figures_equal_the_live_ones(
-    infra: Infra, services: ServiceStack, http: httpx.AsyncClient, tmp_path: Path
+    infra: Infra, services: ServiceStack, http: httpx.AsyncClient, token: str, tmp_path: Path
 ) -> None:
     # The session's reporting service: already caught up with the topics, so only this test's
     # events have to flow before the live figures are read.
@@ -66,15 +68,11 @@ async def test_the_rebuilt_figures_equal_the_live_ones(
         expect(await http.post(f"{url}/targets", json=body), 201)
     for body in demo_fixtures.activity_reports(suffix):
         expect(await http.post(f"{url}/activities", json=body), 201)
-    events = demo_fixtures.historical_events(suffix)
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
-    await producer.start()
-    try:
-        for topic, key, value in demo_fixtures.events_by_topic(events):
-            await producer.send(topic, value, key=key)
-        await producer.flush()
-    finally:
-        await producer.stop()
+    history = demo_fixtures.history(suffix)
+    urls = {name: services.url(name) for name in SERVICES}
+    await demo_driver.drive(history, urls, token, infra.kafka_bootstrap)
+    rated = sum(isinstance(a, Rating) for r in history.registrations for a in r.actions)
+    rated += sum(1 for _, e in history.events if e.type == "ProductRated")
 
     # The session's reporting may already hold the same plans' facts (other tests publish the
     # demo fixtures too): wait until this test's last events count and the figures stop moving.
@@ -121,7 +119,7 @@ async def test_the_rebuilt_figures_equal_the_live_ones(
                 ratings += await client[database][name].count_documents({})
     finally:
         await client.close()
-    assert ratings >= sum(1 for _, e in events if e.type == "ProductRated")
+    assert ratings >= rated
 
     rebuilt = await _snapshot(http, url)
     for (path, params), before, after in zip(REPORTS, live, rebuilt, strict=True):
