@@ -4,7 +4,8 @@ POST /targets), the activities only a province can report (POST /activities), an
 APIs (registry: the product under its 2025 province with a legacy code naming its 2008 unit;
 evaluation: its ratings, certificates and revocations with their historic dates; registry: its
 withdrawal) and publishes the rest as hand-made events; `historical_events()`, all hand-made (as
-the services would have published them then), for the rebuild test.
+the services would have published them then), for what needs the events without the services
+(the demo and every e2e test, the rebuild's included, use `history()`).
 
 Used by `ocop-dev up` (ocop_devstack.demo) and by the end-to-end tests, which state the expected
 figures by hand. Province codes are the units that issued each plan (2008 edition); commune codes
@@ -630,8 +631,8 @@ class _Season:
 
 
 def historical_events(suffix: str = "") -> list[tuple[str, Event]]:
-    """(topic, event) pairs of the five plans' seasons, all hand-made, in publication order (the
-    rebuild test replays them; the plans' test and the demo use `history`)."""
+    """(topic, event) pairs of the five plans' seasons, all hand-made, in publication order
+    (without the services; the demo and the e2e tests use `history`)."""
     return [pair for season in _seasons(suffix, services=False) for pair in season.events]
 
 
