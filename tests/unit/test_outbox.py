@@ -25,6 +25,7 @@ from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import (
     OUTBOX_FIELD,
     PENDING_COLLECTION,
+    PULLS_PER_COMMAND,
     SWEEP_RETRY_SECONDS,
     OutboxRecord,
     OutboxRelay,
@@ -197,6 +198,7 @@ class FakeCollection:
 class FakeDatabase:
     def __init__(self) -> None:
         self.collections: dict[str, FakeCollection] = {}
+        self.pull_commands: list[int] = []  # statements of each update command
 
     def __getitem__(self, name: str) -> FakeCollection:
         return self.collections.setdefault(name, FakeCollection(name, self))
@@ -210,6 +212,7 @@ class FakeDatabase:
     ) -> Document:
         """The relay's pulls: one update command of many statements."""
         assert name == "update" and not ordered, f"unsupported command {name}"
+        self.pull_commands.append(len(updates))
         for statement in updates:
             await self[collection].update_one(statement["q"], statement["u"])
         return {"ok": 1.0, "n": len(updates)}
@@ -705,3 +708,16 @@ async def test_run_forever_keeps_relaying_after_a_failed_pass() -> None:
             await sink.received.wait()
         assert not task.done()
     assert db["products"].pending_ids("prd-a") == []
+
+
+async def test_a_pass_pulls_its_entries_in_commands_of_a_bounded_size() -> None:
+    db, sink = FakeDatabase(), RecordingSink()
+    relay = await started(relay_over(db, sink))
+    products = [f"prd-{i:03d}" for i in range(PULLS_PER_COMMAND * 2 + 5)]
+    for product in products:
+        await write(db["products"], product, [rated(product, 1)])
+
+    assert await relay.publish_pending() == len(products)
+
+    assert db.pull_commands == [PULLS_PER_COMMAND, PULLS_PER_COMMAND, 5]
+    assert all(db["products"].pending_ids(p) == [] for p in products)

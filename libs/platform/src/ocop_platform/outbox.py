@@ -43,6 +43,10 @@ PENDING_COLLECTION = "outbox_pending"
 DUPLICATE_KEY = 11000
 # A failed sweep is tried again this soon (not at every poll: a sweep reads whole collections).
 SWEEP_RETRY_SECONDS = 5.0
+# Statements per update command of the relay's pulls: one command holds a service's only
+# FerretDB connection while it runs, and 500 of them would keep its HTTP requests waiting for
+# seconds (past their deadline).
+PULLS_PER_COMMAND = 20
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -409,13 +413,14 @@ class OutboxRelay:
         filter (indexed). One update command of a statement per aggregate: one round trip per
         pass, not one per aggregate (FerretDB v1 hangs on a collection's bulk_write; the plain
         command works)."""
-        updates = [
-            {"q": {"_id": i.aggregate_id}, "u": {"$pullAll": {OUTBOX_FIELD: i.entries}}}
-            for i in items
-        ]
-        result = await self._db.command("update", collection, updates=updates, ordered=False)
-        if result.get("writeErrors"):  # the command reports them instead of raising
-            raise RuntimeError(f"outbox pull in {collection} failed: {result['writeErrors']}")
+        for start in range(0, len(items), PULLS_PER_COMMAND):
+            updates = [
+                {"q": {"_id": i.aggregate_id}, "u": {"$pullAll": {OUTBOX_FIELD: i.entries}}}
+                for i in items[start : start + PULLS_PER_COMMAND]
+            ]
+            result = await self._db.command("update", collection, updates=updates, ordered=False)
+            if result.get("writeErrors"):  # the command reports them instead of raising
+                raise RuntimeError(f"outbox pull in {collection} failed: {result['writeErrors']}")
 
     async def _restore_markers(self, markers: Sequence[Document]) -> None:
         try:
