@@ -253,8 +253,9 @@ async def test_a_past_fair_is_recorded_as_history_with_its_products_and_old_unit
     took_part = await certified_product(kafka, http, promotion)
     never_rated = Product()
     await kafka.publish(never_rated.registered())
+    name = f"Hội chợ OCOP Sa Đéc 2023 {took_part.product_id}"
     past = {
-        "name": f"Hội chợ OCOP Sa Đéc 2023 {took_part.product_id}",
+        "name": name,
         "starts_on": "2023-05-01",
         "ends_on": "2023-05-03",
         "legacy_unit": {"province_code": "87", "district_code": "866"},
@@ -280,3 +281,17 @@ async def test_a_past_fair_is_recorded_as_history_with_its_products_and_old_unit
     )
     names = [f["name"] for f in listed["items"]]
     assert names.count(past["name"]) == 1  # the refused attempts wrote nothing
+
+    # A retry after a timeout (the name as typed again): the same fair, nothing written twice.
+    again = {**body, "name": f"  {name.upper()} "}
+    repeat = expect(await _fair(http, promotion, path="/history", products=both[:1], **again), 200)
+    assert repeat == fair
+    placements = expect(
+        await http.get(f"{promotion}/products/{took_part.product_id}/placements"), 200
+    )
+    assert [p["placement_id"] for p in placements] == [placed["placement_id"]]
+    clash = await _fair(
+        http, promotion, path="/history", products=both[:1], **{**body, "place": "Cao Lãnh"}
+    )
+    loc, msg = _error(clash, 409)  # another fair under the same province, first day and name
+    assert loc == ["body", "place"] and fair["fair_id"] in msg

@@ -5,6 +5,7 @@ still to come is scheduled live, and a live fair names no old unit."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 import pytest
@@ -12,9 +13,10 @@ import pytest
 from ocop_contracts.events.promotion import FairScheduled, ProductShowcased
 from ocop_contracts.legacy import LegacyUnit
 from ocop_platform.aggregates import InMemoryAggregateStore
-from ocop_platform.errors import DomainError
+from ocop_platform.errors import Conflict, DomainError
 from ocop_promotion.adapters.memory import MemoryCertifications
 from ocop_promotion.domain.compliance import CertificateStatus, Certification
+from ocop_promotion.domain.placements import ProductPlacements
 from ocop_promotion.domain.venues import Booth, Fair, FairDetails
 from tests.unit.promotion.test_promotion_use_cases import TODAY, World
 
@@ -67,7 +69,7 @@ async def test_a_past_fair_is_recorded_with_its_dates_old_unit_and_products(worl
     certified(world, "prd-2", status=CertificateStatus.REVOKED)
     certified(world, "prd-9", province_code="96")  # a product of another province (Cà Mau)
 
-    shown = await world.venues.record_past_fair(
+    recorded = await world.venues.record_past_fair(
         past_fair(), [("prd-1", "A1"), ("prd-2", "A1"), ("prd-9", "B1")]
     )
 
@@ -88,7 +90,8 @@ async def test_a_past_fair_is_recorded_with_its_dates_old_unit_and_products(worl
     assert showcased["prd-1"].legacy_unit == OLD_DONG_THAP
     # Old Đồng Tháp is not Cà Mau's: that product's unit then is not the fair's.
     assert showcased["prd-9"].legacy_unit is None
-    assert [p.product_id for p in shown.products] == ["prd-1", "prd-2", "prd-9"]
+    assert [p.product_id for p in recorded.shown.products] == ["prd-1", "prd-2", "prd-9"]
+    assert recorded.written
 
 
 async def test_a_fair_not_over_is_refused_as_history(world: World) -> None:
@@ -139,6 +142,148 @@ async def test_a_refused_product_writes_nothing(
         await world.venues.record_past_fair(past_fair(), participants)
     assert caught.value.field == field
     assert (fair_events(world), world.published()) == ([], [])
+
+
+# --- a repeated or interrupted request (safe to retry) ---------------------------------------
+
+TOOK_PART = [("prd-1", "A1"), ("prd-2", "A1"), ("prd-9", "B1")]
+
+
+def certify_all(world: World) -> None:
+    for product_id in ("prd-1", "prd-2"):
+        certified(world, product_id)
+    certified(world, "prd-9", province_code="96")
+
+
+def showcased(world: World) -> list[tuple[str, str]]:
+    return [
+        (e.product_id, e.venue_id) for e in world.published() if isinstance(e, ProductShowcased)
+    ]
+
+
+async def placements_of(world: World, product_id: str) -> list[str]:
+    placements = await world.stores.placements.get(product_id)
+    assert isinstance(placements, ProductPlacements)
+    return [entry.placement_id for entry in placements.entries]
+
+
+async def test_a_repeat_answers_the_same_fair_and_writes_nothing(world: World) -> None:
+    certify_all(world)
+    first = await world.venues.record_past_fair(past_fair(), TOOK_PART)
+
+    # The officer retries after a timeout; the spreadsheet's name differs in case and spacing.
+    repeat = await world.venues.record_past_fair(
+        past_fair(name="  HỘI CHỢ OCOP  Sa Đéc 2021"), TOOK_PART
+    )
+
+    assert not repeat.written
+    assert repeat.shown.venue.id == first.shown.venue.id
+    assert repeat.shown.venue.name == "Hội chợ OCOP Sa Đéc 2021"  # as first recorded
+    assert repeat.shown.products == first.shown.products
+    assert len(fair_events(world)) == 1
+    assert sorted(showcased(world)) == [(p, first.shown.venue.id) for p, _ in TOOK_PART]
+    assert [len(await placements_of(world, p)) for p, _ in TOOK_PART] == [1, 1, 1]
+
+
+async def test_another_day_or_name_is_another_fair(world: World) -> None:
+    certify_all(world)
+    first = await world.venues.record_past_fair(past_fair(), [])
+    next_year = past_fair(starts_on=date(2022, 5, 1), ends_on=date(2022, 5, 3))
+    other = await world.venues.record_past_fair(next_year, [])
+    renamed = await world.venues.record_past_fair(past_fair(name="Phiên chợ Sa Đéc 2021"), [])
+    assert other.written and renamed.written
+    assert len({first.shown.venue.id, other.shown.venue.id, renamed.shown.venue.id}) == 3
+    assert len(fair_events(world)) == 3
+
+
+class StoreDown(Exception):
+    pass
+
+
+def fail_on_add(world: World, monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
+    """The placements store goes down at its `nth` add (a product's first placement)."""
+    store = world.stores.placements
+    add: Callable[[ProductPlacements], Awaitable[None]] = store.add
+    calls = 0
+
+    async def failing(placements: ProductPlacements) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == nth:
+            raise StoreDown("store unreachable")
+        await add(placements)
+
+    monkeypatch.setattr(store, "add", failing)
+
+
+async def test_a_retry_completes_a_request_interrupted_mid_way(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    certify_all(world)
+    fail_on_add(world, monkeypatch, nth=2)
+    with pytest.raises(StoreDown):
+        await world.venues.record_past_fair(past_fair(), TOOK_PART)
+    assert len(fair_events(world)) == 1
+    assert [p for p, _ in showcased(world)] == ["prd-1"]  # the fair and one placement
+    monkeypatch.undo()  # the store is back
+
+    retried = await world.venues.record_past_fair(past_fair(), TOOK_PART)
+
+    assert retried.written
+    assert [p.product_id for p in retried.shown.products] == ["prd-1", "prd-2", "prd-9"]
+    assert len(fair_events(world)) == 1
+    fair_id = retried.shown.venue.id
+    assert sorted(showcased(world)) == [(p, fair_id) for p, _ in TOOK_PART]
+    for placement in retried.shown.products:
+        assert await placements_of(world, placement.product_id) == [placement.placement_id]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"place": "Cao Lãnh"}, "place"),
+        ({"ends_on": date(2021, 5, 4)}, "ends_on"),
+        ({"booths": (Booth("A1", 3), Booth("B1", 1))}, "booths"),
+        ({"legacy_unit": None}, "legacy_unit"),
+    ],
+)
+async def test_another_fair_under_the_same_key_is_a_conflict(
+    world: World, changes: dict[str, object], field: str
+) -> None:
+    certify_all(world)
+    first = await world.venues.record_past_fair(past_fair(), TOOK_PART[:1])
+    with pytest.raises(Conflict) as caught:
+        await world.venues.record_past_fair(past_fair(**changes), TOOK_PART)
+    assert caught.value.field == field
+    assert first.shown.venue.id in caught.value.message
+    assert (len(fair_events(world)), [p for p, _ in showcased(world)]) == (1, ["prd-1"])
+
+
+@pytest.mark.parametrize(
+    ("participants", "field"),
+    [
+        ([("prd-1", "B1"), ("prd-2", "A1")], "booth_code"),  # prd-1 was recorded in A1
+        ([("prd-2", "A1")], "products"),  # prd-1 left out: the booths' room is unknown
+    ],
+)
+async def test_a_repeat_with_other_products_is_refused_before_writing(
+    world: World, participants: list[tuple[str, str]], field: str
+) -> None:
+    certify_all(world)
+    await world.venues.record_past_fair(past_fair(), [("prd-1", "A1")])
+    with pytest.raises(Conflict) as caught:
+        await world.venues.record_past_fair(past_fair(), participants)
+    assert caught.value.field == field
+    assert [p for p, _ in showcased(world)] == ["prd-1"]
+
+
+async def test_a_repeat_may_add_a_product_to_the_fair(world: World) -> None:
+    certify_all(world)
+    await world.venues.record_past_fair(past_fair(), [("prd-1", "A1")])
+    added = await world.venues.record_past_fair(past_fair(), [("prd-1", "A1"), ("prd-2", "A1")])
+    assert added.written
+    assert [p for p, _ in showcased(world)] == ["prd-1", "prd-2"]
+    assert len(fair_events(world)) == 1
 
 
 def test_a_live_fair_names_no_old_unit() -> None:

@@ -9,6 +9,7 @@ is delisted, once; delisting it again is an :class:`IllegalMove`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -68,6 +69,13 @@ class PlacementTerms:
     url: str | None = None
 
 
+def past_placement_id(venue_id: str, product_id: str) -> str:
+    """A product's placement recorded as history at a venue: the same id each time, so a
+    repeated request finds the placement it made instead of making a second."""
+    digest = hashlib.sha256(f"{venue_id}|{product_id}".encode()).hexdigest()
+    return f"plc-{digest[:12]}"
+
+
 class Placement(BaseModel):
     """One product at one venue, from ``since`` until it is delisted."""
 
@@ -118,6 +126,24 @@ class ProductPlacements(Aggregate):
     def refuse_if_placed_at(self, venue: VenueRef) -> None:
         if self.active_at(venue.venue_id):
             raise AlreadyPlaced(self.product_id, venue)
+
+    def recorded_as(
+        self, placement_id: str, venue: VenueRef, terms: PlacementTerms
+    ) -> Placement | None:
+        """The placement an earlier run of a history request made under `placement_id` (None:
+        none yet, and the product may be placed there); that id at another venue or booth is a
+        clash, not a repeat."""
+        earlier = next((e for e in self.entries if e.placement_id == placement_id), None)
+        if earlier is None:
+            self.refuse_if_placed_at(venue)
+            return None
+        if (earlier.venue_id, earlier.booth_code) != (venue.venue_id, terms.booth_code):
+            raise Conflict(
+                f"product {self.product_id} was recorded at {earlier.venue_kind} "
+                f"{earlier.venue_id} in booth {earlier.booth_code}, not {terms.booth_code}",
+                field="booth_code",
+            )
+        return earlier
 
     def place(
         self,

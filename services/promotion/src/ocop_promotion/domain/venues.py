@@ -7,8 +7,9 @@ begun; a showroom or sales point is opened. What they show is each product's
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from ocop_contracts.events.promotion import FairScheduled
 from ocop_contracts.legacy import LegacyUnit
-from ocop_contracts.reference import MERGER_DAY, normalize_vi, successor_of
+from ocop_contracts.reference import MERGER_DAY, fold_vi, normalize_vi, successor_of
 from ocop_contracts.vocabulary import VenueKind
 from ocop_platform.aggregates import Aggregate
 from ocop_platform.errors import Conflict, DomainError
@@ -102,6 +103,29 @@ def check_legacy_unit(legacy: LegacyUnit | None, province_code: str, day: date, 
             f"old province {legacy.province_code} became {successor}, not {province_code}",
             field="legacy_unit.province_code",
         )
+
+
+def past_fair_id(province_code: str, starts_on: date, name: str) -> str:
+    """A fair recorded as history is known by its province, first day and name (folded: case,
+    diacritics and spacing as typed in a spreadsheet do not make another fair), so the same
+    request, repeated, names the same fair."""
+    key = f"{province_code}|{starts_on.isoformat()}|{fold_vi(name)}"
+    return f"fair-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def check_repeat_names_every_product(requested: Sequence[str], recorded: Iterable[str]) -> None:
+    """A repeat of a history request names every product already recorded at the fair (so the
+    booths' room is checked against all of them)."""
+    if missing := sorted(set(recorded) - set(requested)):
+        raise Conflict(
+            f"already recorded at this fair, missing from the request: {', '.join(missing)}",
+            field="products",
+        )
+
+
+# The details a repeat of a history request must state as they were recorded (province, first
+# day and name are the fair's key).
+_HISTORY_DETAILS = ("place", "organiser", "ends_on", "commune_code", "booths", "legacy_unit")
 
 
 # --- the aggregates -----------------------------------------------------------------------------
@@ -194,6 +218,18 @@ class Fair(TextNormalised):
         )
         fair.record(_fair_scheduled(fair))
         return fair
+
+    def check_same_history(self, repeat: Fair) -> None:
+        """`repeat` (a fair built from a repeated history request under this fair's key) states
+        this fair's details, or it is another fair under the same key (409 naming the field)."""
+        for name in _HISTORY_DETAILS:
+            if getattr(self, name) != getattr(repeat, name):
+                raise Conflict(
+                    f"fair {self.id} ({self.name!r}, {self.province_code}, from "
+                    f"{self.starts_on.isoformat()}) was recorded with another {name}: "
+                    f"{getattr(self, name)!r}",
+                    field=name,
+                )
 
     def record_outcome(self, outcome: FairOutcome, today: date) -> None:
         if self.starts_on > today:

@@ -44,6 +44,12 @@ class Eligibility:
     certification: Certification | None
 
 
+@dataclass(frozen=True)
+class PastPlacement:
+    placement: Placement
+    written: bool  # False: recorded by an earlier run of the same request
+
+
 class PlacementService:
     def __init__(self, stores: VenueStores, *, today: Callable[[], date]) -> None:
         self._stores = stores
@@ -89,6 +95,16 @@ class PlacementService:
         """Whether a product may be recorded in a past fair (DomainError naming product_id)."""
         return ensure_took_part(await self._stores.certifications.certification(product_id))
 
+    async def check_past_placement(
+        self, product_id: str, venue: VenueRef, terms: PlacementTerms, placement_id: str
+    ) -> None:
+        """Whether `place_in_past` would record the product (or find it recorded): its
+        certificate, and no clash with its placements (DomainError, nothing written)."""
+        await self.check_took_part(product_id)
+        placements = await self._placements.get(product_id)
+        if placements is not None:
+            placements.recorded_as(placement_id, venue, terms)
+
     async def place_in_past(
         self,
         product_id: str,
@@ -96,16 +112,18 @@ class PlacementService:
         terms: PlacementTerms,
         since: date,
         legacy_unit: LegacyUnit | None,
-    ) -> Placement:
-        """Record that a product took part in a past fair from `since` (history): its
-        certificate checked as `check_took_part` does; the fair's old unit carried when the
-        fair was in the product's own province."""
+        *,
+        placement_id: str,
+    ) -> PastPlacement:
+        """Record that a product took part in a past venue from `since` (history): its
+        certificate checked as `check_took_part` does; the venue's old unit carried when it was
+        in the product's own province. A placement already recorded under `placement_id` (an
+        interrupted or repeated request) is returned as it is, not placed twice."""
         certification = await self.check_took_part(product_id)
         province = certification.province_code
         if legacy_unit is not None and successor_of(legacy_unit.province_code) != province:
             legacy_unit = None  # a product of another province: its own unit then is unknown
         await self._stores.venue_index.remember(venue, product_id)
-        placement_id = f"plc-{uuid.uuid4().hex[:12]}"
 
         def place(placements: ProductPlacements) -> Placement:
             return placements.place(
@@ -121,9 +139,11 @@ class PlacementService:
         for _ in range(ATTEMPTS):
             placements = await self._placements.get(product_id)
             placements = placements or ProductPlacements(id=product_id)
+            if (earlier := placements.recorded_as(placement_id, venue, terms)) is not None:
+                return PastPlacement(earlier, written=False)
             placement = place(placements)
             if await self._stored(placements):
-                return placement
+                return PastPlacement(placement, written=True)
         raise Conflict("the product's placements kept changing; try again", field="product_id")
 
     async def _stored(self, placements: ProductPlacements) -> bool:

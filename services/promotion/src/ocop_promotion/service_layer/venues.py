@@ -11,17 +11,29 @@ from typing import TypeVar
 
 from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.vocabulary import ActivityKind, DelistReason, VenueKind
-from ocop_platform.aggregates import Aggregate, AggregateNotFound, AggregateStore, change
+from ocop_platform.aggregates import (
+    Aggregate,
+    AggregateExists,
+    AggregateNotFound,
+    AggregateStore,
+    change,
+)
 from ocop_platform.errors import NotFound
 from ocop_promotion.adapters.stores import (
     VenueStores,
     activities_in,
     fairs_in,
+    placements_at,
     placements_of_products,
     showrooms_in,
 )
 from ocop_promotion.domain.activities import Activity, ActivityDetails
-from ocop_promotion.domain.placements import Placement, PlacementTerms, VenueRef
+from ocop_promotion.domain.placements import (
+    Placement,
+    PlacementTerms,
+    VenueRef,
+    past_placement_id,
+)
 from ocop_promotion.domain.venues import (
     Fair,
     FairDetails,
@@ -29,7 +41,9 @@ from ocop_promotion.domain.venues import (
     Showroom,
     ShowroomDetails,
     check_legacy_unit,
+    check_repeat_names_every_product,
     check_shown_since,
+    past_fair_id,
 )
 from ocop_promotion.service_layer.placements import PlacementService
 
@@ -42,6 +56,38 @@ class Shown:
 
     venue: Fair | Showroom
     products: list[Placement]
+
+
+@dataclass(frozen=True)
+class RecordedFair:
+    """A fair recorded as history; `written` False: all of it was recorded before."""
+
+    shown: Shown
+    written: bool
+
+
+@dataclass(frozen=True)
+class _TookPart:
+    """One product of a past fair: where, and the placement id it is recorded under."""
+
+    product_id: str
+    venue: VenueRef
+    terms: PlacementTerms
+    placement_id: str
+
+
+def _took_part(fair: Fair, participants: list[tuple[str, str]]) -> list[_TookPart]:
+    """The products of a past fair, its rules (booths, room, each once) checked."""
+    venues = fair.past_venues(participants)
+    return [
+        _TookPart(
+            product_id,
+            venue,
+            PlacementTerms(booth_code=booth),
+            past_placement_id(fair.id, product_id),
+        )
+        for (product_id, booth), venue in zip(participants, venues, strict=True)
+    ]
 
 
 class VenueService:
@@ -61,25 +107,59 @@ class VenueService:
 
     async def record_past_fair(
         self, details: FairDetails, participants: list[tuple[str, str]]
-    ) -> Shown:
+    ) -> RecordedFair:
         """A fair that is over, with the products that took part ((product id, booth code)):
-        everything is checked before anything is written."""
-        fair = Fair.record_history(f"fair-{uuid.uuid4().hex[:12]}", details, self._today())
-        venues = fair.past_venues(participants)
-        for product_id, _ in participants:
-            await self._placements.check_took_part(product_id)
-        await self._stores.fairs.add(fair)
+        everything is checked before anything is written. The fair's id comes from its key and
+        each placement's from the fair and the product, so a repeat of the request completes
+        what an interrupted run left and otherwise writes nothing."""
+        fair_id = past_fair_id(details.province_code, details.starts_on, details.name)
+        fair = Fair.record_history(fair_id, details, self._today())
+        earlier = await self._stores.fairs.get(fair_id)
+        if earlier is not None:
+            earlier.check_same_history(fair)
+            await self._check_names_every_product(earlier, participants)
+            fair = earlier
+        took_part = _took_part(fair, participants)
+        for one in took_part:
+            await self._placements.check_past_placement(
+                one.product_id, one.venue, one.terms, one.placement_id
+            )
+        written = earlier is None and await self._added(fair)
         placed = [
             await self._placements.place_in_past(
-                product_id,
-                venue,
-                PlacementTerms(booth_code=booth_code),
+                one.product_id,
+                one.venue,
+                one.terms,
                 fair.starts_on,
                 fair.legacy_unit,
+                placement_id=one.placement_id,
             )
-            for (product_id, booth_code), venue in zip(participants, venues, strict=True)
+            for one in took_part
         ]
-        return Shown(fair, placed)
+        written = written or any(p.written for p in placed)
+        return RecordedFair(Shown(fair, [p.placement for p in placed]), written)
+
+    async def _check_names_every_product(
+        self, fair: Fair, participants: list[tuple[str, str]]
+    ) -> None:
+        recorded = [
+            entry.product_id
+            for placements in await placements_at(self._stores, fair.id)
+            for entry in placements.entries
+            if entry.venue_id == fair.id
+        ]
+        check_repeat_names_every_product([p for p, _ in participants], recorded)
+
+    async def _added(self, fair: Fair) -> bool:
+        """Add a fair recorded as history; False when the same request, run alongside, added
+        it first (its details checked again)."""
+        try:
+            await self._stores.fairs.add(fair)
+        except AggregateExists:
+            stored = await _found(self._stores.fairs, fair.id, f"no fair {fair.id}")
+            stored.check_same_history(fair)
+            return False
+        return True
 
     async def fair(self, fair_id: str) -> Shown:
         fair = await _found(self._stores.fairs, fair_id, f"no fair {fair_id}")
@@ -145,7 +225,11 @@ class VenueService:
         certification = await self._placements.check_took_part(product_id)
         check_legacy_unit(legacy_unit, certification.province_code or "", since, "placement")
         venue, terms = showroom.venue(), PlacementTerms()
-        return await self._placements.place_in_past(product_id, venue, terms, since, legacy_unit)
+        placement_id = f"plc-{uuid.uuid4().hex[:12]}"
+        past = await self._placements.place_in_past(
+            product_id, venue, terms, since, legacy_unit, placement_id=placement_id
+        )
+        return past.placement
 
     # --- online listings --------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from ocop_promotion.domain.venues import Booth, FairDetails, FairOutcome
 from ocop_promotion.entrypoints.api.deps import (
@@ -56,14 +56,26 @@ async def schedule_fair(body: FairIn, venues: VenuesDep, principal: PromoterDep)
     return _fair_out(await venues.schedule_fair(details))
 
 
-@router.post("/history", status_code=status.HTTP_201_CREATED, response_model=FairOut)
-async def record_past_fair(body: PastFairIn, venues: VenuesDep, principal: PromoterDep) -> FairOut:
+@router.post(
+    "/history",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FairOut,
+    responses={200: {"model": FairOut, "description": "everything was recorded before"}},
+)
+async def record_past_fair(
+    body: PastFairIn, venues: VenuesDep, principal: PromoterDep, response: Response
+) -> FairOut:
     """Record a fair that is over (ended before today), with its real dates, its old unit
     before 1 July 2025 (legacy_unit) and the products that took part, each from the fair's
     first day (emits FairScheduled with historic=true and a ProductShowcased per product).
     Every rule of POST /fairs and of placing a product applies, but that the fair is not over
     and that the certificate is valid today: a product must hold or have held a ≥3★
-    certificate. Nothing is written when one product is refused."""
+    certificate. Nothing is written when one product is refused.
+
+    Safe to retry: the fair is known by province_code, starts_on and name (case, diacritics
+    and spacing aside), each product's placement by the fair and the product. A repeat
+    completes what an interrupted request left (201) or, all recorded, writes nothing and
+    answers the same fair (200); other details under the same key are 409."""
     ensure_province(principal, body.province_code)
     details = FairDetails(
         name=body.name,
@@ -77,7 +89,10 @@ async def record_past_fair(body: PastFairIn, venues: VenuesDep, principal: Promo
         legacy_unit=body.legacy_unit,
     )
     participants = [(p.product_id, p.booth_code) for p in body.products]
-    return _fair_out(await venues.record_past_fair(details, participants))
+    recorded = await venues.record_past_fair(details, participants)
+    if not recorded.written:
+        response.status_code = status.HTTP_200_OK
+    return _fair_out(recorded.shown)
 
 
 @router.get("", response_model=FairPage)
