@@ -163,3 +163,21 @@ async def test_a_held_rating_rejected_on_release_does_not_keep_its_source_id(
 
     assert await service.on_ingested_rating(corrected) is None
     assert await _rating_version(db, "p5") == 1
+
+
+async def test_a_batch_s_prefetched_product_is_served_as_its_first_rating_saved_it(
+    service: Ingest, db: Database
+) -> None:
+    await service.on_product_registered(_registered("p6"))
+    first = _rating("p6", source_rating_id="CT-1")
+    second = _rating("p6", source_rating_id="CT-2", score=80.0)
+    unknown = _rating("p7", source_rating_id="CT-3")
+
+    async with service.prefetch([first, second, unknown]):  # one $in per collection
+        for event in (first, second, unknown):
+            assert await service.on_ingested_rating(event) is None
+
+    assert await _rating_version(db, "p6") == 2  # the second loaded p6 as the first saved it
+    product = await db[PRODUCTS].find_one({"_id": "p6"})
+    assert product is not None and product["score"] == 80.0
+    assert await db["parked_ratings"].count_documents({"product_id": "p7"}) == 1

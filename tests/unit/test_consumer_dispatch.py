@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -593,3 +594,102 @@ def test_a_batch_size_of_one_keeps_one_message_per_commit() -> None:
 
     assert not isinstance(subscriber, BatchSubscriber)
     assert subscriber.ack_policy is AckPolicy.NACK_ON_ERROR
+
+
+# --- a batch's prefetch ---------------------------------------------------------------------------
+
+
+class Prefetch:
+    """A subscription's prefetch hook that records what it was given and when its scope is."""
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.given: list[list[Event]] = []
+        self.log: list[str] = []
+        self._error = error
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, events: Sequence[Event]) -> AsyncIterator[None]:
+        self.given.append(list(events))
+        if self._error is not None:
+            raise self._error
+        self.log.append("read")
+        try:
+            yield
+        finally:
+            self.log.append("dropped")
+
+
+class LoggingHandler(Handler):
+    def __init__(self, log: list[str]) -> None:
+        super().__init__()
+        self._log = log
+
+    async def __call__(self, event: Event) -> None:
+        self._log.append(f"handled {event.aggregate_version}")
+        await super().__call__(event)
+
+
+async def test_a_prefetch_is_given_the_batch_s_events_before_they_are_handled_one_by_one() -> None:
+    setup, prefetch = Setup(), Prefetch()
+    handler = LoggingHandler(prefetch.log)
+    events = versions(3)
+
+    await setup.dispatch(
+        on_evaluation(handler, prefetch=prefetch), batch(*(e.to_json_bytes() for e in events))
+    )
+
+    assert prefetch.given == [events]
+    assert prefetch.log == ["read", "handled 1", "handled 2", "handled 3", "dropped"]
+    assert handler.calls == events
+
+
+async def test_a_prefetch_is_not_given_what_is_dead_lettered_which_still_is() -> None:
+    setup, prefetch, handler = Setup(), Prefetch(), Handler()
+    first, last = versions(2)
+
+    await setup.dispatch(
+        on_evaluation(handler, prefetch=prefetch),
+        batch(first.to_json_bytes(), b"not json", last.to_json_bytes()),
+    )
+
+    assert prefetch.given == [[first, last]]
+    (letter,) = setup.dead_letters.sent
+    assert letter.offset == 101
+    assert handler.calls == [first, last]
+
+
+async def test_a_batch_of_nothing_readable_is_not_prefetched() -> None:
+    setup, prefetch = Setup(), Prefetch()
+
+    await setup.dispatch(on_evaluation(Handler(), prefetch=prefetch), batch(b"not json"))
+
+    assert prefetch.given == []
+    assert len(setup.dead_letters.sent) == 1
+
+
+async def test_a_store_outage_while_prefetching_stops_the_batch_before_any_message() -> None:
+    setup, handler = Setup(), Handler()
+    prefetch = Prefetch(ConnectionFailure("store down"))
+
+    with pytest.raises(ConnectionFailure):
+        await setup.dispatch(
+            on_evaluation(handler, prefetch=prefetch),
+            batch(*(e.to_json_bytes() for e in versions(2))),
+        )
+
+    assert handler.calls == []
+    assert (setup.dispatcher.handled, setup.dispatcher.dead_lettered) == (0, 0)
+
+
+async def test_a_prefetch_failing_otherwise_only_costs_its_reads() -> None:
+    setup, handler = Setup(), Handler()
+    prefetch = Prefetch(RuntimeError("a bug in the hook"))
+    events = versions(2)
+
+    await setup.dispatch(
+        on_evaluation(handler, prefetch=prefetch), batch(*(e.to_json_bytes() for e in events))
+    )
+
+    assert handler.calls == events
+    assert setup.dead_letters.sent == []
+    assert setup.dispatcher.handled == 2

@@ -4,16 +4,18 @@ province ratings (load → call → save, and what the relay would publish)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import pytest
 
-from ocop_contracts import ProductRated, RatingLevel
+from ocop_contracts import ProductRated, RatingLevel, topics
 from ocop_contracts.vocabulary import RevocationGround
 from ocop_evaluation.adapters.memory import MemoryParkedRatings
 from ocop_evaluation.domain.certificates import CertificateStatus
 from ocop_evaluation.domain.products import Product
+from ocop_evaluation.entrypoints.consumers import subscriptions
 from ocop_evaluation.service_layer.commands import ImportCertificate, RecordRating, Revoke
 from ocop_platform.aggregates import ConcurrencyConflict, InMemoryAggregateStore
 from ocop_platform.consumer import Outcome
@@ -231,3 +233,46 @@ async def test_a_busy_product_is_retried_by_the_consumer_not_dead_lettered() -> 
 
     with pytest.raises(RuntimeError, match="busy"):
         await ev.ingest.on_ingested_rating(province_rating())
+
+
+class _CountingProducts(InMemoryAggregateStore[Product]):
+    """Counts the product reads that reach the store, one by one and in bulk."""
+
+    def __init__(self) -> None:
+        super().__init__(Product)
+        self.gets = 0
+        self.finds = 0
+
+    async def get(self, aggregate_id: str) -> Product | None:
+        self.gets += 1
+        return await super().get(aggregate_id)
+
+    async def find(self, where: Mapping[str, Any], **options: Any) -> list[Product]:
+        self.finds += 1
+        return await super().find(where, **options)
+
+
+async def test_a_batch_reads_its_products_once_and_a_second_rating_sees_the_first_s_save() -> None:
+    ev, stores = evaluation()
+    counting = _CountingProducts()
+    object.__setattr__(stores, "products", counting)
+    await ev.ingest.on_product_registered(registration())
+    first = province_rating()
+    second = province_rating(source_rating_id="CT-2", score=80.0)
+    unknown = province_rating("p9", source_rating_id="CT-9")
+    (ingest,) = [s for s in subscriptions(ev.ingest) if s.topic == topics.INGEST_EVALUATION]
+    assert ingest.prefetch is not None
+
+    async with ingest.prefetch([first, second, unknown]):
+        for event in (first, second, unknown):
+            assert await ev.ingest.on_ingested_rating(event) is None
+
+    # One read of the batch's products; the second rating loaded p1 as the first saved it (a
+    # stale copy would have conflicted on save and been read again).
+    assert (counting.finds, counting.gets) == (1, 0)
+    assert kinds(stores) == [("p1", "ProductRated", 1), ("p1", "ProductRated", 2)]
+    parked = stores.parked
+    assert isinstance(parked, MemoryParkedRatings) and len(parked.held) == 1  # p9: held
+    product = await ev.ingest.product("p1")
+    assert (product.version, product.score) == (2, 80.0)
+    assert counting.gets == 1  # the read just above: the batch's reads ended with it

@@ -4,6 +4,7 @@ platform's contract tests hold to the real store's behaviour)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from ocop_contracts import ProductRated, ProductRegistered
@@ -48,6 +49,9 @@ class MemoryRegisteredProducts:
     async def get(self, product_id: str) -> RegisteredProduct | None:
         kept = self._known.get(product_id)
         return None if kept is None else kept[1]
+
+    async def get_many(self, product_ids: Sequence[str]) -> dict[str, RegisteredProduct]:
+        return {i: self._known[i][1] for i in product_ids if i in self._known}
 
 
 class MemoryCertificateIndex:

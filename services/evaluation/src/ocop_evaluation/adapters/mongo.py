@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date
 
@@ -102,6 +102,14 @@ class MongoRegisteredProducts:
     async def get(self, product_id: str) -> RegisteredProduct | None:
         document = await self._collection.find_one({"_id": product_id})
         return None if document is None else RegisteredProduct.model_validate(document)
+
+    async def get_many(self, product_ids: Sequence[str]) -> dict[str, RegisteredProduct]:
+        unique = list(dict.fromkeys(product_ids))
+        if not unique:
+            return {}
+        cursor = self._collection.find({"_id": {"$in": unique}}).limit(len(unique))
+        documents = await cursor.to_list()
+        return {str(d["_id"]): RegisteredProduct.model_validate(d) for d in documents}
 
 
 class MongoCertificateIndex:

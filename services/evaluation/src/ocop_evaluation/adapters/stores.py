@@ -9,6 +9,7 @@ MongoDB/FerretDB, ``adapters/memory.py`` in memory (unit tests of the use cases)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -31,6 +32,9 @@ class RegisteredProducts(Protocol):
         """False when the event is not newer than what is kept (a repeat or a late one)."""
 
     async def get(self, product_id: str) -> RegisteredProduct | None: ...
+
+    async def get_many(self, product_ids: Sequence[str]) -> dict[str, RegisteredProduct]:
+        """Those of ``product_ids`` that are known, in one read."""
 
 
 class CertificateIndex(Protocol):

@@ -41,5 +41,6 @@ def subscriptions(ingest: Ingest) -> list[Subscription]:
             {ProductRated: ingest.on_ingested_rating},
             unknown_types="dead_letter",
             description=INGEST_RULES,
+            prefetch=ingest.prefetch,
         ),
     ]

@@ -5,27 +5,66 @@ A province system's rating is checked against the rules (``domain/ingest.py``), 
 the product's next canonical ProductRated, held until its product is known, acknowledged as a
 re-send of a rating already received (``domain/resends.py``), or refused with a DomainError (a
 dead letter with the reason).
+
+The ratings of a consumer's batch are prefetched (:meth:`Ingest.prefetch`): the registry's facts
+and the products they rate are read with one ``$in`` each for the whole batch, and each rating
+reads them from there (``ocop_platform.batch_reads``); a product saved in the batch is served
+as saved to the batch's next rating of it. The check that a held rating's product has not
+arrived meanwhile always reads the store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator, Callable, Sequence
 
-from ocop_contracts import ProductRated, ProductRegistered
+from ocop_contracts import Event, ProductRated, ProductRegistered
 from ocop_contracts.events.registry import PriorCertificateDeclared, ProductUpdated
-from ocop_evaluation.adapters.stores import ParkedRating
+from ocop_evaluation.adapters.stores import ParkedRating, Stores
 from ocop_evaluation.domain.ingest import check_province_rating
 from ocop_evaluation.domain.products import Product, RegisteredProduct
 from ocop_evaluation.domain.resends import Resend, SourceRating, classify, conflict_reason
-from ocop_evaluation.service_layer.base import UseCases
-from ocop_platform.aggregates import ConcurrencyConflict
+from ocop_evaluation.service_layer.base import ATTEMPTS, R, TodayFn, UseCases
+from ocop_platform.aggregates import ConcurrencyConflict, change
+from ocop_platform.batch_reads import BatchCachedStore, BatchReads
 from ocop_platform.consumer import Outcome
 from ocop_platform.errors import Conflict, DomainError
+from ocop_platform.mongo import Document
 
 log = logging.getLogger(__name__)
 
 
 class Ingest(UseCases):
+    def __init__(self, stores: Stores, today: TodayFn) -> None:
+        super().__init__(stores, today)
+        self._facts: BatchReads[RegisteredProduct] = BatchReads("ingest-facts")
+        self._products: BatchReads[Document] = BatchReads("ingest-products")
+
+    @contextlib.asynccontextmanager
+    async def prefetch(self, events: Sequence[Event]) -> AsyncIterator[None]:
+        """Read the facts and products a batch's ratings need, one ``$in`` each, and serve
+        them to the batch's handling; dropped when the batch ends."""
+        ids = list(dict.fromkeys(e.product_id for e in events if isinstance(e, ProductRated)))
+        if not ids:
+            yield
+            return
+        known = await self.stores.registered.get_many(ids)
+        # Products only of known facts: a rating of an unknown product is held, not applied.
+        products = await self._cached_products().read_many([i for i in ids if i in known])
+        facts: dict[str, RegisteredProduct | None] = {i: known.get(i) for i in ids}
+        with self._facts.scope(facts), self._products.scope(products):
+            yield
+
+    async def change_product(self, product_id: str, command: Callable[[Product], R]) -> R:
+        """As every use case's, with the product as the batch read or saved it."""
+        return await change(
+            self._cached_products(), product_id, command, kind="product", attempts=ATTEMPTS
+        )
+
+    def _cached_products(self) -> BatchCachedStore[Product]:
+        return BatchCachedStore(self.stores.products, Product, self._products)
+
     async def on_product_registered(self, event: ProductRegistered | ProductUpdated) -> None:
         """Registered or updated (same fields): keep what evaluation needs, newest wins."""
         # The product's aggregate first: a product known here always has one.
@@ -65,7 +104,7 @@ class Ingest(UseCases):
         """Check a province system's rating; re-emit it, hold it, acknowledge a re-send
         (Outcome.DUPLICATE), or raise DomainError (→ dead letter with the reason)."""
         check_province_rating(event)
-        facts = await self.stores.registered.get(event.product_id)
+        facts = await self._registered_or_none(event.product_id)
         if facts is not None:
             facts.ensure_rated_in_its_province(event)
         source = SourceRating.of(event)
@@ -80,6 +119,11 @@ class Ingest(UseCases):
             await self._forget(source)
             raise
         return None
+
+    async def _registered_or_none(self, product_id: str) -> RegisteredProduct | None:
+        """The facts as the batch read them (see the module's docstring), or the store's."""
+        hit, facts = self._facts.cached(product_id)
+        return facts if hit else await self.stores.registered.get(product_id)
 
     async def _is_resend(self, source: SourceRating, event: ProductRated) -> bool:
         """Record the first message of a source rating; True for a duplicate of it, DomainError
