@@ -332,6 +332,48 @@ async def test_the_national_figures_and_ratings_come_from_one_summaries_read_per
     assert await repo.queries.rating_count(unit("01", "2025"), 2026) == 1
 
 
+async def test_the_national_view_reads_the_summaries_once_for_new_products_and_actuals(
+    repo: Reporting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for event in (
+        _rated("p1", date(2026, 3, 1), 3, code="82"),
+        _rated("p2", date(2026, 4, 1), 4, code="82"),
+        _rated("p3", date(2026, 4, 1), 4, code="01"),
+        _rated("p4", date(2025, 8, 1), 3, code="82"),
+    ):
+        await repo.projections.record_rating(event)
+    targets = [
+        _target(metric, code, 2026, min_stars=stars)
+        for metric in (TargetMetric.CERTIFIED_PRODUCTS, TargetMetric.EVALUATION_ROUNDS)
+        for code in ("82", "01")
+        for stars in (3, 4)
+    ]
+    reads: list[list[str]] = []
+    read = SummaryStore.read
+
+    async def counted(store: SummaryStore, ids: Any) -> list[dict[str, Any]]:
+        reads.append(list(ids))
+        return await read(store, reads[-1])
+
+    monkeypatch.setattr(SummaryStore, "read", counted)
+    figures = await repo.queries.national_figures(2026, targets, None)
+    assert len(reads) == 1
+    monkeypatch.undo()
+
+    assert figures.new_certified == {"82": 2, "01": 1}
+    assert figures.actuals == await repo.queries.derived_actuals(targets, None)
+    three = _target(TargetMetric.CERTIFIED_PRODUCTS, "82", 2026, min_stars=3).target_id
+    assert figures.actuals[three] == 2
+    as_of = date(2026, 3, 31)
+    corrected = await repo.queries.national_figures(2026, targets, as_of)
+    assert corrected.actuals == await repo.queries.derived_actuals(targets, as_of)
+    assert corrected.actuals[three] == 1
+    # As known then, from the facts: the ratings became known today, after 31 March.
+    known = await repo.queries.national_figures(2026, targets, as_of, as_of)
+    assert known.actuals == await repo.queries.derived_actuals(targets, as_of, as_of)
+    assert known.actuals[three] == 0
+
+
 async def test_a_read_of_more_ids_than_one_batch_finds_every_summary(repo: Reporting) -> None:
     await repo.projections.record_rating(_rated("p1", date(2026, 3, 1), 3, code="82"))
     await repo.projections.record_rating(_rated("p2", date(2026, 3, 1), 3, code="01"))

@@ -33,7 +33,12 @@ from ocop_reporting.adapters.facts import (
 )
 from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore, summary_ids
 from ocop_reporting.domain.certificates import certified_products
-from ocop_reporting.domain.figures import CertifiedProduct, ExpiringCertificate, ProducerMix
+from ocop_reporting.domain.figures import (
+    CertifiedProduct,
+    ExpiringCertificate,
+    NationalFigures,
+    ProducerMix,
+)
 from ocop_reporting.domain.knowledge import known_by
 from ocop_reporting.domain.metrics import fair_participation, new_producers, rating_counts
 from ocop_reporting.domain.progress import Target
@@ -140,8 +145,41 @@ class MongoReportQueries:
         from one read of the province's ratings; the others one query each. As known on `cut`
         (an as-known report of a past day), only the facts can say: the summaries' marks keep
         the day of a fact, not the day it became known."""
+        docs = await self._read_summaries(_target_summary_ids(targets, cut))
+        return await self._derived_actuals(targets, as_of, cut, docs)
+
+    async def national_figures(
+        self, year: int, targets: list[Target], as_of: date | None, cut: date | None = None
+    ) -> NationalFigures:
+        """New ≥3★ products of `year` per current province and the targets' actuals, from one
+        read of the summaries both need (the year's of every province are most of the targets')."""
+        provinces = [unit(cc, "2025") for cc in current_provinces()]
+        ids = [i for where in provinces for i in summary_ids(where, [year])]
+        docs = await self._read_summaries(ids + _target_summary_ids(targets, cut))
+        whole_year = Window.of(date(year, 1, 1), date(year, 12, 31))
+        certified: dict[str, int] = {}
+        for where in provinces:
+            mine = [docs[i] for i in summary_ids(where, [year]) if i in docs]
+            if mine:
+                certified[where.code] = SummaryView(mine).certified(3, whole_year)
+        actuals = await self._derived_actuals(targets, as_of, cut, docs)
+        return NationalFigures(new_certified=certified, actuals=actuals)
+
+    async def _read_summaries(self, ids: list[str]) -> dict[str, Document]:
+        if not ids:
+            return {}
+        return {doc["_id"]: doc for doc in await self._summaries.read(ids)}
+
+    async def _derived_actuals(
+        self,
+        targets: list[Target],
+        as_of: date | None,
+        cut: date | None,
+        docs: dict[str, Document],
+    ) -> dict[str, int]:
+        """`derived_actuals` with the summaries already read (`docs`, by `_id`)."""
         summarised = [t for t in targets if _summarised(t)] if cut is None else []
-        found = await self._summary_actuals(summarised, as_of)
+        found = _summary_actuals(summarised, as_of, docs)
         by_province: dict[str, list[Target]] = {}
         for target in targets:
             if target.target_id in found:
@@ -155,20 +193,6 @@ class MongoReportQueries:
             ratings = [doc async for doc in cursor]
             for target in group:
                 found[target.target_id] = await self._rating_actual(target, ratings, as_of, cut)
-        return found
-
-    async def _summary_actuals(self, targets: list[Target], as_of: date | None) -> dict[str, int]:
-        """Every target's summaries in one read, whatever their provinces (the national view)."""
-        if not targets:
-            return {}
-        ids = [i for t in targets for i in summary_ids(_target_unit(t), _years(t))]
-        docs = {doc["_id"]: doc for doc in await self._summaries.read(ids)}
-        found: dict[str, int] = {}
-        for t in targets:
-            mine = summary_ids(_target_unit(t), _years(t))
-            view = SummaryView(docs[i] for i in mine if i in docs)
-            last = t.last_day if as_of is None else min(as_of, t.last_day)
-            found[t.target_id] = view.actual(t.metric, t.min_stars, Window.of(t.first_day, last))
         return found
 
     async def _rating_actual(
@@ -295,16 +319,7 @@ class MongoReportQueries:
     async def national_certified(self, year: int) -> dict[str, int]:
         """New ≥3★ products of `year` per current province: every province's summaries of the
         year in one read."""
-        whole_year = Window.of(date(year, 1, 1), date(year, 12, 31))
-        provinces = [unit(cc, "2025") for cc in current_provinces()]
-        ids = [i for where in provinces for i in summary_ids(where, [year])]
-        docs = {doc["_id"]: doc for doc in await self._summaries.read(ids)}
-        found: dict[str, int] = {}
-        for where in provinces:
-            mine = [docs[i] for i in summary_ids(where, [year]) if i in docs]
-            if mine:
-                found[where.code] = SummaryView(mine).certified(3, whole_year)
-        return found
+        return (await self.national_figures(year, [], None)).new_certified
 
     async def national_valid_certified(self, day: date, cut: date | None = None) -> dict[str, int]:
         """Products holding a certificate valid on `day` as known on `cut`, per province: every
@@ -390,6 +405,28 @@ def _counts_towards(target: Target, rating: Document, window: Window) -> bool:
         return False
     communes = {target.commune_code} if target.commune_code else set(target.commune_codes)
     return not communes or rating.get("commune_code") in communes
+
+
+def _summary_actuals(
+    targets: list[Target], as_of: date | None, docs: dict[str, Document]
+) -> dict[str, int]:
+    """Whole provinces' actuals from their summaries (`docs`, by `_id`)."""
+    found: dict[str, int] = {}
+    for t in targets:
+        mine = summary_ids(_target_unit(t), _years(t))
+        view = SummaryView(docs[i] for i in mine if i in docs)
+        last = t.last_day if as_of is None else min(as_of, t.last_day)
+        found[t.target_id] = view.actual(t.metric, t.min_stars, Window.of(t.first_day, last))
+    return found
+
+
+def _target_summary_ids(targets: list[Target], cut: date | None) -> list[str]:
+    """The summaries the targets' actuals are read from: none as known on a past day (only the
+    facts say when a fact became known)."""
+    if cut is not None:
+        return []
+    summarised = [t for t in targets if _summarised(t)]
+    return [i for t in summarised for i in summary_ids(_target_unit(t), _years(t))]
 
 
 def _summarised(target: Target) -> bool:

@@ -48,6 +48,14 @@ class ProducerMix:
 
 
 @dataclass(frozen=True)
+class NationalFigures:
+    """What the national view reads from the year's summaries, in one read."""
+
+    new_certified: dict[str, int]  # current province → new ≥3★ products of the year
+    actuals: dict[str, int]  # target id → actual (derived targets)
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     year: int
     new_certified: int

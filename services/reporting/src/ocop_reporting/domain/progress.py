@@ -112,6 +112,15 @@ class Progress:
     count: float | None = None  # what was counted, before conversion to a percent or rate
 
 
+@dataclass(frozen=True)
+class NationalProgress:
+    """The national view's targets by current province, and each province's new ≥3★ products
+    of the year."""
+
+    by_province: dict[str, list[Progress]]
+    new_certified: dict[str, int]
+
+
 def elapsed_fraction(year_from: int, year_to: int, today: date) -> float:
     return elapsed_between(date(year_from, 1, 1), date(year_to, 12, 31), today)
 

@@ -13,6 +13,7 @@ from ocop_reporting.domain.figures import (
     ActivityReport,
     CertifiedProduct,
     ExpiringCertificate,
+    NationalFigures,
     ProducerMix,
 )
 from ocop_reporting.domain.progress import Target
@@ -65,7 +66,9 @@ class ReportQueries(Protocol):
         self, where: Unit, as_of: date, cut: date | None = None
     ) -> list[ExpiringCertificate]: ...
     async def product_names(self, where: Unit, product_ids: list[str]) -> dict[str, str]: ...
-    async def national_certified(self, year: int) -> dict[str, int]: ...
+    async def national_figures(
+        self, year: int, targets: list[Target], as_of: date | None, cut: date | None = None
+    ) -> NationalFigures: ...
     async def national_valid_certified(
         self, day: date, cut: date | None = None
     ) -> dict[str, int]: ...

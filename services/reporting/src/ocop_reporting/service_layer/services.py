@@ -25,6 +25,7 @@ from ocop_reporting.domain.progress import (
     DERIVED_METRICS,
     PRODUCER_METRICS,
     REPORTED_METRICS,
+    NationalProgress,
     Progress,
     Target,
     progress_of,
@@ -156,7 +157,13 @@ class ReportingService:
         """Derived targets from the read models; the others from the activities reported."""
         derived = [t for t in targets if t.metric in DERIVED_METRICS]
         actuals = await self._queries.derived_actuals(derived, as_of, cut)
-        found: dict[str, float | None] = dict(actuals)
+        return await self._reported_actuals(targets, as_of, cut, actuals)
+
+    async def _reported_actuals(
+        self, targets: list[Target], as_of: date | None, cut: date | None, derived: dict[str, int]
+    ) -> dict[str, float | None]:
+        """The derived actuals given, with the others from the activities reported."""
+        found: dict[str, float | None] = dict(derived)
         for target in targets:
             if target.metric not in DERIVED_METRICS:
                 found[target.target_id] = await self._reported(target, as_of, cut)
@@ -170,19 +177,19 @@ class ReportingService:
 
     async def national(
         self, year: int, today: date, as_of: date | None, view: View = View.AS_KNOWN
-    ) -> dict[str, list[Progress]]:
-        """Progress of every target covering `year`, by the current province it rolls up to."""
-        by_province: dict[str, list[Progress]] = {}
+    ) -> NationalProgress:
+        """Progress of every target covering `year`, by the current province it rolls up to,
+        and the new ≥3★ products of `year` per current province (the summaries read once)."""
         targets = await self._targets.targets_of_year(year, as_of)
-        actuals = await self._actuals(targets, as_of, knowledge_cut(as_of, view))
+        cut = knowledge_cut(as_of, view)
+        derived = [t for t in targets if t.metric in DERIVED_METRICS]
+        figures = await self._queries.national_figures(year, derived, as_of, cut)
+        actuals = await self._reported_actuals(targets, as_of, cut, figures.actuals)
+        by_province: dict[str, list[Progress]] = {}
         for target in targets:
             row = progress_of(target, actuals[target.target_id], as_of or today)
             by_province.setdefault(target.current_code, []).append(row)
-        return by_province
-
-    async def national_certified(self, year: int) -> dict[str, int]:
-        """New ≥3★ products of `year` per current province."""
-        return await self._queries.national_certified(year)
+        return NationalProgress(by_province=by_province, new_certified=figures.new_certified)
 
     async def national_valid_certified(self, day: date, cut: date | None) -> dict[str, int]:
         """Products holding a certificate valid on `day` as known on `cut`, per province."""

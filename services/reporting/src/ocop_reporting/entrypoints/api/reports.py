@@ -122,20 +122,19 @@ async def overview_report(
 async def national_report(
     service: ReportingService, year: int, as_of: date | None, view: View = View.AS_KNOWN
 ) -> NationalReport:
-    certified = await service.national_certified(year)
     today = service.today()
     cut = knowledge_cut(as_of, view)
     valid = await service.national_valid_certified(as_of or today, cut)
-    by_province = await service.national(year, today, as_of, view)
+    national = await service.national(year, today, as_of, view)
     rows = []
     for code, province in current_provinces().items():
-        progress = by_province.get(code, [])
+        progress = national.by_province.get(code, [])
         standings = [p.standing for p in progress]
         rows.append(
             NationalRow(
                 province_code=code,
                 name=province.name,
-                new_certified=certified.get(code, 0),
+                new_certified=national.new_certified.get(code, 0),
                 certified=valid.get(code, 0),
                 targets=len(progress),
                 attained=sum(s in REACHED for s in standings),
