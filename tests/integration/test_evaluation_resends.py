@@ -181,3 +181,21 @@ async def test_a_batch_s_prefetched_product_is_served_as_its_first_rating_saved_
     product = await db[PRODUCTS].find_one({"_id": "p6"})
     assert product is not None and product["score"] == 80.0
     assert await db["parked_ratings"].count_documents({"product_id": "p7"}) == 1
+
+
+async def test_a_batch_records_its_source_ratings_in_one_write_a_repeat_found_recorded(
+    service: Ingest, db: Database
+) -> None:
+    await service.on_product_registered(_registered("p8"))
+    first = _rating("p8", source_rating_id="CT-8")
+    await service.on_ingested_rating(first)  # recorded before the batch
+    resent = _resent(first)
+    other = _rating("p8", source_rating_id="CT-9", score=80.0)
+
+    async with service.prefetch([resent, other]):  # one insert_many: CT-8 taken, CT-9 new
+        assert await service.on_ingested_rating(resent) is Outcome.DUPLICATE
+        assert await service.on_ingested_rating(other) is None
+
+    assert await _rating_version(db, "p8") == 2
+    kept = await db["source_ratings"].find_one({"_id": "92:can-tho-ocop:CT-8"})
+    assert kept is not None and kept["event_id"] == str(first.event_id)

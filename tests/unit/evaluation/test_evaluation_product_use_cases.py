@@ -4,7 +4,7 @@ province ratings (load → call → save, and what the relay would publish)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -12,9 +12,10 @@ import pytest
 
 from ocop_contracts import ProductRated, RatingLevel, topics
 from ocop_contracts.vocabulary import RevocationGround
-from ocop_evaluation.adapters.memory import MemoryParkedRatings
+from ocop_evaluation.adapters.memory import MemoryParkedRatings, MemorySourceRatings
 from ocop_evaluation.domain.certificates import CertificateStatus
 from ocop_evaluation.domain.products import Product
+from ocop_evaluation.domain.resends import SourceRating
 from ocop_evaluation.entrypoints.consumers import subscriptions
 from ocop_evaluation.service_layer.commands import ImportCertificate, RecordRating, Revoke
 from ocop_platform.aggregates import ConcurrencyConflict, InMemoryAggregateStore
@@ -276,3 +277,72 @@ async def test_a_batch_reads_its_products_once_and_a_second_rating_sees_the_firs
     product = await ev.ingest.product("p1")
     assert (product.version, product.score) == (2, 80.0)
     assert counting.gets == 1  # the read just above: the batch's reads ended with it
+
+
+class _CountingSources(MemorySourceRatings):
+    """Counts the source-rating writes, one by one and in bulk."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[str] = []
+        self.bulk: list[list[str]] = []
+
+    async def record(self, source: SourceRating) -> bool:
+        self.records.append(source.key)
+        return await super().record(source)
+
+    async def record_many(self, sources: Sequence[SourceRating]) -> set[str]:
+        self.bulk.append([source.key for source in sources])
+        return {s.key for s in sources if await MemorySourceRatings.record(self, s)}
+
+
+async def test_a_batch_records_its_source_ratings_at_once_before_handling_them() -> None:
+    ev, stores = evaluation()
+    sources = _CountingSources()
+    object.__setattr__(stores, "sources", sources)
+    await ev.ingest.on_product_registered(registration())
+    first = province_rating()
+    resent = first.model_copy(update={"event_id": uuid.uuid4()})
+    other = province_rating(source_rating_id="CT-2", score=80.0)
+    not_theirs = province_rating(source_rating_id="CT-3", province_code="82")
+    batch = [first, resent, other, not_theirs]
+
+    async with ev.ingest.prefetch(batch):
+        outcomes = [await _outcome(ev.ingest.on_ingested_rating(e)) for e in batch]
+
+    assert sources.bulk == [["92:can-tho-ocop:CT-1", "92:can-tho-ocop:CT-2"]]  # checked ones
+    assert sources.records == ["92:can-tho-ocop:CT-1"]  # the re-send's, found recorded
+    assert outcomes == [None, Outcome.DUPLICATE, None, "rejected"]
+    assert kinds(stores) == [("p1", "ProductRated", 1), ("p1", "ProductRated", 2)]
+
+
+async def test_a_redelivered_batch_finds_its_records_and_applies_each_rating_once() -> None:
+    ev, stores = evaluation()
+    await ev.ingest.on_product_registered(registration())
+    batch = [province_rating(), province_rating(source_rating_id="CT-2", score=80.0)]
+    for _ in range(2):  # the second time: Kafka's redelivery after a crash before the commit
+        async with ev.ingest.prefetch(batch):
+            outcomes = [await ev.ingest.on_ingested_rating(e) for e in batch]
+        assert outcomes == [None, None]
+
+    assert kinds(stores) == [("p1", "ProductRated", 1), ("p1", "ProductRated", 2)]
+
+
+async def test_a_held_rating_the_batch_recorded_and_rejected_later_forgets_its_record() -> None:
+    ev, stores = evaluation()
+    held = province_rating("p4")  # not known yet: recorded by the batch, then held
+    async with ev.ingest.prefetch([held]):
+        assert await ev.ingest.on_ingested_rating(held) is None
+    assert await stores.sources.get("92:can-tho-ocop:CT-1") is not None
+
+    await ev.ingest.on_product_registered(registration("p4", province="82"))  # not Cần Thơ's
+
+    assert await stores.sources.get("92:can-tho-ocop:CT-1") is None
+    assert published(stores) == []
+
+
+async def _outcome(handling: Awaitable[Outcome | None]) -> Outcome | str | None:
+    try:
+        return await handling
+    except DomainError:
+        return "rejected"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ocop_platform.mongo import Document
+
+DUPLICATE_KEY = 11000
 
 
 async def apply_if_newer(
@@ -42,6 +45,24 @@ async def insert_once(collection: AsyncCollection[Document], document: Document)
     except DuplicateKeyError:
         return False
     return True
+
+
+async def insert_many_once(
+    collection: AsyncCollection[Document], documents: Sequence[Document]
+) -> set[Any]:
+    """Insert each document keyed by ``_id`` (distinct) in one unordered write; a repeat is a
+    no-op. The ``_id`` of those inserted now (the others were there already)."""
+    if not documents:  # insert_many refuses an empty list
+        return set()
+    ids = {document["_id"] for document in documents}
+    try:
+        await collection.insert_many(list(documents), ordered=False)
+    except BulkWriteError as exc:
+        failures = exc.details.get("writeErrors", [])
+        if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
+            raise
+        return ids - {documents[failure["index"]]["_id"] for failure in failures}
+    return ids
 
 
 class Inbox:

@@ -115,6 +115,9 @@ class MemorySourceRatings:
     async def record(self, source: SourceRating) -> bool:
         return self._first.setdefault(source.key, source) is source
 
+    async def record_many(self, sources: Sequence[SourceRating]) -> set[str]:
+        return {source.key for source in sources if await self.record(source)}
+
     async def get(self, key: str) -> SourceRating | None:
         return self._first.get(key)
 

@@ -31,8 +31,8 @@ from ocop_evaluation.domain.resends import SourceRating
 from ocop_evaluation.domain.rounds import Round
 from ocop_evaluation.domain.scoring import CouncilRules
 from ocop_platform.aggregates import MongoAggregateStore
-from ocop_platform.idempotency import apply_if_newer, insert_once
-from ocop_platform.mongo import Database
+from ocop_platform.idempotency import apply_if_newer, insert_many_once, insert_once
+from ocop_platform.mongo import Database, Document
 
 PRODUCTS = "products"
 DOSSIERS = "dossiers"
@@ -188,16 +188,11 @@ class MongoSourceRatings:
         self._collection = db[SOURCE_RATINGS]
 
     async def record(self, source: SourceRating) -> bool:
-        return await insert_once(
-            self._collection,
-            {
-                "_id": source.key,
-                "source_rating_id": source.source_rating_id,
-                "event_id": source.event_id,
-                "fingerprint": source.fingerprint,
-                "content": source.content,
-            },
-        )
+        return await insert_once(self._collection, _source_document(source))
+
+    async def record_many(self, sources: Sequence[SourceRating]) -> set[str]:
+        documents = [_source_document(source) for source in sources]
+        return {str(key) for key in await insert_many_once(self._collection, documents)}
 
     async def get(self, key: str) -> SourceRating | None:
         document = await self._collection.find_one({"_id": key})
@@ -213,6 +208,16 @@ class MongoSourceRatings:
 
     async def forget(self, source: SourceRating) -> None:
         await self._collection.delete_one({"_id": source.key, "event_id": source.event_id})
+
+
+def _source_document(source: SourceRating) -> Document:
+    return {
+        "_id": source.key,
+        "source_rating_id": source.source_rating_id,
+        "event_id": source.event_id,
+        "fingerprint": source.fingerprint,
+        "content": source.content,
+    }
 
 
 class MongoClockStore:

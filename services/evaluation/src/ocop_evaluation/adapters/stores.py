@@ -85,6 +85,9 @@ class SourceRatings(Protocol):
     async def record(self, source: SourceRating) -> bool:
         """Insert-once: False when a message of this source rating was recorded before."""
 
+    async def record_many(self, sources: Sequence[SourceRating]) -> set[str]:
+        """:meth:`record` of each (distinct keys) in one write: the keys recorded now."""
+
     async def get(self, key: str) -> SourceRating | None: ...
 
     async def forget(self, source: SourceRating) -> None:

@@ -10,7 +10,11 @@ The ratings of a consumer's batch are prefetched (:meth:`Ingest.prefetch`): the 
 and the products they rate are read with one ``$in`` each for the whole batch, and each rating
 reads them from there (``ocop_platform.batch_reads``); a product saved in the batch is served
 as saved to the batch's next rating of it. The check that a held rating's product has not
-arrived meanwhile always reads the store.
+arrived meanwhile always reads the store. The source ratings of the batch's ratings that pass
+their checks are recorded then too, with one write: still each before its product's save (a
+record written after it would be missing after a crash between the two, and a re-send under a
+new event id would then be re-emitted); a rating rejected later forgets its record as before,
+and a redelivered batch finds them recorded by the same messages (handled as the first time).
 """
 
 from __future__ import annotations
@@ -40,12 +44,16 @@ class Ingest(UseCases):
         super().__init__(stores, today)
         self._facts: BatchReads[RegisteredProduct] = BatchReads("ingest-facts")
         self._products: BatchReads[Document] = BatchReads("ingest-products")
+        # Source-rating key → the event id whose record the batch wrote (used up once).
+        self._recorded: BatchReads[str] = BatchReads("ingest-recorded")
 
     @contextlib.asynccontextmanager
     async def prefetch(self, events: Sequence[Event]) -> AsyncIterator[None]:
-        """Read the facts and products a batch's ratings need, one ``$in`` each, and serve
-        them to the batch's handling; dropped when the batch ends."""
-        ids = list(dict.fromkeys(e.product_id for e in events if isinstance(e, ProductRated)))
+        """Read the facts and products a batch's ratings need, one ``$in`` each, record their
+        source ratings with one write, and serve all that to the batch's handling; dropped when
+        the batch ends."""
+        ratings = [e for e in events if isinstance(e, ProductRated)]
+        ids = list(dict.fromkeys(e.product_id for e in ratings))
         if not ids:
             yield
             return
@@ -53,7 +61,10 @@ class Ingest(UseCases):
         # Products only of known facts: a rating of an unknown product is held, not applied.
         products = await self._cached_products().read_many([i for i in ids if i in known])
         facts: dict[str, RegisteredProduct | None] = {i: known.get(i) for i in ids}
-        with self._facts.scope(facts), self._products.scope(products):
+        sources = _first_sources(ratings, known)
+        recorded = await self.stores.sources.record_many(sources)
+        mine = {s.key: s.event_id for s in sources if s.key in recorded}
+        with self._facts.scope(facts), self._products.scope(products), self._recorded.scope(mine):
             yield
 
     async def change_product(self, product_id: str, command: Callable[[Product], R]) -> R:
@@ -128,6 +139,8 @@ class Ingest(UseCases):
     async def _is_resend(self, source: SourceRating, event: ProductRated) -> bool:
         """Record the first message of a source rating; True for a duplicate of it, DomainError
         for a conflicting one."""
+        if self._recorded_by_batch(source):
+            return False
         for _ in range(3):  # the first message's record may be forgotten meanwhile (rejected)
             if await self.stores.sources.record(source):
                 return False
@@ -151,6 +164,15 @@ class Ingest(UseCases):
                 return True
             return False  # the same message redelivered: handled as the first time
         raise RuntimeError(f"could not record source rating {source.key}")
+
+    def _recorded_by_batch(self, source: SourceRating) -> bool:
+        """This very message's record was written by the batch's prefetch (once: a retry of
+        the message then finds it recorded by itself, as a redelivery does)."""
+        hit, event_id = self._recorded.cached(source.key)
+        if not hit or event_id != source.event_id:
+            return False
+        self._recorded.drop(source.key)
+        return True
 
     async def _forget(self, source: SourceRating | None) -> None:
         """A rejected rating never became its source rating's rating."""
@@ -192,3 +214,23 @@ class Ingest(UseCases):
             log.warning("held ingest rating rejected", extra={"reason": exc.message})
             return
         await self.stores.parked.release(parked)
+
+
+def _first_sources(
+    ratings: Sequence[ProductRated], known: dict[str, RegisteredProduct]
+) -> list[SourceRating]:
+    """The source ratings a batch may record before handling it: of ratings that pass the
+    checks made before recording (the others are never recorded), the first of each key."""
+    sources: dict[str, SourceRating] = {}
+    for rating in ratings:
+        source = SourceRating.of(rating)
+        if source is None or source.key in sources:
+            continue
+        try:
+            check_province_rating(rating)
+            if (facts := known.get(rating.product_id)) is not None:
+                facts.ensure_rated_in_its_province(rating)
+        except DomainError:
+            continue
+        sources[source.key] = source
+    return list(sources.values())
