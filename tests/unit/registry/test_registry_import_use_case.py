@@ -55,9 +55,13 @@ class Importer:
             RegistryService(self.stores, Clock(today=TODAY)), tmp_path / "work"
         )
         self.tmp_path = tmp_path
+        self.runs = 0
 
     async def run(self, rows: list[dict[str, Any]], **options: Any) -> Job:
-        path = self.tmp_path / "register.csv"
+        # A file per run, as uploads are: a job removes its file after reporting it finished,
+        # so a shared name could be removed under the next run.
+        self.runs += 1
+        path = self.tmp_path / f"register-{self.runs}.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=sorted({k for row in rows for k in row}))
             writer.writeheader()
