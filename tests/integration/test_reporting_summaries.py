@@ -22,7 +22,6 @@ from ocop_reporting.adapters.facts import ENTITIES, RATINGS, fact_collection
 from ocop_reporting.adapters.projections import MongoProjections
 from ocop_reporting.adapters.queries import MongoReportQueries
 from ocop_reporting.adapters.summaries import ID_BATCH, SUMMARIES, SummaryStore
-from ocop_reporting.domain.certified_counts import counts_id
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.units import unit
 
@@ -312,19 +311,6 @@ async def test_a_certificate_whose_summary_write_was_lost_is_restored_by_the_red
     await repo.projections.record_certificate(issued)
 
     assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 1}
-
-
-async def test_a_database_written_before_the_certified_counts_gets_them_at_startup(
-    repo: Reporting,
-) -> None:
-    await repo.projections.record_certificate(_issued("c1", "p1", date(2026, 1, 10)))
-    await repo.projections.record_certificate(_issued("c2", "p2", date(2026, 1, 12), 3, "01"))
-    await repo.db[SUMMARIES].delete_many({"_id": {"$in": [counts_id("82"), counts_id("01")]}})
-    assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {}
-
-    await SummaryStore(repo.db).ensure_indexes()  # the service's startup
-
-    assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 1, "01": 1}
 
 
 async def test_the_national_figures_and_ratings_come_from_one_summaries_read_per_view(

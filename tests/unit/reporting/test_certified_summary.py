@@ -1,7 +1,6 @@
 """The certificates kept in each province's summary documents: applied in any order and any number
 of times, they give the products certified on any day, as known on any day, that the facts give —
-in one document or spread over the province's buckets by product; and the certified counts
-recomputed from the buckets give the same figures."""
+in one document or spread over the province's buckets by product."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from ocop_reporting.domain.certificates import certified_products
-from ocop_reporting.domain.certified_counts import bucket_steps, count, product_steps
 from ocop_reporting.domain.summaries import (
     CERTIFIED_BUCKETS,
     CertifiedView,
@@ -187,37 +185,3 @@ def test_a_redelivered_rating_is_counted_once() -> None:
             if sub and value not in entries:
                 entries.append(value)
     assert rated_counts([summary]) == {4: 1}
-
-
-def test_the_certified_counts_give_the_certificate_documents_figures_on_any_day() -> None:
-    for seed in (9, 10, 11):
-        rng = random.Random(seed)
-        certificates, products, writes = _history(rng)
-        docs: dict[str, Doc] = {}
-        counts: dict[str, dict[str, int]] = {}
-        for write in _deliveries(rng, writes):
-            summary = certified_id("19", _product(write))
-            _apply(docs.setdefault(summary, {}), write)
-            counts[summary] = bucket_steps(docs[summary])  # recomputed after every write
-        view = CertifiedView(docs.values())
-        # A few hundred integers per province, not every certificate's fields.
-        assert sum(len(steps) for steps in counts.values()) < 3 * len(certificates)
-        for _ in range(200):
-            day = date.fromisoformat(_day(rng))
-            cut = rng.choice([None, date.fromisoformat(_day(rng))])
-            assert count(counts.values(), day, cut) == view.certified(day, cut)
-        _check(rng, view, certificates, products)
-
-
-def test_a_product_s_steps_follow_its_issue_end_and_withdrawal() -> None:
-    issue = {"day": "2026-01-10", "valid_until": "2029-01-09", "known": "2026-01-12", "stars": 4}
-    end = {"ended_on": "2026-04-01", "ended_known": "2026-04-02"}
-    withdrawal = {"withdrawn_on": "2026-03-01", "withdrawn_known": "2026-03-05"}
-    steps = [product_steps([{"_id": "c1", **issue, **end}], withdrawal)]
-    assert count(steps, date(2026, 1, 10)) == 1
-    assert count(steps, date(2026, 1, 10), cut=date(2026, 1, 11)) == 0  # not known yet
-    assert count(steps, date(2026, 3, 1)) == 0  # withdrawn
-    assert count(steps, date(2026, 3, 1), cut=date(2026, 3, 4)) == 1  # withdrawal not known
-    assert count(steps, date(2026, 4, 1), cut=date(2026, 3, 4)) == 1  # nor the revocation
-    assert count(steps, date(2026, 4, 1), cut=date(2026, 4, 2)) == 0
-    assert count(steps, date(2029, 1, 10), cut=date(2026, 1, 20)) == 0  # lapsed

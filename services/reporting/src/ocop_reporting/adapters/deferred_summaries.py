@@ -26,7 +26,6 @@ from pymongo.errors import DuplicateKeyError
 from ocop_platform.mongo import Database, Document
 from ocop_reporting.adapters.summaries import SummaryStore
 from ocop_reporting.domain.summaries import (
-    CERTIFIED_PREFIX,
     certified_id,
     producer_entry,
     producer_key,
@@ -85,15 +84,13 @@ class DeferredSummaryStore(SummaryStore):
 
     async def _certified(self, current_code: str, product_id: str, fields: Document) -> None:
         held = self._of(certified_id(current_code, product_id))
-        held.sets |= {"current_code": current_code, **fields}  # counted at `flush`
+        held.sets |= {"current_code": current_code, **fields}
 
     async def flush(self) -> None:
         """Write every document held, once each."""
         held, self._held = self._held, {}
         for summary, writes in held.items():
             await self._write(summary, writes)
-        # The certificate documents written: their counts once each, from what they hold now.
-        await self.count_certified(i for i in held if i.startswith(CERTIFIED_PREFIX))
 
     async def _write(self, summary: str, held: _Held) -> None:
         try:

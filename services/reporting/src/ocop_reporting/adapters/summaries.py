@@ -18,9 +18,7 @@ from collections.abc import Iterable
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from ocop_contracts.reference import current_provinces
 from ocop_platform.mongo import Database, Document
-from ocop_reporting.domain.certified_counts import bucket_steps, counts_id
 from ocop_reporting.domain.summaries import (
     certificate_end,
     certificate_issue,
@@ -95,22 +93,6 @@ class SummaryStore:
             {"$set": {"current_code": current_code, **fields}},
             upsert=True,
         )
-        await self.count_certified([certified_id(current_code, product_id)])
-
-    async def count_certified(self, ids: Iterable[str]) -> None:
-        """Recompute the certified counts of these certificate documents from what they hold
-        now (domain.certified_counts): the same value whatever wrote them and in what order."""
-        by_province: dict[str, Document] = {}
-        for doc in await self.read(ids):
-            bucket = str(doc["_id"]).rsplit(":", 1)[-1]
-            steps = by_province.setdefault(str(doc["current_code"]), {})
-            steps[f"b.{bucket}"] = bucket_steps(doc)
-        for current_code, steps in by_province.items():
-            await self._collection().update_one(
-                {"_id": counts_id(current_code)},
-                {"$set": {"current_code": current_code, **steps}},
-                upsert=True,
-            )
 
     async def put_withdrawal(
         self, current_code: str, product_id: str, fact: Document, version: int
@@ -132,7 +114,6 @@ class SummaryStore:
                 },
                 upsert=True,
             )
-        await self.count_certified([certified_id(current_code, product_id)])
 
     async def read(self, ids: Iterable[str]) -> list[Document]:
         """Summaries by `_id`, of any provinces: one query per ID_BATCH ids."""
@@ -146,10 +127,13 @@ class SummaryStore:
     async def read_units(self, where: Unit, years: Iterable[int]) -> list[Document]:
         return await self.read(summary_ids(where, years))
 
-    async def read_certified_counts(self, current_codes: Iterable[str]) -> dict[str, Document]:
-        """The certified counts of these current provinces, by province: one id each."""
-        found = await self.read(counts_id(cc) for cc in current_codes)
-        return {str(doc["current_code"]): doc for doc in found}
+    async def read_certified(self, current_codes: Iterable[str]) -> dict[str, list[Document]]:
+        """The certificate documents of these current provinces, by province: 17 ids each
+        (the 34 provinces: two queries)."""
+        found: dict[str, list[Document]] = {}
+        for doc in await self.read(i for cc in current_codes for i in certified_ids(cc)):
+            found.setdefault(str(doc["current_code"]), []).append(doc)
+        return found
 
     async def read_ratings(self) -> list[Document]:
         """Every unit's and year's rating ids (monitoring: a scan of the summaries)."""
@@ -172,15 +156,6 @@ class SummaryStore:
     async def ensure_indexes(self) -> None:
         # read_all_years filters on the unit (MongoDB; FerretDB scans the summaries anyway).
         await self._collection().create_index([("edition", 1), ("unit_code", 1), ("year", 1)])
-        await self.fill_certified_counts()
-
-    async def fill_certified_counts(self) -> None:
-        """A database written before the certified counts: each province's counts from its
-        certificate documents, once (at startup; a province with counts is left as it is)."""
-        codes = list(current_provinces())
-        have = await self.read_certified_counts(codes)
-        buckets = (i for cc in codes if cc not in have for i in certified_ids(cc)[1:])
-        await self.count_certified(buckets)
 
     async def flush(self) -> None:
         """Nothing is held: every write above is made at once (DeferredSummaryStore holds)."""

@@ -125,9 +125,6 @@ def producer_entry(fact: Doc) -> dict[str, Any]:
 CERTIFIED_BUCKETS = 16
 
 
-CERTIFIED_PREFIX = "certified:"
-
-
 def certified_id(current_code: str, product_id: str) -> str:
     """The document of a current province's certificates and withdrawals holding this
     product's: its bucket is a checksum of the id (the same in every process, unlike `hash`)."""
@@ -212,16 +209,6 @@ class CertifiedView:
     def certified(self, day: date, cut: date | None = None) -> int:
         """Products holding a certificate valid on `day`, as known on `cut` (the facts' rules)."""
         return len(certified_products(self._certificates, self._products, day.isoformat(), cut))
-
-    def by_product(self) -> dict[str, tuple[list[Doc], Doc]]:
-        """Each product's certificate facts and withdrawal (empty when none)."""
-        found: dict[str, tuple[list[Doc], Doc]] = {
-            pid: ([], withdrawal) for pid, withdrawal in self._products.items()
-        }
-        for certificate in self._certificates:
-            pid = str(certificate["product_id"])
-            found.setdefault(pid, ([], {}))[0].append(certificate)
-        return found
 
 
 @dataclass(frozen=True)
