@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from ocop_contracts.legacy import LegacyUnit
 from ocop_promotion.domain.venues import Booth, FairDetails, FairOutcome
 from ocop_promotion.entrypoints.api.deps import (
     Page,
@@ -39,11 +40,9 @@ def _fair_out(shown: Shown) -> FairOut:
     return FairOut.model_validate(shown_json(shown, "fair_id"))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=FairOut)
-async def schedule_fair(body: FairIn, venues: VenuesDep, principal: PromoterDep) -> FairOut:
-    """Schedule a trade fair with its booths (emits FairScheduled)."""
-    ensure_province(principal, body.province_code)
-    details = FairDetails(
+def _details(body: FairIn, legacy_unit: LegacyUnit | None = None) -> FairDetails:
+    """The fair a request describes (a live fair takes no old unit)."""
+    return FairDetails(
         name=body.name,
         place=body.place,
         organiser=body.organiser,
@@ -52,8 +51,15 @@ async def schedule_fair(body: FairIn, venues: VenuesDep, principal: PromoterDep)
         ends_on=body.ends_on,
         booths=tuple(Booth(b.code, b.capacity, b.name) for b in body.booths),
         commune_code=body.commune_code,
+        legacy_unit=legacy_unit,
     )
-    return _fair_out(await venues.schedule_fair(details))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=FairOut)
+async def schedule_fair(body: FairIn, venues: VenuesDep, principal: PromoterDep) -> FairOut:
+    """Schedule a trade fair with its booths (emits FairScheduled)."""
+    ensure_province(principal, body.province_code)
+    return _fair_out(await venues.schedule_fair(_details(body)))
 
 
 @router.post(
@@ -77,17 +83,7 @@ async def record_past_fair(
     completes what an interrupted request left (201) or, all recorded, writes nothing and
     answers the same fair (200); other details under the same key are 409."""
     ensure_province(principal, body.province_code)
-    details = FairDetails(
-        name=body.name,
-        place=body.place,
-        organiser=body.organiser,
-        province_code=body.province_code,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        booths=tuple(Booth(b.code, b.capacity, b.name) for b in body.booths),
-        commune_code=body.commune_code,
-        legacy_unit=body.legacy_unit,
-    )
+    details = _details(body, body.legacy_unit)
     participants = [(p.product_id, p.booth_code) for p in body.products]
     recorded = await venues.record_past_fair(details, participants)
     if not recorded.written:
