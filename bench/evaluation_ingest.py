@@ -28,13 +28,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
-from ocop_contracts import Event, ProductRated, ProductRegistered, RatingLevel, topics
+from ocop_contracts import Event, ProductRegistered, topics
 from ocop_contracts.reference import communes_of
+from ocop_devstack.faults import province_rating
 from ocop_devstack.ferretdb import start_ferretdb
 from ocop_devstack.kafka import start_kafka
 from ocop_devstack.kafka_bench import KafkaWatch, raw_batches
@@ -42,7 +42,7 @@ from ocop_devstack.provision import provision_all
 from ocop_devstack.services import ServiceStack
 
 PROVINCE = "01"
-RATED_ON = date(2026, 6, 1)
+RATED_YEAR = 2026  # the ratings are of 1 June of that year
 CONSUMER_BATCH = 10  # OCOP_CONSUMER_BATCH_SIZE's default
 STALL_SECONDS = 120.0
 
@@ -70,24 +70,6 @@ def registered(product_id: str, commune: str, n: int) -> ProductRegistered:
         legal_form="cooperative",
         scoring_set_code="I.3.d",
         commune_code=commune,
-    )
-
-
-def province_rating(product_id: str) -> ProductRated:
-    return ProductRated(
-        producer=f"province-{PROVINCE}",
-        aggregate_id=product_id,
-        aggregate_version=1,
-        province_code=PROVINCE,
-        product_id=product_id,
-        score=72.5,
-        stars=4,
-        level=RatingLevel.PROVINCE,
-        rule_set_id="qd26-2026",
-        rated_on=RATED_ON,
-        scoring_set_code="I.3.d",
-        parts={"A": 30.0, "B": 17.5, "C": 25.0},
-        source_rating_id=f"src-{product_id}",
     )
 
 
@@ -138,7 +120,7 @@ async def measure(
         seconds = await poll("registrations handled", len(ids), registrations_handled)
         say(f"  {len(ids):,} registrations handled in {seconds:,.1f} s")
 
-        ratings = [province_rating(p) for p in ids[: args.ratings]]
+        ratings = [province_rating(p, PROVINCE, RATED_YEAR) for p in ids[: args.ratings]]
         payloads = [r.to_json_bytes() for r in ratings]
         raw = await raw_batches(bootstrap, mongo_url, payloads, CONSUMER_BATCH)
         say(f"  raw baseline: {len(payloads):,} in {raw:,.1f} s ({len(payloads) / raw:,.0f}/s)")

@@ -193,7 +193,7 @@ async def _prepare_burst(
             for p in products
             for pair in (
                 (topics.REGISTRY, _registered(p, province)),
-                (topics.INGEST_EVALUATION, _province_rating(p, province, year)),
+                (topics.INGEST_EVALUATION, province_rating(p, province, year)),
             )
         ]
         return lambda: _publish_to(bootstrap, stream, pause_every=50)
@@ -265,7 +265,8 @@ def _registered(product_id: str, province: str) -> ProductRegistered:
     )
 
 
-def _province_rating(product_id: str, province: str, year: int) -> ProductRated:
+def province_rating(product_id: str, province: str, year: int) -> ProductRated:
+    """A province system's 4★ rating of 1 June `year`, as sent on evaluation's ingest topic."""
     return ProductRated(
         producer=f"province-{province}",
         aggregate_id=product_id,
