@@ -4,7 +4,7 @@ revoked takes the product out of every venue automatically."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -55,6 +55,36 @@ async def _showroom(http: httpx.AsyncClient, base: str) -> dict[str, Any]:
     }
     created: dict[str, Any] = expect(await http.post(f"{base}/showrooms", json=body), 201)
     return created
+
+
+async def _certified_in_the_past(
+    kafka: Publisher,
+    http: httpx.AsyncClient,
+    base: str,
+    issued_on: date,
+    valid_until: date,
+    revoked_on: date | None = None,
+) -> Product:
+    """A 4★ product certified on `issued_on` (and revoked on `revoked_on`), once promotion
+    knows its certificate."""
+    product = Product()
+    certified = product.certified(4).model_copy(
+        update={"issued_on": issued_on, "valid_until": valid_until}
+    )
+    events = [product.registered(), product.rated(4), certified]
+    if revoked_on is not None:
+        events.append(product.revoked(4).model_copy(update={"revoked_on": revoked_on}))
+    await kafka.publish(*events)
+    url = f"{base}/products/{product.product_id}/eligibility"
+
+    async def known() -> bool | None:
+        found = expect(await http.get(url), 200)
+        if revoked_on is not None:
+            return True if found.get("status") == "revoked" else None
+        return True if found.get("certificate_id") == product.certificate_id else None
+
+    await eventually(known, what="promotion to learn the certificate", timeout=60)
+    return product
 
 
 def _error(response: httpx.Response, status: int) -> tuple[list[str], str]:
@@ -250,7 +280,9 @@ async def test_a_past_fair_is_recorded_as_history_with_its_products_and_old_unit
     http: httpx.AsyncClient, promotion: str, kafka: Publisher
 ) -> None:
     # 2023 in old Đồng Tháp: no plan's year (test_reporting_plans counts exactly in those).
-    took_part = await certified_product(kafka, http, promotion)
+    took_part = await _certified_in_the_past(
+        kafka, http, promotion, date(2022, 11, 1), date(2025, 10, 31)
+    )
     never_rated = Product()
     await kafka.publish(never_rated.registered())
     name = f"Hội chợ OCOP Sa Đéc 2023 {took_part.product_id}"
@@ -295,3 +327,45 @@ async def test_a_past_fair_is_recorded_as_history_with_its_products_and_old_unit
     )
     loc, msg = _error(clash, 409)  # another fair under the same province, first day and name
     assert loc == ["body", "place"] and fair["fair_id"] in msg
+
+
+async def test_a_past_showroom_placement_is_checked_against_its_day_and_safe_to_retry(
+    http: httpx.AsyncClient, promotion: str, kafka: Publisher
+) -> None:
+    # Certified on 15 September 2021 (valid 36 months); another one revoked in May 2021.
+    shown = await _certified_in_the_past(
+        kafka, http, promotion, date(2021, 9, 15), date(2024, 9, 14)
+    )
+    revoked = await _certified_in_the_past(
+        kafka, http, promotion, date(2019, 9, 10), date(2022, 9, 9), revoked_on=date(2021, 5, 3)
+    )
+    showroom = await _showroom(http, promotion)
+    url = f"{promotion}/showrooms/{showroom['showroom_id']}/products/history"
+    old_unit = {"province_code": "87", "district_code": "866"}
+
+    def body(product: Product, since: str, **changes: Any) -> dict[str, Any]:
+        return {
+            "product_id": product.product_id,
+            "since": since,
+            "legacy_unit": old_unit,
+            **changes,
+        }
+
+    loc, msg = _error(await http.post(url, json=body(shown, "2021-09-01")), 422)
+    assert loc == ["body", "since"]
+    assert "2021-09-01" in msg and f"{shown.certificate_id} (4★) issued on 2021-09-15" in msg
+    loc, msg = _error(await http.post(url, json=body(revoked, "2021-10-01")), 422)
+    assert loc == ["body", "since"] and "revoked on 2021-05-03" in msg
+
+    placed = expect(await http.post(url, json=body(shown, "2021-10-01")), 201)
+    assert (placed["since"], placed["state"]) == ("2021-10-01", "active")
+    # The answer was lost (a 503, a dropped connection): the client sends it again.
+    repeat = expect(await http.post(url, json=body(shown, "2021-10-01")), 200)
+    assert repeat == placed
+    placements = expect(await http.get(f"{promotion}/products/{shown.product_id}/placements"), 200)
+    assert [p["placement_id"] for p in placements] == [placed["placement_id"]]
+    clash = await http.post(url, json=body(shown, "2021-10-01", legacy_unit=None))
+    loc, msg = _error(clash, 409)
+    assert loc == ["body", "legacy_unit"] and placed["placement_id"] in msg
+    on_display = expect(await http.get(f"{promotion}/showrooms/{showroom['showroom_id']}"), 200)
+    assert [p["product_id"] for p in on_display["products"]] == [shown.product_id]

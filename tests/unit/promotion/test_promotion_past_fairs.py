@@ -12,10 +12,16 @@ import pytest
 
 from ocop_contracts.events.promotion import FairScheduled, ProductShowcased
 from ocop_contracts.legacy import LegacyUnit
+from ocop_contracts.vocabulary import DelistReason
 from ocop_platform.aggregates import InMemoryAggregateStore
 from ocop_platform.errors import Conflict, DomainError
 from ocop_promotion.adapters.memory import MemoryCertifications
-from ocop_promotion.domain.compliance import CertificateStatus, Certification
+from ocop_promotion.domain.compliance import (
+    CertificatePeriod,
+    CertificateStatus,
+    Certification,
+    first_day_without_certificate,
+)
 from ocop_promotion.domain.placements import ProductPlacements
 from ocop_promotion.domain.venues import Booth, Fair, FairDetails
 from tests.unit.promotion.test_promotion_use_cases import TODAY, World
@@ -45,6 +51,7 @@ def certified(world: World, product_id: str, **changes: object) -> None:
         "product_id": product_id,
         "certificate_id": f"cert-{product_id}",
         "stars": 4,
+        "issued_on": date(2021, 4, 1),
         "valid_until": date(2024, 4, 30),  # expired since: valid on the fair's days
         "status": CertificateStatus.EXPIRED,
         "province_code": "82",
@@ -305,7 +312,7 @@ async def test_a_product_shown_since_a_past_day_is_recorded_with_its_old_unit(
         showroom, "prd-1", date(2021, 10, 1), OLD_DONG_THAP
     )
 
-    assert placed.since == date(2021, 10, 1)
+    assert placed.written and placed.placement.since == date(2021, 10, 1)
     [event] = [e for e in world.published() if isinstance(e, ProductShowcased)]
     assert (event.since, event.province_code, event.legacy_unit) == (
         date(2021, 10, 1),
@@ -325,9 +332,156 @@ async def test_a_product_shown_since_a_past_day_is_recorded_with_its_old_unit(
 async def test_a_past_display_breaking_a_rule_writes_nothing(
     world: World, since: date, legacy: LegacyUnit | None, field: str
 ) -> None:
-    certified(world, "prd-1")
+    certified(world, "prd-1", valid_until=date(2027, 4, 30))  # valid on each of those days
     showroom = await world.showroom()
     with pytest.raises(DomainError) as caught:
         await world.venues.displayed_in_the_past(showroom, "prd-1", since, legacy)
     assert caught.value.field == field
     assert world.published() == []
+
+
+# --- a showroom's placement entered as history is safe to retry --------------------------------
+
+SINCE = date(2021, 10, 1)
+
+
+async def test_a_repeated_past_display_answers_the_placement_recorded_first(world: World) -> None:
+    certified(world, "prd-1")
+    showroom = await world.showroom()
+    first = await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
+
+    # A retry after a 503 or a lost answer: the same showroom, product and first day.
+    repeat = await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
+
+    assert (first.written, repeat.written) == (True, False)
+    assert repeat.placement == first.placement
+    assert await placements_of(world, "prd-1") == [first.placement.placement_id]
+    assert showcased(world) == [("prd-1", showroom)]
+
+
+async def test_the_same_key_with_another_old_unit_is_a_conflict(world: World) -> None:
+    certified(world, "prd-1")
+    showroom = await world.showroom()
+    first = await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
+    with pytest.raises(Conflict) as caught:
+        await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, None)
+    assert caught.value.field == "legacy_unit"
+    assert first.placement.placement_id in caught.value.message
+    assert showcased(world) == [("prd-1", showroom)]
+
+
+async def test_a_product_is_shown_again_from_another_day_once_taken_out(world: World) -> None:
+    certified(world, "prd-1")
+    showroom = await world.showroom()
+    first = await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
+    # Still on display: another first day is not a second placement at the same time.
+    with pytest.raises(Conflict) as caught:
+        await world.venues.displayed_in_the_past(showroom, "prd-1", date(2022, 3, 1), None)
+    assert caught.value.field == "product_id"
+
+    await world.placements.delist("prd-1", showroom, DelistReason.MANUAL)
+    again = await world.venues.displayed_in_the_past(showroom, "prd-1", date(2022, 3, 1), None)
+
+    assert again.written
+    assert again.placement.placement_id != first.placement.placement_id
+    assert await placements_of(world, "prd-1") == [
+        first.placement.placement_id,
+        again.placement.placement_id,
+    ]
+
+
+# --- the certificate of the placement's own days ------------------------------------------------
+
+
+def period(
+    certificate_id: str, issued_on: date, valid_until: date, revoked_on: date | None = None
+) -> CertificatePeriod:
+    return CertificatePeriod(certificate_id, 4, issued_on, valid_until, revoked_on)
+
+
+FIRST = period("GCN-1", date(2019, 9, 10), date(2022, 9, 9))
+RENEWED = period("GCN-2", date(2022, 9, 10), date(2025, 9, 9))
+
+
+@pytest.mark.parametrize(
+    ("periods", "first_day", "last_day", "missing"),
+    [
+        ((), date(2021, 5, 1), date(2021, 5, 3), date(2021, 5, 1)),
+        ((FIRST,), date(2021, 5, 1), date(2021, 5, 3), None),
+        ((FIRST,), date(2019, 9, 9), date(2019, 9, 9), date(2019, 9, 9)),  # before its issue
+        ((FIRST,), date(2022, 9, 8), date(2022, 9, 12), date(2022, 9, 10)),  # ran out mid-way
+        ((RENEWED, FIRST), date(2022, 9, 8), date(2022, 9, 12), None),  # renewed in time
+        (
+            (period("GCN-1", date(2019, 9, 10), date(2022, 9, 9), date(2021, 5, 2)),),
+            date(2021, 5, 1),
+            date(2021, 5, 3),
+            date(2021, 5, 2),
+        ),  # revoked on the 2nd
+    ],
+)
+def test_the_first_day_without_a_valid_certificate(
+    periods: tuple[CertificatePeriod, ...], first_day: date, last_day: date, missing: date | None
+) -> None:
+    assert first_day_without_certificate(periods, first_day, last_day) == missing
+
+
+def certified_from(world: World, product_id: str, *periods: CertificatePeriod) -> None:
+    """The product's certificates as evaluation stated them; the last one is in force."""
+    last = periods[-1]
+    certified(
+        world,
+        product_id,
+        certificate_id=last.certificate_id,
+        issued_on=last.issued_on,
+        valid_until=last.valid_until,
+        periods=periods,
+    )
+
+
+async def test_a_product_certified_after_the_day_was_not_shown_as_ocop_then(world: World) -> None:
+    certified_from(world, "prd-1", period("GCN-1", date(2022, 1, 5), date(2025, 1, 4)))
+    showroom = await world.showroom()
+
+    with pytest.raises(DomainError) as caught:
+        await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
+
+    assert caught.value.field == "since"
+    assert "2021-10-01" in caught.value.message and "GCN-1" in caught.value.message
+    assert world.published() == []
+    placed = await world.venues.displayed_in_the_past(showroom, "prd-1", date(2022, 2, 1), None)
+    assert placed.written
+
+
+async def test_a_product_whose_certificate_was_revoked_before_the_day_is_refused(
+    world: World,
+) -> None:
+    revoked = period("GCN-1", date(2019, 9, 10), date(2022, 9, 9), revoked_on=date(2021, 5, 3))
+    certified_from(world, "prd-1", revoked)
+    showroom = await world.showroom()
+    with pytest.raises(DomainError) as caught:
+        await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
+    assert caught.value.field == "since"
+    assert "revoked on 2021-05-03" in caught.value.message
+    assert world.published() == []
+
+
+async def test_a_fair_product_needs_a_certificate_valid_on_every_day_of_the_fair(
+    world: World,
+) -> None:
+    certified(world, "prd-1")
+    # prd-2's first certificate ran out on the fair's second day; prd-3's was renewed in time.
+    certified_from(world, "prd-2", period("GCN-2", date(2018, 5, 2), date(2021, 5, 1)))
+    certified_from(
+        world,
+        "prd-3",
+        period("GCN-3a", date(2018, 5, 2), date(2021, 5, 1)),
+        period("GCN-3b", date(2021, 5, 2), date(2024, 5, 1)),
+    )
+    with pytest.raises(DomainError) as caught:
+        await world.venues.record_past_fair(past_fair(), [("prd-1", "A1"), ("prd-2", "A1")])
+    assert caught.value.field == "product_id"
+    assert "prd-2" in caught.value.message and "2021-05-02" in caught.value.message
+    assert (fair_events(world), world.published()) == ([], [])
+
+    recorded = await world.venues.record_past_fair(past_fair(), [("prd-1", "A1"), ("prd-3", "A1")])
+    assert [p.product_id for p in recorded.shown.products] == ["prd-1", "prd-3"]

@@ -20,7 +20,11 @@ from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import OUTBOX_FIELD, mark_pending, outbox_entries
 from ocop_promotion.adapters.stores import MOST_PRODUCTS_AT_A_VENUE, VenueStores
 from ocop_promotion.domain.activities import Activity
-from ocop_promotion.domain.compliance import CertificateStatus, Certification
+from ocop_promotion.domain.compliance import (
+    CertificatePeriod,
+    CertificateStatus,
+    Certification,
+)
 from ocop_promotion.domain.feed import Change, FeedEntry, ProductFacts
 from ocop_promotion.domain.placements import ProductPlacements, VenueRef
 from ocop_promotion.domain.venues import Fair, Showroom
@@ -34,6 +38,10 @@ CERTIFICATIONS = "certifications"
 # answers by reading both collections whole (no secondary index is used): 77% of the time of a
 # national load went there, on every placement, listing and lapse.
 LATEST_RATINGS = "latest_ratings"
+# Fields of a certifications document beside the certificate in force: every certificate the
+# product held and the revocations, for placements entered as history.
+CERTIFICATES_HELD = "certificates_held"
+REVOCATIONS = "revocations"
 # The rating facts and the feed entries carried the latest rating before LATEST_RATINGS: read
 # once, to fill it in a database that predates it.
 RATINGS = "ratings"
@@ -166,7 +174,27 @@ class MongoPromotionRepository:
             "status": CertificateStatus.VALID.value,
             "province_code": event.province_code,
         }
-        return await self.apply_evaluation(event.product_id, event.aggregate_version, fields)
+        applied = await self.apply_evaluation(event.product_id, event.aggregate_version, fields)
+        # Every certificate the product held, kept beside the one in force (a set: a
+        # redelivery adds nothing; an older certificate arriving late is kept all the same).
+        period = {
+            "certificate_id": event.certificate_id,
+            "stars": event.stars,
+            "issued_on": event.issued_on.isoformat(),
+            "valid_until": event.valid_until.isoformat(),
+        }
+        await self._add_to_certification(event.product_id, CERTIFICATES_HELD, period)
+        return applied
+
+    async def remember_revocation(self, product_id: str, certificate_id: str, on: date) -> None:
+        """The day a certificate was revoked, whether or not it is the one in force."""
+        revocation = {"certificate_id": certificate_id, "revoked_on": on.isoformat()}
+        await self._add_to_certification(product_id, REVOCATIONS, revocation)
+
+    async def _add_to_certification(self, product_id: str, field: str, fact: Document) -> None:
+        # No upsert: a document made here, without a version, would refuse every versioned
+        # write after it; the certificate's own CertificateIssued (same key, earlier) made it.
+        await self._db[CERTIFICATIONS].update_one({"_id": product_id}, {"$addToSet": {field: fact}})
 
     async def apply_lapse(
         self, product_id: str, version: int, certificate_id: str, status: CertificateStatus
@@ -200,6 +228,8 @@ class MongoPromotionRepository:
             status=CertificateStatus(doc["status"]) if doc.get("status") else None,
             rated_stars=rated,
             province_code=doc.get("province_code"),
+            issued_on=_day(doc.get("issued_on")),
+            periods=_periods(doc),
         )
 
     async def lapsed_certificates(self, today: date, limit: int) -> list[tuple[str, str]]:
@@ -518,6 +548,23 @@ def _entry(doc: Document) -> FeedEntry:
         fields["change"] = Change(fields["change"])
     known = FeedEntry.__dataclass_fields__
     return FeedEntry(**{k: v for k, v in fields.items() if k in known})
+
+
+def _periods(doc: Document) -> tuple[CertificatePeriod, ...]:
+    revoked = {
+        str(r["certificate_id"]): date.fromisoformat(r["revoked_on"])
+        for r in doc.get(REVOCATIONS, [])
+    }
+    return tuple(
+        CertificatePeriod(
+            certificate_id=str(p["certificate_id"]),
+            stars=int(p["stars"]),
+            issued_on=date.fromisoformat(p["issued_on"]),
+            valid_until=date.fromisoformat(p["valid_until"]),
+            revoked_on=revoked.get(str(p["certificate_id"])),
+        )
+        for p in doc.get(CERTIFICATES_HELD, [])
+    )
 
 
 def _day(value: Any) -> date | None:

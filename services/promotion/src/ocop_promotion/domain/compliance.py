@@ -9,8 +9,9 @@ is "awaiting its certificate" and placing it is refused with that reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from ocop_platform.errors import DomainError
@@ -23,8 +24,36 @@ class CertificateStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class CertificatePeriod:
+    """One certificate a product held, as evaluation stated it: valid from the day it was
+    issued through its last valid day, or until the day before it was revoked."""
+
+    certificate_id: str
+    stars: int
+    issued_on: date
+    valid_until: date
+    revoked_on: date | None = None
+
+    @property
+    def last_day(self) -> date:
+        if self.revoked_on is not None and self.revoked_on <= self.valid_until:
+            return self.revoked_on - timedelta(days=1)
+        return self.valid_until
+
+    def describe(self) -> str:
+        end = (
+            f"revoked on {self.revoked_on.isoformat()}"
+            if self.revoked_on is not None and self.revoked_on <= self.valid_until
+            else f"valid until {self.valid_until.isoformat()}"
+        )
+        return (
+            f"{self.certificate_id} ({self.stars}★) issued on {self.issued_on.isoformat()}, {end}"
+        )
+
+
+@dataclass(frozen=True)
 class Certification:
-    """Promotion's copy of a product's current certificate."""
+    """Promotion's copy of a product's current certificate, and every certificate it held."""
 
     product_id: str
     certificate_id: str | None = None
@@ -33,6 +62,29 @@ class Certification:
     status: CertificateStatus | None = None
     rated_stars: int | None = None  # the latest rating, to explain a refusal
     province_code: str | None = None  # as evaluation stated it with the certificate
+    issued_on: date | None = None
+    # Every certificate the product held (CertificateIssued, with CertificateRevoked's day), so
+    # a placement entered as history is checked against the certificate of its own days.
+    periods: tuple[CertificatePeriod, ...] = ()
+
+    def held(self) -> list[CertificatePeriod]:
+        """The certificates the product held, oldest first: the recorded periods and the
+        certificate in force (a copy written before periods were recorded has only that one;
+        its revocation day, if revoked then, is unknown and not held against it)."""
+        periods = list(self.periods)
+        known = {period.certificate_id for period in periods}
+        if (
+            self.certificate_id is not None
+            and self.certificate_id not in known
+            and self.stars is not None
+            and self.issued_on is not None
+            and self.valid_until is not None
+        ):
+            current = CertificatePeriod(
+                self.certificate_id, self.stars, self.issued_on, self.valid_until
+            )
+            periods.append(current)
+        return sorted(periods, key=lambda p: (p.issued_on, p.certificate_id))
 
     def valid_on(self, day: date) -> bool:
         return (
@@ -103,6 +155,42 @@ def ensure_took_part(certification: Certification | None) -> Certification:
             field="product_id",
         )
     return certification
+
+
+def first_day_without_certificate(
+    periods: Iterable[CertificatePeriod], first_day: date, last_day: date
+) -> date | None:
+    """The first day from `first_day` through `last_day` on which none of the certificates was
+    valid (None: every day was covered, by one certificate or by a renewal after another)."""
+    day = first_day
+    for period in sorted(periods, key=lambda p: p.issued_on):
+        if period.stars < 3 or period.last_day < day:
+            continue
+        if period.issued_on > day:
+            break
+        day = period.last_day + timedelta(days=1)
+        if day > last_day:
+            return None
+    return day
+
+
+def ensure_certified_through(
+    certification: Certification | None, first_day: date, last_day: date, *, field: str
+) -> Certification:
+    """A placement entered as history (a past fair's days, a showroom's first day) is of a
+    product that held a valid ≥3★ certificate on each of its days: a product certified in 2022
+    was not an OCOP product in a 2021 showroom. DomainError naming `field` otherwise."""
+    certification = ensure_took_part(certification)
+    periods = certification.held()
+    missing = first_day_without_certificate(periods, first_day, last_day)
+    if missing is None:
+        return certification
+    held = "; ".join(period.describe() for period in periods) or "none known"
+    raise DomainError(
+        f"product {certification.product_id} held no valid OCOP certificate on "
+        f"{missing.isoformat()} (its certificates: {held})",
+        field=field,
+    )
 
 
 def lapse_applies(current_certificate_id: str | None, lapsed_certificate_id: str) -> bool:

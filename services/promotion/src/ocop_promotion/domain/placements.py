@@ -69,11 +69,13 @@ class PlacementTerms:
     url: str | None = None
 
 
-def past_placement_id(venue_id: str, product_id: str) -> str:
+def past_placement_id(venue_id: str, product_id: str, since: date | None = None) -> str:
     """A product's placement recorded as history at a venue: the same id each time, so a
-    repeated request finds the placement it made instead of making a second."""
-    digest = hashlib.sha256(f"{venue_id}|{product_id}".encode()).hexdigest()
-    return f"plc-{digest[:12]}"
+    repeated request finds the placement it made instead of making a second. A fair is one
+    period, so the fair and the product name it; a showroom may show a product again after it
+    was taken out, so its placements are also known by their first day (`since`)."""
+    key = f"{venue_id}|{product_id}" + (f"|{since.isoformat()}" if since is not None else "")
+    return f"plc-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
 class Placement(BaseModel):
@@ -128,11 +130,15 @@ class ProductPlacements(Aggregate):
             raise AlreadyPlaced(self.product_id, venue)
 
     def recorded_as(
-        self, placement_id: str, venue: VenueRef, terms: PlacementTerms
+        self,
+        placement_id: str,
+        venue: VenueRef,
+        terms: PlacementTerms,
+        legacy_unit: LegacyUnit | None,
     ) -> Placement | None:
         """The placement an earlier run of a history request made under `placement_id` (None:
-        none yet, and the product may be placed there); that id at another venue or booth is a
-        clash, not a repeat."""
+        none yet, and the product may be placed there); that id at another venue or booth, or
+        with another old unit, is a clash, not a repeat."""
         earlier = next((e for e in self.entries if e.placement_id == placement_id), None)
         if earlier is None:
             self.refuse_if_placed_at(venue)
@@ -142,6 +148,13 @@ class ProductPlacements(Aggregate):
                 f"product {self.product_id} was recorded at {earlier.venue_kind} "
                 f"{earlier.venue_id} in booth {earlier.booth_code}, not {terms.booth_code}",
                 field="booth_code",
+            )
+        if earlier.legacy_unit != legacy_unit:
+            raise Conflict(
+                f"placement {placement_id} of product {self.product_id} at {earlier.venue_id} "
+                f"since {earlier.since.isoformat()} was recorded with legacy_unit "
+                f"{_unit_text(earlier.legacy_unit)}, not {_unit_text(legacy_unit)}",
+                field="legacy_unit",
             )
         return earlier
 
@@ -202,6 +215,10 @@ class ProductPlacements(Aggregate):
             placement.delist(reason, today)
             self.record(_delisted(self, placement, certificate_id))
         return delisted
+
+
+def _unit_text(unit: LegacyUnit | None) -> str:
+    return "none" if unit is None else unit.model_dump_json(exclude_none=True)
 
 
 def _about(placements: ProductPlacements, placement: Placement) -> dict[str, Any]:

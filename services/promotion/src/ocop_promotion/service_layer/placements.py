@@ -20,7 +20,11 @@ from ocop_contracts.vocabulary import DelistReason, VenueKind
 from ocop_platform.aggregates import AggregateExists, AggregateNotFound, ConcurrencyConflict, change
 from ocop_platform.errors import Conflict, DomainError
 from ocop_promotion.adapters.stores import VenueStores, placements_at
-from ocop_promotion.domain.compliance import Certification, ensure_placeable, ensure_took_part
+from ocop_promotion.domain.compliance import (
+    Certification,
+    ensure_certified_through,
+    ensure_placeable,
+)
 from ocop_promotion.domain.placements import (
     UNKNOWN_PROVINCE,
     NotPlaced,
@@ -42,6 +46,21 @@ class Eligibility:
     placeable: bool
     reason: str | None
     certification: Certification | None
+
+
+@dataclass(frozen=True)
+class PastStay:
+    """A product's placement entered as history: where, from which day, under which id, and
+    the days its certificate must cover (a past fair's days; a showroom's first day)."""
+
+    product_id: str
+    venue: VenueRef
+    terms: PlacementTerms
+    placement_id: str
+    since: date
+    certified_days: tuple[date, date]  # first and last day a valid certificate must cover
+    legacy_unit: LegacyUnit | None
+    date_field: str  # the request's field a day without a certificate is reported against
 
 
 @dataclass(frozen=True)
@@ -91,60 +110,62 @@ class PlacementService:
                 return placement
         raise Conflict("the product's placements kept changing; try again", field="product_id")
 
-    async def check_took_part(self, product_id: str) -> Certification:
-        """Whether a product may be recorded in a past fair (DomainError naming product_id)."""
-        return ensure_took_part(await self._stores.certifications.certification(product_id))
-
-    async def check_past_placement(
-        self, product_id: str, venue: VenueRef, terms: PlacementTerms, placement_id: str
-    ) -> None:
-        """Whether `place_in_past` would record the product (or find it recorded): its
-        certificate, and no clash with its placements (DomainError, nothing written)."""
-        await self.check_took_part(product_id)
-        placements = await self._placements.get(product_id)
+    async def check_past_placement(self, stay: PastStay) -> None:
+        """Whether `place_in_past` would record the stay (or find it recorded): the product's
+        certificate on its days, and no clash with its placements (DomainError, nothing
+        written)."""
+        _, legacy_unit = await self.certified_for(stay)
+        placements = await self._placements.get(stay.product_id)
         if placements is not None:
-            placements.recorded_as(placement_id, venue, terms)
+            placements.recorded_as(stay.placement_id, stay.venue, stay.terms, legacy_unit)
 
-    async def place_in_past(
-        self,
-        product_id: str,
-        venue: VenueRef,
-        terms: PlacementTerms,
-        since: date,
-        legacy_unit: LegacyUnit | None,
-        *,
-        placement_id: str,
-    ) -> PastPlacement:
-        """Record that a product took part in a past venue from `since` (history): its
-        certificate checked as `check_took_part` does; the venue's old unit carried when it was
-        in the product's own province. A placement already recorded under `placement_id` (an
-        interrupted or repeated request) is returned as it is, not placed twice."""
-        certification = await self.check_took_part(product_id)
+    async def place_in_past(self, stay: PastStay) -> PastPlacement:
+        """Record that a product was shown at a venue from `stay.since` (history): it held a
+        valid ≥3★ certificate on each day of `stay.certified_days`; the venue's old unit
+        carried when it was in the product's own province. A placement already recorded under
+        `stay.placement_id` (an interrupted or repeated request) is returned as it is, not
+        placed twice."""
+        certification, legacy_unit = await self.certified_for(stay)
         province = certification.province_code
-        if legacy_unit is not None and successor_of(legacy_unit.province_code) != province:
-            legacy_unit = None  # a product of another province: its own unit then is unknown
-        await self._stores.venue_index.remember(venue, product_id)
+        await self._stores.venue_index.remember(stay.venue, stay.product_id)
 
         def place(placements: ProductPlacements) -> Placement:
             return placements.place(
-                venue,
-                terms,
-                placement_id=placement_id,
+                stay.venue,
+                stay.terms,
+                placement_id=stay.placement_id,
                 today=self._today(),
                 province_code=province or UNKNOWN_PROVINCE,
-                since=since,
+                since=stay.since,
                 legacy_unit=legacy_unit,
             )
 
         for _ in range(ATTEMPTS):
-            placements = await self._placements.get(product_id)
-            placements = placements or ProductPlacements(id=product_id)
-            if (earlier := placements.recorded_as(placement_id, venue, terms)) is not None:
+            placements = await self._placements.get(stay.product_id)
+            placements = placements or ProductPlacements(id=stay.product_id)
+            earlier = placements.recorded_as(stay.placement_id, stay.venue, stay.terms, legacy_unit)
+            if earlier is not None:
                 return PastPlacement(earlier, written=False)
             placement = place(placements)
             if await self._stored(placements):
                 return PastPlacement(placement, written=True)
         raise Conflict("the product's placements kept changing; try again", field="product_id")
+
+    async def certified_for(self, stay: PastStay) -> tuple[Certification, LegacyUnit | None]:
+        """The product's certification, checked to cover the stay's days, and the old unit its
+        placement carries (none for a product of another province: its own unit then is
+        unknown)."""
+        first, last = stay.certified_days
+        certification = ensure_certified_through(
+            await self._stores.certifications.certification(stay.product_id),
+            first,
+            last,
+            field=stay.date_field,
+        )
+        unit = stay.legacy_unit
+        if unit is not None and successor_of(unit.province_code) != certification.province_code:
+            unit = None
+        return certification, unit
 
     async def _stored(self, placements: ProductPlacements) -> bool:
         """Add or save; False when another writer got there first (load again and retry)."""

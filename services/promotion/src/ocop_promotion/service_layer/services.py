@@ -114,6 +114,9 @@ class PromotionService:
         )
 
     async def on_certificate_revoked(self, event: CertificateRevoked) -> None:
+        await self._repo.remember_revocation(
+            event.product_id, event.certificate_id, event.revoked_on
+        )
         await self._lapse(
             event.product_id,
             event.aggregate_version,

@@ -45,7 +45,7 @@ from ocop_promotion.domain.venues import (
     check_shown_since,
     past_fair_id,
 )
-from ocop_promotion.service_layer.placements import PlacementService
+from ocop_promotion.service_layer.placements import PastPlacement, PastStay, PlacementService
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -66,25 +66,20 @@ class RecordedFair:
     written: bool
 
 
-@dataclass(frozen=True)
-class _TookPart:
-    """One product of a past fair: where, and the placement id it is recorded under."""
-
-    product_id: str
-    venue: VenueRef
-    terms: PlacementTerms
-    placement_id: str
-
-
-def _took_part(fair: Fair, participants: list[tuple[str, str]]) -> list[_TookPart]:
-    """The products of a past fair, its rules (booths, room, each once) checked."""
+def _took_part(fair: Fair, participants: list[tuple[str, str]]) -> list[PastStay]:
+    """The products of a past fair, its rules (booths, room, each once) checked; each held a
+    valid certificate on every day of the fair."""
     venues = fair.past_venues(participants)
     return [
-        _TookPart(
+        PastStay(
             product_id,
             venue,
             PlacementTerms(booth_code=booth),
             past_placement_id(fair.id, product_id),
+            since=fair.starts_on,
+            certified_days=(fair.starts_on, fair.ends_on),
+            legacy_unit=fair.legacy_unit,
+            date_field="product_id",
         )
         for (product_id, booth), venue in zip(participants, venues, strict=True)
     ]
@@ -120,22 +115,10 @@ class VenueService:
             await self._check_names_every_product(earlier, participants)
             fair = earlier
         took_part = _took_part(fair, participants)
-        for one in took_part:
-            await self._placements.check_past_placement(
-                one.product_id, one.venue, one.terms, one.placement_id
-            )
+        for stay in took_part:
+            await self._placements.check_past_placement(stay)
         written = earlier is None and await self._added(fair)
-        placed = [
-            await self._placements.place_in_past(
-                one.product_id,
-                one.venue,
-                one.terms,
-                fair.starts_on,
-                fair.legacy_unit,
-                placement_id=one.placement_id,
-            )
-            for one in took_part
-        ]
+        placed = [await self._placements.place_in_past(stay) for stay in took_part]
         written = written or any(p.written for p in placed)
         return RecordedFair(Shown(fair, [p.placement for p in placed]), written)
 
@@ -216,20 +199,27 @@ class VenueService:
 
     async def displayed_in_the_past(
         self, showroom_id: str, product_id: str, since: date, legacy_unit: LegacyUnit | None
-    ) -> Placement:
+    ) -> PastPlacement:
         """History: a product shown at a showroom since a day before today (its first day
-        there), with its unit then before 1 July 2025; the product holds or held a ≥3★
-        certificate (as for a past fair)."""
+        there), with its unit then before 1 July 2025; the product held a valid ≥3★
+        certificate on that day. Known by showroom, product and first day, so a repeat finds
+        the placement it made (`written` False) instead of placing the product twice; the same
+        key with another old unit is a conflict (legacy_unit)."""
         showroom = await self._showroom(showroom_id)
         check_shown_since(since, self._today(), showroom.opened_on)
-        certification = await self._placements.check_took_part(product_id)
-        check_legacy_unit(legacy_unit, certification.province_code or "", since, "placement")
-        venue, terms = showroom.venue(), PlacementTerms()
-        placement_id = f"plc-{uuid.uuid4().hex[:12]}"
-        past = await self._placements.place_in_past(
-            product_id, venue, terms, since, legacy_unit, placement_id=placement_id
+        stay = PastStay(
+            product_id,
+            showroom.venue(),
+            PlacementTerms(),
+            past_placement_id(showroom_id, product_id, since),
+            since=since,
+            certified_days=(since, since),
+            legacy_unit=legacy_unit,
+            date_field="since",
         )
-        return past.placement
+        certification, _ = await self._placements.certified_for(stay)
+        check_legacy_unit(legacy_unit, certification.province_code or "", since, "placement")
+        return await self._placements.place_in_past(stay)
 
     # --- online listings --------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from ocop_promotion.domain.venues import ShowroomDetails
 from ocop_promotion.entrypoints.api.deps import (
@@ -76,18 +76,31 @@ async def display(
     "/{showroom_id}/products/history",
     status_code=status.HTTP_201_CREATED,
     response_model=PlacementOut,
+    responses={200: {"model": PlacementOut, "description": "recorded before, as it was"}},
 )
 async def displayed_in_the_past(
-    showroom_id: str, body: PastDisplayIn, venues: VenuesDep, principal: PromoterDep
+    showroom_id: str,
+    body: PastDisplayIn,
+    venues: VenuesDep,
+    principal: PromoterDep,
+    response: Response,
 ) -> PlacementOut:
     """History: a product shown here since a day before today (ProductShowcased with that
     `since` and, before 1 July 2025, its `legacy_unit`). The rules of placing apply but that
-    the certificate is valid today: the product holds or held a ≥3★ certificate."""
+    the certificate is valid today: the product held a valid ≥3★ certificate on `since` (422
+    naming `since` otherwise).
+
+    Safe to retry: the placement is known by the showroom, the product and `since` (a product
+    may be shown again after it was taken out, from another day). A repeat answers the
+    placement recorded first (200) and writes nothing; the same key with another
+    `legacy_unit` is 409."""
     ensure_province(principal, (await venues.showroom(showroom_id)).venue.province_code)
-    placed = await venues.displayed_in_the_past(
+    past = await venues.displayed_in_the_past(
         showroom_id, body.product_id, body.since, body.legacy_unit
     )
-    return placement_out(placed)
+    if not past.written:
+        response.status_code = status.HTTP_200_OK
+    return placement_out(past.placement)
 
 
 @router.delete("/{showroom_id}/products/{product_id}", response_model=PlacementOut)
