@@ -1,6 +1,7 @@
 """The derived metrics of issue #10 on facts as stored: upgrades from a given star, new producers
 of a legal form or with a participating product, participation in fairs by products and by
-producers."""
+producers, and which facts a commune's or a former district's target counts (the commune of the
+fact's time for a plan of before the merger)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from dataclasses import replace
 from typing import Any
 
 from ocop_contracts import TargetMetric
-from ocop_reporting.domain.metrics import fair_participation, new_producers, rating_counts
+from ocop_reporting.domain.metrics import (
+    fair_participation,
+    in_communes,
+    new_producers,
+    rating_counts,
+    target_communes,
+)
 from ocop_reporting.domain.progress import DERIVED_METRICS, REPORTED_METRICS, Target
+from ocop_reporting.domain.units import commune_in
 
 Doc = dict[str, Any]
 
@@ -111,3 +119,73 @@ def test_training_by_audience_needs_reported_evidence() -> None:
         TargetMetric.FAIR_PRODUCERS,
         TargetMetric.NEW_PARTICIPATING_PRODUCERS,
     } <= DERIVED_METRICS
+
+
+# --- a commune's or a district's target: the commune of the fact's time (issue #10, part 3) ----
+
+TU_KY = ("10951", "10954")
+# A version 2 fact of 2022 (the services): today's commune of Hải Phòng, its old one beside it.
+SERVICES_FACT = {"commune_code": "10510", "old_commune_code": "10951"}
+# A version 1 fact of 2022 (a province system, hand-made history): the old commune itself.
+OLD_CODES_FACT = {"commune_code": "10954"}
+
+
+def district(edition: str) -> Target:
+    return target(
+        TargetMetric.CERTIFIED_PRODUCTS,
+        province_code="30" if edition == "2008" else "31",
+        province_edition=edition,
+        district_name="Tứ Kỳ",
+        commune_codes=TU_KY,
+    )
+
+
+def test_the_commune_of_a_facts_time_is_its_old_commune_when_the_event_gave_it() -> None:
+    assert commune_in(SERVICES_FACT, "2008") == "10951"
+    assert commune_in(OLD_CODES_FACT, "2008") == "10954"
+    assert commune_in({}, "2008") is None
+
+
+def test_todays_commune_is_the_facts_commune_code_whatever_its_old_one() -> None:
+    assert commune_in(SERVICES_FACT, "2025") == "10510"
+    assert commune_in(OLD_CODES_FACT, "2025") == "10954"
+
+
+def test_a_pre_merger_district_target_matches_the_old_commune_not_todays() -> None:
+    old_plan = district("2008")
+    assert in_communes(old_plan, SERVICES_FACT)
+    assert in_communes(old_plan, OLD_CODES_FACT)
+    # Today's commune of a fact is not one of the district's, even when the codes coincide.
+    assert not in_communes(old_plan, {"commune_code": "10951", "old_commune_code": "10600"})
+
+
+def test_a_2025_target_matches_todays_commune_only() -> None:
+    new_plan = replace(district("2025"), commune_codes=("10510",))
+    assert in_communes(new_plan, SERVICES_FACT)
+    assert not in_communes(replace(new_plan, commune_codes=TU_KY), SERVICES_FACT)
+
+
+def test_a_single_communes_target_and_a_whole_units_target() -> None:
+    commune = replace(district("2008"), commune_codes=(), commune_code="10951")
+    assert target_communes(commune) == {"10951"}
+    assert in_communes(commune, SERVICES_FACT)
+    assert not in_communes(commune, OLD_CODES_FACT)
+    whole = replace(district("2008"), commune_codes=())
+    assert target_communes(whole) == frozenset()
+    assert in_communes(whole, {"commune_code": None})
+
+
+def test_a_districts_fair_participation_reads_the_products_old_commune() -> None:
+    products = {
+        "p1": {"entity_id": "e1", "commune_code": "10510", "old_commune_code": "10951"},
+        "p2": {"entity_id": "e2", "commune_code": "10510", "old_commune_code": "10600"},
+        "p3": {"entity_id": "e1", "commune_code": "10954"},  # a version 1 registration
+    }
+    placements = [{"product_id": p} for p in ("p1", "p2", "p3", "p1")]
+    old_plan = replace(district("2008"), metric=TargetMetric.FAIR_PRODUCTS)
+    assert fair_participation(old_plan, placements, products) == 2  # p1, p3; p2 outside
+    producers = replace(old_plan, metric=TargetMetric.FAIR_PRODUCERS)
+    assert fair_participation(producers, placements, products) == 1  # e1
+    # A 2025 plan naming today's commune counts the products there today.
+    new_plan = replace(old_plan, province_edition="2025", commune_codes=("10510",))
+    assert fair_participation(new_plan, placements, products) == 2  # p1, p2

@@ -12,6 +12,7 @@ from datetime import date
 
 from ocop_platform.mongo import Database, Document
 from ocop_reporting.adapters.summaries import SUMMARIES
+from ocop_reporting.domain.metrics import target_communes
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.units import Unit
 
@@ -100,9 +101,19 @@ def target_unit_filter(target: Target) -> Document:
 
 
 def commune_filter(target: Target) -> Document:
-    """A commune's or a former district's target counts only its communes."""
-    if target.commune_code:
-        return {"commune_code": target.commune_code}
-    if target.commune_codes:
-        return {"commune_code": {"$in": list(target.commune_codes)}}
-    return {}
+    """A commune's or a former district's target counts only its communes: a plan of before the
+    merger (2008 edition) by the commune of the fact's time, `old_commune_code` when the fact
+    has one, else `commune_code`; a 2025 plan by today's, `commune_code`
+    (domain/units.commune_in, the same rule on a fact read)."""
+    communes = sorted(target_communes(target))
+    if not communes:
+        return {}
+    among = {"$in": communes}
+    if target.province_edition != "2008":
+        return {"commune_code": among}
+    return {
+        "$or": [
+            {"old_commune_code": among},
+            {"old_commune_code": {"$exists": False}, "commune_code": among},
+        ]
+    }

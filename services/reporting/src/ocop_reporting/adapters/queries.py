@@ -40,7 +40,12 @@ from ocop_reporting.domain.figures import (
     ProducerMix,
 )
 from ocop_reporting.domain.knowledge import known_by
-from ocop_reporting.domain.metrics import fair_participation, new_producers, rating_counts
+from ocop_reporting.domain.metrics import (
+    fair_participation,
+    in_communes,
+    new_producers,
+    rating_counts,
+)
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.summaries import (
     SUMMARY_METRICS,
@@ -373,6 +378,7 @@ _RATING_FIELDS = dict.fromkeys(
         "unit_code",
         "edition",
         "commune_code",
+        "old_commune_code",
         "day",
         "stars",
         "previous_stars",
@@ -392,7 +398,7 @@ def _issued_and_not_lapsed(day: date) -> Document:
 
 
 _PRODUCER_FIELDS = {"legal_form": 1}
-_PRODUCT_FIELDS = {"entity_id": 1, "commune_code": 1, "legal_form": 1}
+_PRODUCT_FIELDS = {"entity_id": 1, "commune_code": 1, "old_commune_code": 1, "legal_form": 1}
 
 
 def _counts_towards(target: Target, rating: Document, window: Window) -> bool:
@@ -401,10 +407,7 @@ def _counts_towards(target: Target, rating: Document, window: Window) -> bool:
         rating.get("edition") != "2008" or rating.get("unit_code") != target.province_code
     ):
         return False
-    if rating["day"] not in window:
-        return False
-    communes = {target.commune_code} if target.commune_code else set(target.commune_codes)
-    return not communes or rating.get("commune_code") in communes
+    return rating["day"] in window and in_communes(target, rating)
 
 
 def _summary_actuals(

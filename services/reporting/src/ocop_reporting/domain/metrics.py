@@ -9,6 +9,7 @@ from typing import Any
 
 from ocop_contracts import TargetMetric
 from ocop_reporting.domain.progress import Target
+from ocop_reporting.domain.units import commune_in
 
 Doc = Mapping[str, Any]
 
@@ -52,17 +53,30 @@ def new_producers(target: Target, entities: Iterable[Doc], products: Iterable[Do
     return len(found)
 
 
+def target_communes(target: Target) -> frozenset[str]:
+    """The communes a commune's or a former district's target counts (none: its whole unit)."""
+    return frozenset({target.commune_code} if target.commune_code else target.commune_codes)
+
+
+def in_communes(target: Target, fact: Doc) -> bool:
+    """Whether a fact is in the target's communes: a plan of before the merger (2008 edition)
+    names the communes of its time and matches the fact's commune then, a 2025 plan today's
+    (domain/units.commune_in). A target of a whole unit takes every fact."""
+    communes = target_communes(target)
+    return not communes or commune_in(fact, target.province_edition) in communes
+
+
 def fair_participation(
     target: Target, placements: Iterable[Doc], products: Mapping[str, Doc]
 ) -> int:
     """Distinct products (`fair_products`) or their producers (`fair_producers`) placed in fairs:
     `placements` are fair placements of the unit and period; `products` the product facts by id,
-    which give the commune (a district's target) and the producer."""
-    communes = {target.commune_code} if target.commune_code else set(target.commune_codes)
+    which give the commune (a district's target: the product's commune when it was registered,
+    `in_communes`) and the producer."""
     seen: set[str] = set()
     for placement in placements:
         product = products.get(str(placement["product_id"]), {})
-        if communes and product.get("commune_code") not in communes:
+        if not in_communes(target, product):
             continue
         if target.metric is TargetMetric.FAIR_PRODUCTS:
             seen.add(str(placement["product_id"]))

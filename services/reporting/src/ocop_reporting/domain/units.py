@@ -14,9 +14,10 @@ formed from several, the fact stays in the 2025 province, flagged, in no old pro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from ocop_contracts.legacy import CURRENT_CODES_FROM, LegacyUnit
 from ocop_contracts.reference import (
@@ -116,6 +117,17 @@ def attributed(
     if len(only) == 1:  # the province did not merge: its old unit is certain
         return Attribution(unit(only[0], "2008"))
     return Attribution(today, old_unit_unknown=True)
+
+
+def commune_in(fact: Mapping[str, Any], edition: str) -> str | None:
+    """The commune a stored fact is counted in by a target of `edition`. The 2008 edition: the
+    commune of the fact's time — `old_commune_code` when its event gave the old unit (a version 2
+    fact: `commune_code` is then today's commune), else `commune_code` (a version 1 fact names
+    the commune in force on its date). The 2025 edition: today's commune, `commune_code`."""
+    if edition == "2008" and fact.get("old_commune_code"):
+        return str(fact["old_commune_code"])
+    found = fact.get("commune_code")
+    return None if found is None else str(found)
 
 
 def target_edition(code: str, year_to: int, stated: Edition | None) -> Edition:
