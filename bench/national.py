@@ -25,6 +25,12 @@ prints in one run:
                   insert per message); the national view must be the same before and after
   peak RSS        VmHWM of each service process
 and each figure against its target in the issue. Nothing is asserted.
+
+    --quick     stop loading after the pipeline (registrations and first ratings: a few
+                minutes at --scale 0.05), then measure only the rating latency
+    --profile   also print, for the pipeline and the rating latency, the store commands each
+                service sent (count, statements, seconds until the reply) by shape, the largest
+                first (ocop_platform.command_profile)
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import tempfile
 import time
@@ -55,6 +62,7 @@ from ocop_devstack.kafka_bench import KafkaWatch, from_the_start, raw_batches, r
 from ocop_devstack.national import NationalDataSet, generate
 from ocop_devstack.services import SERVICES
 from ocop_platform.auth import ALL_PROVINCES, Role, mint_token
+from ocop_platform.command_profile import PROFILE_ENV
 from ocop_platform.settings import DEV_JWT_SECRET
 from ocop_reporting.rebuild import rebuild
 
@@ -118,6 +126,8 @@ class Run:
     ids: dict[str, str] = field(default_factory=dict)  # data set's product id → registry's
     stages: dict[str, float] = field(default_factory=dict)  # seconds per loading stage
     targets: list[plan.Target] = field(default_factory=list)
+    quick: bool = False
+    profile: Path | None = None  # where the services write their command profiles
 
     @property
     def bootstrap(self) -> str:
@@ -359,6 +369,8 @@ async def load_round(run: Run, number: int, steps: Sequence[plan.RatingStep]) ->
     ingested = [s for s in steps if s.route is plan.Route.INGEST]
     if number == 0:
         await measure_pipeline(run, ingested)
+        if run.quick:
+            return
     else:
         await ingest(run, ingested, f"{name} ingested")
     await wait_for(f"{name}: evaluation", lambda: caught_up(run, "evaluation"))
@@ -422,6 +434,8 @@ async def load(run: Run) -> None:
     await settle(run, "registrations: every service")
     for number, steps in enumerate(plan.rounds(data)):
         await load_round(run, number, steps)
+        if run.quick:
+            return
     await run_scheduler(run)
     await settle(run, "ratings and certificates: every service")
     placed = plan.listings(data)
@@ -440,7 +454,9 @@ async def measure_pipeline(run: Run, steps: Sequence[plan.RatingStep]) -> None:
     payloads = [payload for _, payload in ingest_payloads(run, steps)]
     raw = await raw_batches(run.bootstrap, run.mongo_url, payloads, CONSUMER_BATCH)
     say(f"  raw baseline: {len(payloads):,} in {raw:,.1f} s ({len(payloads) / raw:,.0f}/s)")
+    before = await command_totals(run)
     seconds = await ingest(run, steps, "first ratings ingested")
+    await print_command_profile(run, "the pipeline", before, seconds)
     pipeline, baseline = len(steps) / seconds, len(payloads) / raw
     evaluation = len(steps) / run.stages["first ratings ingested: evaluation"]
     print(f"\npipeline: {len(steps):,} province ratings, ingest topic → evaluation → reporting")
@@ -451,6 +467,50 @@ async def measure_pipeline(run: Run, steps: Sequence[plan.RatingStep]) -> None:
         f"  pipeline / raw                                {pipeline / baseline:9.3f}\n", flush=True
     )
     run.targets.append(plan.Target("pipeline / raw baseline", pipeline / baseline, 0.5, "×", "≥"))
+
+
+Totals = dict[tuple[str, str], dict[str, float]]  # (service, command shape) → its totals
+
+
+async def command_totals(run: Run) -> Totals:
+    """What each service's command profile holds now (empty without --profile)."""
+    if run.profile is None:
+        return {}
+    await asyncio.sleep(1.5)  # each process rewrites its file every second
+    totals: Totals = {}
+    for service in SERVICES:
+        path = run.profile / f"{run.stack.services.process(service).pid}.json"
+        if path.exists():
+            for shape, figures in json.loads(path.read_text()).items():
+                totals[(service, shape)] = figures
+    return totals
+
+
+async def print_command_profile(
+    run: Run, phase: str, before: Totals, seconds: float, top: int = 25
+) -> None:
+    if run.profile is None:
+        return
+    after = await command_totals(run)
+    rows = []
+    for key, figures in after.items():
+        earlier = before.get(key, {})
+        delta = {name: value - earlier.get(name, 0) for name, value in figures.items()}
+        if delta["commands"]:
+            rows.append((key, delta))
+    rows.sort(key=lambda row: -row[1]["seconds"])
+    by_service: dict[str, float] = dict.fromkeys(SERVICES, 0.0)
+    for (service, _), delta in rows:
+        by_service[service] += delta["seconds"]
+    print(f"\nstore commands during {phase} ({seconds:,.1f} s), by seconds until the reply:")
+    print("  " + ", ".join(f"{s} {v:,.1f} s" for s, v in by_service.items()))
+    print(f"  {'service':<11}{'commands':>9}{'stmts':>8}{'seconds':>9}{'ms/cmd':>8}  shape")
+    for (service, shape), delta in rows[:top]:
+        per = 1000 * delta["seconds"] / delta["commands"]
+        print(
+            f"  {service:<11}{delta['commands']:9,.0f}{delta['statements']:8,.0f}"
+            f"{delta['seconds']:9.1f}{per:8.1f}  {shape}"
+        )
 
 
 async def set_targets(run: Run) -> None:
@@ -564,6 +624,7 @@ async def measure_rating_latency(run: Run, rate: float, seconds: float) -> None:
     tag = uuid.uuid4().hex[:6]
     probe = Probe(smallest, [f"lat-{tag}-{i}" for i in range(round(rate * seconds))])
     done = asyncio.Event()
+    before, started = await command_totals(run), time.monotonic()
     polling = asyncio.create_task(poll_report(run, probe, done))
     await send_at_rate(run, probe, rate)
     with contextlib.suppress(TimeoutError):
@@ -571,6 +632,7 @@ async def measure_rating_latency(run: Run, rate: float, seconds: float) -> None:
     done.set()
     await polling
     await settle(run, "latency probe: every service")
+    await print_command_profile(run, "the latency probe", before, time.monotonic() - started)
     feed = await feed_delays(run, probe)
     sent = [s.timestamp() for s in probe.sent]
     report = plan.count_latencies(sent, probe.polls)
@@ -639,8 +701,13 @@ async def measure(stack: FaultStack, args: argparse.Namespace) -> None:
         httpx.AsyncClient(headers=headers, timeout=60.0, limits=limits) as http,
         KafkaWatch(stack.kafka.bootstrap) as watch,
     ):
-        run = Run(stack, http, watch, data)
+        run = Run(stack, http, watch, data, quick=args.quick)
+        run.profile = args.profile_dir
         await load(run)
+        if args.quick:
+            await measure_rating_latency(run, args.rate, args.seconds)
+            print_targets(run, args)
+            return
         await measure_reports(run, args.requests)
         await measure_rating_latency(run, args.rate, args.seconds)
         await measure_rebuild(run)
@@ -649,6 +716,10 @@ async def measure(stack: FaultStack, args: argparse.Namespace) -> None:
         f"\nnational set at scale {args.scale:g}: {len(data.products):,} products, "
         f"{len(data.producers):,} producers; loading took {run.stages['whole load']:,.0f} s"
     )
+    print_targets(run, args)
+
+
+def print_targets(run: Run, args: argparse.Namespace) -> None:
     print(
         "where the loading time went (s): "
         + plan.tally({stage: round(seconds) for stage, seconds in run.stages.items()})
@@ -668,13 +739,15 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="ratings/s offered (latency)")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long they are offered")
     parser.add_argument("--requests", type=int, default=200, help="requests per report")
+    parser.add_argument("--quick", action="store_true", help="pipeline and latency only")
+    parser.add_argument("--profile", action="store_true", help="store commands by shape")
     args = parser.parse_args()
     args.load = os.getloadavg()[0]
-    with (
-        tempfile.TemporaryDirectory(prefix="ocop-national-") as tmp,
-        FaultStack.running(Path(tmp), namespace=NAMESPACE, env=SERVICE_ENV) as stack,
-    ):
-        asyncio.run(measure(stack, args))
+    with tempfile.TemporaryDirectory(prefix="ocop-national-") as tmp:
+        args.profile_dir = Path(tmp) / "profile" if args.profile else None
+        env = {**SERVICE_ENV, PROFILE_ENV: str(args.profile_dir)} if args.profile else SERVICE_ENV
+        with FaultStack.running(Path(tmp), namespace=NAMESPACE, env=env) as stack:
+            asyncio.run(measure(stack, args))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from ocop_platform.command_profile import listeners_from_env
+
 Document = dict[str, Any]
 Database = AsyncDatabase[Document]
 
@@ -17,6 +19,7 @@ def create_client(url: str, max_pool_size: int = 100) -> AsyncMongoClient[Docume
         uuidRepresentation="standard",
         connect=False,
         maxPoolSize=max_pool_size,
+        event_listeners=listeners_from_env(),  # OCOP_MONGO_PROFILE: a benchmark's aid
     )
 
 
