@@ -1,12 +1,14 @@
 """The five published plans end to end: targets and activity reports through reporting's API,
-the seasons' products, ratings, certificates, revocations and withdrawals through the registry's
-and evaluation's APIs, the new producers of Bắc Kạn and Hòa Bình (and Hòa Bình's products)
-back-filled at the registry with the day they joined (registered_on, old address), Bắc Kạn's
-media items and Đồng Tháp's 2021 showroom placements through promotion's
-(ocop_devstack.demo_driver), the rest of their history (Tứ Kỳ's season) still as hand-made
-events on the services' topics, and
-the figures of the API, the exports, the metrics and the dashboard checked against expectations
-worked out by hand from ocop_devstack.demo_fixtures' description.
+and all of their history through the services' APIs (ocop_devstack.demo_driver, nothing
+hand-made): the seasons' products, ratings, certificates, revocations and withdrawals through
+the registry's and evaluation's APIs, the producers whose registration day counts (the new
+producers of Bắc Kạn, Tứ Kỳ and Hòa Bình, Tứ Kỳ's producers of earlier years) and Hòa Bình's and
+Tứ Kỳ's products back-filled at the registry with the day they joined (registered_on, old
+address or legacy code), Bắc Kạn's media items, Đồng Tháp's 2021 showroom placements and Tứ Kỳ's
+2022 fairs with the products that took part through promotion's; and the figures of the API,
+the exports, the metrics and the dashboard checked against expectations worked out by hand from
+ocop_devstack.demo_fixtures' description. Tứ Kỳ's district targets count the facts of the
+district's communes as they were in 2022: the old commune the services' events carry.
 
 History entered through the services today is known from today: a report as_of a day of 2022
 counts it only as corrected (view=as_corrected), never as known then."""
@@ -101,7 +103,7 @@ async def plans(infra: Infra, services: ServiceStack, token: str) -> AsyncIterat
             expect(await client.post(f"{url}/activities", json=body), 201)
         urls = {name: services.url(name) for name in SERVICES}
         history = demo_fixtures.history(suffix)
-        await demo_driver.drive(history, urls, token, infra.kafka_bootstrap)
+        await demo_driver.drive(history, urls, token)
         plans = Plans(url, suffix, client)
 
         async def all_in() -> bool | None:

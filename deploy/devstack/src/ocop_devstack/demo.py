@@ -6,11 +6,11 @@ Communes of the live season are real 2025 communes of today's Đồng Tháp (the
 them against the 2025 commune list); those of the historical plans are illustrative. Province
 codes: the unit that issued each plan (2008 codes for plans written before the 1 July 2025
 merger), 82 for today's Đồng Tháp. The five plans' targets, reported activities and history are
-ocop_devstack.demo_fixtures (also used by the tests); ocop_devstack.demo_driver enters the
-history: the rated products through the registry's and evaluation's APIs, the new producers of
-Bắc Kạn and Hòa Bình (and Hòa Bình's products) back-filled at the registry with the day they
-joined, Bắc Kạn's media items and Đồng Tháp's 2021 showroom placements through promotion's;
-the rest (Tứ Kỳ's season) as hand-made events.
+ocop_devstack.demo_fixtures (also used by the tests); ocop_devstack.demo_driver enters all of
+the history through the services: the rated products through the registry's and evaluation's
+APIs, the producers (and products) whose registration day counts back-filled at the registry
+with the day they joined (Bắc Kạn's, Tứ Kỳ's and Hòa Bình's), Bắc Kạn's media items, Đồng
+Tháp's 2021 showroom placements and Tứ Kỳ's 2022 fairs through promotion's.
 """
 
 from __future__ import annotations
@@ -130,8 +130,9 @@ def seed(
     """Enter the demo through the APIs, the live season dated ``today`` (the platform clock's
     business date); returns counts of what was created.
 
-    With `kafka_bootstrap`, the five plans' historical seasons (2018–2022) are also entered
-    (ocop_devstack.demo_driver).
+    With `kafka_bootstrap` (a whole stack, whose services learn from one another's events),
+    the five plans' historical seasons (2018–2022) are also entered (ocop_devstack.demo_driver,
+    through the services' APIs only).
     """
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(headers=headers, timeout=10.0) as client:
@@ -140,9 +141,7 @@ def seed(
             _post(client, f"{urls['reporting']}/targets", target)
         for report in demo_fixtures.activity_reports():
             _post(client, f"{urls['reporting']}/activities", report)
-        history = (
-            asyncio.run(_enter_history(urls, token, kafka_bootstrap)) if kafka_bootstrap else {}
-        )
+        history = asyncio.run(_enter_history(urls, token)) if kafka_bootstrap else {}
         product_ids = [_register(client, urls["registry"], p, today.year) for p in PRODUCTS]
         rated = 0
         for product, product_id in zip(PRODUCTS, product_ids, strict=True):
@@ -155,25 +154,24 @@ def seed(
         f"{history.get('products', 0)} products and "
         f"{history.get('actions', 0)} ratings (with their certificates), revocations and "
         "withdrawals and "
-        f"{history.get('activities', 0)} media items and "
-        f"{history.get('displays', 0)} showroom placements through the services, "
-        f"{history.get('events', 0)} hand-made events published"
+        f"{history.get('activities', 0)} media items, "
+        f"{history.get('displays', 0)} showroom placements and "
+        f"{history.get('fairs', 0)} past fairs ({history.get('placements', 0)} placements), "
+        "all through the services"
     )
     return {
         "targets": len(targets),
         "products": len(PRODUCTS),
         "ratings": rated,
         "historical_products": history.get("products", 0),
-        "historical_events": history.get("events", 0),
+        "historical_fairs": history.get("fairs", 0),
     }
 
 
-async def _enter_history(
-    urls: Mapping[str, str], token: str, kafka_bootstrap: str
-) -> dict[str, int]:
+async def _enter_history(urls: Mapping[str, str], token: str) -> dict[str, int]:
     started = time.monotonic()
     say("demo: entering the five plans' history through the services…")
-    entered = await demo_driver.drive(demo_fixtures.history(), urls, token, kafka_bootstrap)
+    entered = await demo_driver.drive(demo_fixtures.history(), urls, token)
     say(f"demo: the five plans' history entered in {time.monotonic() - started:.0f} s")
     return entered
 

@@ -1,4 +1,5 @@
-"""Enter the five plans' history through the services' own entrypoints (demo_fixtures.history).
+"""Enter the five plans' history through the services' own entrypoints (demo_fixtures.history);
+nothing is published by hand.
 
 Each rated product is registered at the registry (POST /entities, POST /products) under its
 2025 province with a legacy (district) code naming its unit before the merger; once evaluation
@@ -7,13 +8,14 @@ opened for them first, POST /rounds) (evaluation derives the
 stars, previous stars and proposals and emits them as version 2 events with the legacy unit),
 the certificate a ≥3★ result issued to POST /certificates, revocations to evaluation and
 withdrawals to the registry, each dated as it happened; the producers whose registration day
-counts (Bắc Kạn's and Hòa Bình's new producers, and Hòa Bình's products) go to the registry first,
-back-filled by the province office with the day they joined (registered_on) and their old
-address; Bắc Kạn's news items and TV reports go to promotion's POST /activities under today's
-Thái Nguyên with their old unit (legacy_unit 06), and Đồng Tháp's 2021 showroom placements to
-POST /showrooms/{id}/products/history (since their day, legacy_unit 87) once promotion knows each
-product's certificate. The events still made by hand (Tứ Kỳ's season; demo_fixtures says why)
-are published afterwards, with each product reference replaced by the registry's id.
+counts (the new producers of Bắc Kạn, Tứ Kỳ and Hòa Bình, and Tứ Kỳ's producers of earlier
+years) go to the registry first, back-filled by the province office with the day they joined
+(registered_on) and their old address, and so do the products whose registration day counts
+(Hòa Bình's, Tứ Kỳ's); Bắc Kạn's news items and TV reports go to promotion's POST /activities
+under today's Thái Nguyên with their old unit (legacy_unit 06), Đồng Tháp's 2021 showroom
+placements to POST /showrooms/{id}/products/history (since their day, legacy_unit 87) and Tứ
+Kỳ's 2022 fairs to POST /fairs/history (their real day, legacy_unit 30 with the old commune, and
+the products that took part) once promotion knows each product's certificate.
 
 Every call is recorded now: reporting knows this history from the day it is entered (a report
 `as_of` a day of 2022 counts it only with view=as_corrected).
@@ -28,14 +30,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
-from ocop_contracts import Event
 from ocop_contracts.reference import communes_of, successor_of
 from ocop_devstack.demo_fixtures import (
     Display,
     History,
     Joining,
+    PastFair,
     Rating,
     Registration,
     Revocation,
@@ -45,6 +46,7 @@ from ocop_devstack.demo_fixtures import (
 CONCURRENCY = 4  # products entered at once: quick, yet within the services' 5 s deadline
 KNOWN_TIMEOUT = 120.0  # seconds for evaluation to learn a product registered at the registry
 ATTEMPTS = 6  # a call answered 503 (past the request deadline on a busy machine) is tried again
+BOOTH = "OCOP"  # a past fair's one booth, shared by the plan's products
 
 
 class Driver:
@@ -165,6 +167,32 @@ class Driver:
                 },
             )
 
+    async def record_past_fairs(self, fairs: list[PastFair], ids: Mapping[str, str]) -> None:
+        """Each fair the plan names, over long ago, entered as history at promotion (POST
+        /fairs/history: its real day, its old unit with the commune, and the products that took
+        part, each from its first day) once promotion knows every product's certificate (it
+        records only certified products in a fair). Safe to repeat: promotion knows the fair by
+        its province, day and name."""
+        for fair in fairs:
+            products = [ids[ref] for ref in fair.product_refs]
+            for product_id in products:
+                await self._certified_at_promotion(product_id)
+            body = {
+                "name": fair.name,
+                "place": fair.name,
+                "province_code": successor_of(fair.old_province),
+                "starts_on": fair.day.isoformat(),
+                "ends_on": fair.day.isoformat(),
+                "booths": [{"code": BOOTH, "capacity": max(len(products), 1)}],
+                "legacy_unit": {
+                    "province_code": fair.old_province,
+                    "district_code": fair.old_district,
+                    "commune_code": fair.old_commune,
+                },
+                "products": [{"product_id": p, "booth_code": BOOTH} for p in products],
+            }
+            await self.post(f"{self._urls['promotion']}/fairs/history", body)
+
     async def _certified_at_promotion(self, product_id: str) -> None:
         url = f"{self._urls['promotion']}/products/{product_id}/eligibility"
         deadline = time.monotonic() + KNOWN_TIMEOUT
@@ -270,42 +298,18 @@ def _retry_after(response: httpx.Response) -> float:
         return 1.0
 
 
-def with_registry_ids(event: Event, ids: Mapping[str, str]) -> Event:
-    """A hand-made event naming a product by its reference, naming it by the registry's id."""
-    product_id = getattr(event, "product_id", None)
-    if not isinstance(product_id, str) or product_id not in ids:
-        return event
-    update = {"product_id": ids[product_id]}
-    if event.aggregate_id == product_id:
-        update["aggregate_id"] = ids[product_id]
-    return event.model_copy(update=update)
-
-
-async def publish(kafka_bootstrap: str, events: list[tuple[str, Event]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    await producer.start()
-    try:
-        for topic, event in events:
-            await producer.send(topic, event.to_json_bytes(), key=event.aggregate_id.encode())
-        await producer.flush()
-    finally:
-        await producer.stop()
-
-
-async def drive(
-    history: History, urls: Mapping[str, str], token: str, kafka_bootstrap: str
-) -> dict[str, int]:
-    """Enter `history`: the registrations through the services, then the hand-made events."""
+async def drive(history: History, urls: Mapping[str, str], token: str) -> dict[str, int]:
+    """Enter `history` through the services: producers, products and what happened to them,
+    then media items, showroom placements and past fairs."""
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(headers=headers, timeout=30.0) as client:
         driver = Driver(client, urls)
         await driver.back_fill_producers(history.producers)
         ids = await driver.register_and_rate(history.registrations)
         await driver.show_in_the_past(history.displays, ids)
+        await driver.record_past_fairs(history.fairs, ids)
         for body in history.activities:
             await driver.post(f"{urls['promotion']}/activities", body)
-    events = [(topic, with_registry_ids(event, ids)) for topic, event in history.events]
-    await publish(kafka_bootstrap, events)
     actions = sum(len(r.actions) for r in history.registrations)
     return {
         "producers": len(history.producers),
@@ -313,5 +317,6 @@ async def drive(
         "actions": actions,
         "activities": len(history.activities),
         "displays": len(history.displays),
-        "events": len(events),
+        "fairs": len(history.fairs),
+        "placements": sum(len(f.product_refs) for f in history.fairs),
     }

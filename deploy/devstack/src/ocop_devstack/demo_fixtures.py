@@ -1,29 +1,33 @@
 """The five published plans of shared/reference/seed-plans.md as demo fixtures: their targets (for
 POST /targets), the activities only a province can report (POST /activities), and their history:
-`history()` for ocop_devstack.demo_driver, which enters every rated product through the services'
-APIs (registry: the product under its 2025 province with a legacy code naming its 2008 unit;
+`history()` for ocop_devstack.demo_driver, which enters all of it through the services' APIs
+(registry: each product under its 2025 province with a legacy code naming its 2008 unit;
 evaluation: its ratings, certificates and revocations with their historic dates; registry: its
-withdrawal) and publishes the rest as hand-made events; `historical_events()`, all hand-made (as
-the services would have published them then), for what needs the events without the services
-(the demo and every e2e test, the rebuild's included, use `history()`).
+withdrawal; promotion: media items, showroom placements and past fairs with their old unit);
+`historical_events()`, the same seasons as hand-made events (as the services would have
+published them then), for what needs the events without the services (the demo and every e2e
+test, the rebuild's included, use `history()`).
 
 Used by `ocop-dev up` (ocop_devstack.demo) and by the end-to-end tests, which state the expected
 figures by hand. Province codes are the units that issued each plan (2008 edition); commune codes
 are illustrative five-digit codes (the pre-2025 commune list is not in the reference data).
 
-The new producers of Bắc Kạn and Hòa Bình, and Hòa Bình's products, are back-filled at the
-registry (`Joining`, and `Registration.entity_ref`): POST /entities and POST /products with the
-day they joined (registered_on) and their old address or legacy code, under today's province.
-Bắc Kạn's media items go through promotion's POST /activities with their old unit (legacy_unit),
-Đồng Tháp's 2021 showroom placements through POST /showrooms/{id}/products/history (`Display`).
+The producers whose registration day counts (the new producers of Bắc Kạn, Tứ Kỳ and Hòa Bình,
+and Tứ Kỳ's producers of earlier years) are back-filled at the registry (`Joining`): POST
+/entities with the day they joined (registered_on) and their old address (2008 province and
+commune), under today's province; so are the products whose registration day counts
+(`Registration.registered_on`: Hòa Bình's, and all of Tứ Kỳ's, whose fair placements a district
+target counts by the product's commune then). Bắc Kạn's media items go through promotion's POST
+/activities with their old unit (legacy_unit), Đồng Tháp's 2021 showroom placements through POST
+/showrooms/{id}/products/history (`Display`), Tứ Kỳ's 2022 fairs and the products that took part
+through POST /fairs/history (`PastFair`, its old commune in legacy_unit).
 
-Still hand-made (version 1, province_code and commune_code in the edition in force on their
-date): Tứ Kỳ's season — its district targets count facts whose commune_code is one of the
-district's old communes, while a fact the services emit carries the 2025 commune (the old one in
-old_commune_code), so its products, producers and fairs would count nowhere (its fairs could go
-through promotion's POST /fairs/history otherwise). Hand-made ratings and certificates (Tứ Kỳ's,
-and all of them in `historical_events`) are as evaluation emits them (version 2: the 2025
-province, the old unit in legacy_unit).
+Tứ Kỳ's district targets name the district's communes before the merger; reporting matches a
+pre-merger target by the commune of the fact's time (the old commune the services' version 2
+events carry, services/reporting/README.md), so the services' facts count there. In
+`historical_events` the producers, products, fairs and placements are version 1 (province_code
+and commune_code in the edition in force on their date), the ratings and certificates as
+evaluation emits them (version 2: the 2025 province, the old unit in legacy_unit).
 
 What the events contain, per plan (the figures the tests expect):
 - Tây Ninh (72) 2022: 12 products newly certified 3–4★ in 2 province rounds (7 on 20 June, 5 on
@@ -41,10 +45,11 @@ What the events contain, per plan (the figures the tests expect):
 - Bắc Kạn (06) 2022: 22 new ≥3★ (12 on 15 June, 10 on 20 November); 8 new producers (3 women-led,
   5 ethnic-minority-led); 20 news items and 11 TV reports; traceability 10 and value chains 4
   reported. Old Thái Nguyên (19, merged with it) 2022: 15 new ≥3★.
-- Tứ Kỳ district (Hải Dương, 30) 2022: 11 new ≥3★ in its communes, 5 elsewhere in Hải Dương;
-  2 OCOP fairs in the district, where 3 district products of 2 producers were placed (and one
-  product from outside the district); new producers: 2 cooperatives and a household in the
-  district, a cooperative outside it.
+- Tứ Kỳ district (Hải Dương, 30) 2022: 11 new ≥3★ in its communes (10 of a producer of
+  earlier years, and the product of a new cooperative), 5 elsewhere in Hải Dương; 2 OCOP fairs
+  in the district, where 3 district products of 2 producers were placed (and one product from
+  outside the district); new producers: 2 cooperatives and a household in the district, a
+  cooperative outside it.
 - Hòa Bình (17) 2018–2020: 12 new producers, 11 of them with a product registered; standardised
   products 20 + 35, tourism villages 12 and 280 officials trained reported.
 """
@@ -246,7 +251,7 @@ Action = Rating | Revocation | Withdrawal
 class Registration:
     """A product registered through the registry's API (POST /entities, POST /products) with a
     legacy (district) code naming its unit before the merger, then what happened to it, in
-    order. `ref` stands for the registry's product id in the hand-made events that name it."""
+    order. `ref` stands for the registry's product id in the placements that name it."""
 
     ref: str
     old_province: str
@@ -255,9 +260,11 @@ class Registration:
     year: int
     scoring_set_code: str
     actions: list[Action] = field(default_factory=list)
-    # A product whose registration day counts: its producer (a Joining's ref) and the day it
-    # joined, back-filled at the registry (registered_on).
+    # Its producer, when the plan names it (a Joining's ref; else one registered today).
     entity_ref: str | None = None
+    # The day it joined, back-filled at the registry (registered_on), when that day counts: a
+    # new producer's product, or a product whose commune then a district's target reads (its
+    # fair placements). Else it is registered the day it is entered.
     registered_on: date | None = None
 
     def legacy_code(self, sequence: int) -> str:
@@ -292,34 +299,68 @@ class Display:
     old_province: str
 
 
+@dataclass
+class PastFair:
+    """A fair of a plan's year entered as history at promotion (POST /fairs/history: its real
+    day, its old unit in legacy_unit, the products that took part from its first day), once
+    promotion knows each product's certificate. `product_refs` are Registrations' refs."""
+
+    ref: str
+    name: str
+    old_province: str
+    old_district: str
+    old_commune: str
+    day: date
+    product_refs: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class History:
-    """The five plans' seasons: what goes through the services (`registrations`) and the
-    events still published by hand (`events`; product ids there may be `Registration.ref`s)."""
+    """The five plans' seasons, all through the services: products (`registrations`), producers
+    back-filled first, then media items, showroom placements and past fairs."""
 
     registrations: list[Registration]
-    events: list[tuple[str, Event]]
     activities: list[dict[str, Any]] = field(default_factory=list)  # POST /activities bodies
     producers: list[Joining] = field(default_factory=list)  # registered before the products
     displays: list[Display] = field(default_factory=list)  # once the products are certified
+    fairs: list[PastFair] = field(default_factory=list)  # once the products are certified
 
 
-# Illustrative 2008 district codes of the legacy product codes (the pre-2025 list is not shipped).
-OLD_DISTRICTS = {"72": "709", "87": "866", "82": "815", "06": "058", "19": "164", "17": "148"}
+# Illustrative 2008 district codes of the legacy product codes (the pre-2025 list is not shipped):
+# one per province, Tứ Kỳ's communes in their own district.
+OLD_DISTRICTS = {
+    "72": "709",
+    "87": "866",
+    "82": "815",
+    "06": "058",
+    "19": "164",
+    "17": "148",
+    "30": "288",
+}
+TU_KY_DISTRICT = "298"
+
+
+def old_district(province: str, commune: str) -> str:
+    return TU_KY_DISTRICT if commune in TU_KY_COMMUNES else OLD_DISTRICTS[province]
 
 
 class _Season:
     """Builds one province's events; ids end with the run suffix."""
 
-    def __init__(self, province: str, key: str, suffix: str, *, services: bool = False) -> None:
-        """`services`: products, ratings, certificates, revocations and withdrawals become
-        Registrations for the services' APIs instead of hand-made events."""
+    def __init__(
+        self, province: str, key: str, suffix: str, *, services: bool = False, dated: bool = False
+    ) -> None:
+        """`services`: products, ratings, certificates, revocations, withdrawals, producers,
+        media items and placements become calls of the services' APIs instead of hand-made
+        events. `dated`: every product is registered with its day (registered_on), not only a
+        new producer's (a district's fair placements count by the product's commune then)."""
         self.province, self.key, self.suffix = province, key, suffix
-        self.services = services
+        self.services, self.dated = services, dated
         self.events: list[tuple[str, Event]] = []
         self.registrations: dict[str, Registration] = {}
         self.producers: list[Joining] = []
         self.displays: list[Display] = []
+        self.fairs: dict[str, PastFair] = {}
         self.activities: list[dict[str, Any]] = []
         self.n = 0
 
@@ -363,17 +404,18 @@ class _Season:
     def product(self, day: date, commune: str, entity_id: str = "") -> str:
         product_id = self._id("prd")
         if self.services:
-            # A new producer's product joined on its day; a rated product's registration day
-            # counts for no target (its producer is registered today, in no plan's year).
+            # A new producer's product joined on its day; another rated product's registration
+            # day counts for no target (registered today, its producer too, unless the plan
+            # names it), but for a district's fair placements (`dated`).
             self.registrations[product_id] = Registration(
                 ref=product_id,
                 old_province=self.province,
-                old_district=OLD_DISTRICTS[self.province],
+                old_district=old_district(self.province, commune),
                 old_commune=commune,
                 year=day.year,
                 scoring_set_code=SETS[self.n % len(SETS)],
                 entity_ref=entity_id or None,
-                registered_on=day if entity_id else None,
+                registered_on=day if entity_id or self.dated else None,
             )
             return product_id
         # Producers of rated products were registered in earlier years (not new producers).
@@ -474,11 +516,15 @@ class _Season:
                 )
             )
 
-    def certified(self, count: int, day: date, communes: tuple[str, ...], **kw: Any) -> list[str]:
+    def certified(
+        self, count: int, day: date, communes: tuple[str, ...], entity_id: str = "", **kw: Any
+    ) -> list[str]:
+        """`count` products registered and certified 3–4★ on `day` (of `entity_id`'s, when
+        given)."""
         ids = []
         for i in range(count):
             commune = communes[i % len(communes)]
-            product_id = self.product(day, commune)
+            product_id = self.product(day, commune, entity_id)
             stars, score = (4, 72.0) if i % 3 == 0 else (3, 60.0 + i % 9)
             self.rate(product_id, day, stars, score, commune, **kw)
             ids.append(product_id)
@@ -556,6 +602,11 @@ class _Season:
         if self.services and kind is VenueKind.SHOWROOM:  # promotion's history of a showroom
             self.displays.append(Display(product_id, day, venue_id, name, self.province))
             return
+        if self.services and kind is VenueKind.FAIR:  # recorded with the past fair
+            fair = self.fairs[venue_id]
+            assert day == fair.day, "promotion places a past fair's products from its first day"
+            fair.product_refs.append(product_id)
+            return
         self.events.append(
             (
                 topics.PROMOTION,
@@ -607,7 +658,19 @@ class _Season:
         )
 
     def fair(self, day: date, commune: str, name: str) -> str:
+        """A one-day fair in `commune` (the plan's unit); returns its reference."""
         fair_id = self._id("fair")
+        if self.services:  # promotion's POST /fairs/history, with its old unit
+            # Named uniquely per run: promotion knows a past fair by province, day and name.
+            self.fairs[fair_id] = PastFair(
+                fair_id,
+                f"{name}{self.suffix}",
+                self.province,
+                old_district(self.province, commune),
+                commune,
+                day,
+            )
+            return fair_id
         self.events.append(
             (
                 topics.PROMOTION,
@@ -637,20 +700,20 @@ def historical_events(suffix: str = "") -> list[tuple[str, Event]]:
 
 
 def history(suffix: str = "") -> History:
-    """The five plans' seasons as ocop_devstack.demo_driver enters them: every product that is
-    rated (Tây Ninh, Đồng Tháp, Tiền Giang, Bắc Kạn, old Thái Nguyên) through the services' APIs;
-    Bắc Kạn's media items through promotion's API (with their old unit); by hand still the
-    producers and products whose registration day counts (Bắc Kạn's new producers, Tứ Kỳ, Hòa
-    Bình: the registry dates a registration the day it is made) and promotion's fairs and
-    placements (promotion places a product from the day it is placed, never in a fair that is
-    over)."""
+    """The five plans' seasons as ocop_devstack.demo_driver enters them, all through the
+    services' APIs: every product (registry, with its legacy code; the day it joined where that
+    counts) and its ratings, certificates, revocations and withdrawal (evaluation, registry);
+    the producers whose registration day counts, back-filled with their old address (registry);
+    Bắc Kạn's media items, Đồng Tháp's showroom placements and Tứ Kỳ's fairs with the products
+    that took part, as history with their old unit (promotion). Nothing is hand-made."""
     seasons = _seasons(suffix, services=True)
+    assert not any(season.events for season in seasons), "every fact goes through a service"
     return History(
         registrations=[r for season in seasons for r in season.registrations.values()],
-        events=[pair for season in seasons for pair in season.events],
         activities=[body for season in seasons for body in season.activities],
         producers=[joining for season in seasons for joining in season.producers],
         displays=[display for season in seasons for display in season.displays],
+        fairs=[fair for season in seasons for fair in season.fairs.values()],
     )
 
 
@@ -663,7 +726,7 @@ def _seasons(suffix: str, *, services: bool) -> tuple[_Season, ...]:
         _season(*tien_giang, services=services),
         _bac_kan_2022(suffix, services),
         _season(*old_thai_nguyen, services=services),
-        _tu_ky_2022(suffix),
+        _tu_ky_2022(suffix, services),
         _hoa_binh_2018_2020(suffix, services),
     )
 
@@ -764,24 +827,33 @@ def _bac_kan_2022(suffix: str, services: bool) -> _Season:
     return bk
 
 
-def _tu_ky_2022(suffix: str) -> _Season:
-    tk = _Season("30", "tk", suffix)
-    ours = tk.certified(11, date(2022, 10, 12), TU_KY_COMMUNES)
-    others = tk.certified(5, date(2022, 10, 12), ("10600", "10603"))
-    fairs = (
-        tk.fair(date(2022, 8, 26), TU_KY_COMMUNES[0], "Hội chợ OCOP huyện Tứ Kỳ 2022"),
-        tk.fair(date(2022, 12, 15), TU_KY_COMMUNES[2], "Phiên chợ sản phẩm OCOP Tứ Kỳ"),
-    )
+def _tu_ky_2022(suffix: str, services: bool) -> _Season:
+    # Every product registered with its day, in its old commune: the district's fair placements
+    # count by the commune of the product then.
+    tk = _Season("30", "tk", suffix, services=services, dated=True)
+    # Producers of earlier years (not new in 2022), one in the district and one outside it.
+    district_producer = tk.entity(date(2019, 5, 2), TU_KY_COMMUNES[0], LegalForm.COOPERATIVE)
+    outside_producer = tk.entity(date(2019, 5, 2), "10600", LegalForm.ENTERPRISE)
     # New producers of 2022: two cooperatives and a household in the district, a cooperative
     # elsewhere in Hải Dương.
     coop = tk.entity(date(2022, 3, 1), TU_KY_COMMUNES[1], LegalForm.COOPERATIVE)
     tk.entity(date(2022, 4, 1), TU_KY_COMMUNES[3], LegalForm.COOPERATIVE)
     tk.entity(date(2022, 5, 1), TU_KY_COMMUNES[4], LegalForm.HOUSEHOLD)
     tk.entity(date(2022, 6, 1), "10600", LegalForm.COOPERATIVE)
+    # 11 newly certified in the district: 10 of the earlier producer's products in June, and
+    # the new cooperative's product (registered 1 July) in October; 5 elsewhere in Hải Dương.
+    ours = tk.certified(10, date(2022, 6, 15), TU_KY_COMMUNES, district_producer)
     coop_product = tk.product(date(2022, 7, 1), TU_KY_COMMUNES[1], coop)
-    # In the fairs: two district products (one at both), the new cooperative's product, and a
-    # product from outside the district.
-    placed = ((ours[0], 0), (ours[1], 0), (ours[0], 1), (coop_product, 1), (others[0], 0))
+    tk.rate(coop_product, date(2022, 10, 12), 3, 62.0, TU_KY_COMMUNES[1])
+    others = tk.certified(5, date(2022, 6, 15), ("10600", "10603"), outside_producer)
+    fairs = (
+        tk.fair(date(2022, 8, 26), TU_KY_COMMUNES[0], "Hội chợ OCOP huyện Tứ Kỳ 2022"),
+        tk.fair(date(2022, 12, 15), TU_KY_COMMUNES[2], "Phiên chợ sản phẩm OCOP Tứ Kỳ"),
+    )
+    # In the fairs (each product certified by then: promotion records only certified products
+    # in a fair): two of the earlier producer's products (one at both), the new cooperative's
+    # product, and a product from outside the district.
+    placed = ((ours[0], 0), (ours[1], 0), (others[0], 0), (ours[0], 1), (coop_product, 1))
     for product_id, i in placed:
         day = date(2022, 8, 26) if i == 0 else date(2022, 12, 15)
         tk.showcase(product_id, day, fairs[i], "Hội chợ OCOP", VenueKind.FAIR)
