@@ -2,7 +2,7 @@
 per batch) are the very documents the live writes make one event at a time, on the real store:
 for the national data set's events, redeliveries, a producer that moves unit inside a batch, an
 older producer version arriving after a newer one, a revocation before its issue and
-withdrawals."""
+withdrawals — certificate documents' revisions and the certified counts included."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from ocop_devstack.national_events import fact_events
 from ocop_platform.mongo import Database, create_client
 from ocop_reporting.adapters.projections import WRITERS, MongoProjections
 from ocop_reporting.adapters.summaries import SUMMARIES
+from ocop_reporting.domain.certified_counts import count, is_counted, province_steps
+from ocop_reporting.domain.summaries import CERTIFIED_PREFIX, CertifiedView, bucket_of, revision
 
 pytestmark = pytest.mark.integration
 
@@ -126,6 +128,17 @@ async def test_the_rebuild_s_held_writes_make_the_live_writes_documents(
     expected = await _summaries(live_db)
     assert len(expected) > 50  # units, years and certificate buckets of 34 provinces
     assert await _summaries(rebuilt_db) == expected
+    # The certified counts among them: each certificate document's, of its revision, giving the
+    # figures its certificates give.
+    buckets = [d for d in expected if d["_id"].startswith(CERTIFIED_PREFIX)]
+    counts = {d["current_code"]: d for d in expected if d["_id"].startswith("certified_counts:")}
+    assert len(counts) > 10 and all(revision(d) > 0 for d in buckets)
+    for doc in buckets:
+        assert is_counted(counts[doc["current_code"]], bucket_of(doc["_id"]), doc)
+    for code, held in counts.items():
+        view = CertifiedView(d for d in buckets if d["current_code"] == code)
+        for day in (date(2022, 12, 31), date(2026, 4, 5)):
+            assert count(province_steps(held), day) == view.certified(day)
     # The cases by hand landed as the live writes put them.
     producers = {d["_id"]: d.get("producers", {}) for d in expected}
     assert "hand-e1" not in producers.get("2008:87:2024", {})

@@ -4,8 +4,9 @@ summaries give the figures of the queries on the facts."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -17,12 +18,14 @@ from ocop_contracts.events.evaluation import CertificateIssued, CertificateRevok
 from ocop_contracts.events.registry import EntityRegistered, EntityUpdated, ProductWithdrawn
 from ocop_contracts.vocabulary import LegalForm, RevocationGround
 from ocop_devstack.infra import Infra
-from ocop_platform.mongo import Database, create_client
+from ocop_platform.mongo import Database, Document, create_client
 from ocop_reporting.adapters.facts import ENTITIES, RATINGS, fact_collection
 from ocop_reporting.adapters.projections import MongoProjections
 from ocop_reporting.adapters.queries import MongoReportQueries
 from ocop_reporting.adapters.summaries import ID_BATCH, SUMMARIES, SummaryStore
+from ocop_reporting.domain.certified_counts import counts_id
 from ocop_reporting.domain.progress import Target
+from ocop_reporting.domain.summaries import CertifiedView, certified_id, certified_ids
 from ocop_reporting.domain.units import unit
 
 pytestmark = pytest.mark.integration
@@ -311,6 +314,87 @@ async def test_a_certificate_whose_summary_write_was_lost_is_restored_by_the_red
     await repo.projections.record_certificate(issued)
 
     assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 1}
+
+
+async def test_a_database_written_before_the_certified_counts_gets_them_at_startup(
+    repo: Reporting,
+) -> None:
+    await repo.projections.record_certificate(_issued("c1", "p1", date(2026, 1, 10)))
+    await repo.projections.record_certificate(_issued("c2", "p2", date(2026, 1, 12), 3, "01"))
+    await repo.db[SUMMARIES].delete_many({"_id": {"$in": [counts_id("82"), counts_id("01")]}})
+    assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {}
+
+    await SummaryStore(repo.db).ensure_indexes()  # the service's startup
+
+    assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 1, "01": 1}
+
+
+_ISSUE = {"current_code": "82", "stars": 4, "valid_until": "2029-01-09"}
+
+
+def _issue(product: str, day: str) -> Document:
+    return {**_ISSUE, "product_id": product, "day": day, "known": day}
+
+
+async def test_a_withdrawal_after_a_revocation_leaves_the_national_count(repo: Reporting) -> None:
+    # The product's steps before and after the withdrawal differ only in their days (the same
+    # values in the same order): FerretDB v1 took such a `$set` of a document for no change.
+    store = SummaryStore(repo.db)
+    await store.put_certificate("c1", _issue("p1", "2026-01-10"))
+    end = {"product_id": "p1", "ended_on": "2026-03-01", "ended_known": "2026-03-01"}
+    await store.end_certificate("c1", "82", end)
+    withdrawal = {"withdrawn_on": "2026-02-01", "withdrawn_known": "2026-02-01"}
+    await store.put_withdrawal("82", "p1", withdrawal, 2)
+
+    on = date(2026, 2, 15)  # withdrawn, not yet revoked
+    assert CertifiedView(await store.read(certified_ids("82"))).certified(on) == 0
+    assert await repo.queries.national_valid_certified(on) == {"82": 0}
+
+
+class _HeldBetweenReadAndCount(SummaryStore):
+    """The live store with its first recount held between reading a certificate document and
+    writing its counts, until `release`: the interleaving two handlers of one process can meet
+    (FastStream runs each topic's subscriber concurrently) or two processes on MongoDB."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.holding = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def read(self, ids: Iterable[str]) -> list[Document]:
+        found = await super().read(ids)
+        if not self.holding.is_set():
+            self.holding.set()
+            await self.release.wait()
+        return found
+
+
+async def test_the_older_recount_of_a_certificate_document_never_overwrites_a_newer_one(
+    infra: Infra, repo: Reporting
+) -> None:
+    # One connection, as the service runs on FerretDB (which loses concurrent updates across
+    # connections): the commands of the two writes interleave, each stays whole.
+    client = create_client(infra.mongo_url, max_pool_size=1)
+    try:
+        db = client[repo.db.name]
+        store = _HeldBetweenReadAndCount(db)
+        await SummaryStore(db).put_certificate("c1", _issue("p1", "2026-01-10"))
+
+        end = {"product_id": "p1", "ended_on": "2026-03-01", "ended_known": "2026-03-01"}
+        revoked = asyncio.create_task(store.end_certificate("c1", "82", end))
+        await store.holding.wait()  # the end written and its document read, not yet counted
+        # p15's certificate, in the same document (bucket): written and counted meanwhile.
+        assert certified_ids("82").count(certified_id("82", "p15")) == 1
+        assert certified_id("82", "p15") == certified_id("82", "p1")
+        await store.put_certificate("c2", _issue("p15", "2026-02-01"))
+        store.release.set()
+        await revoked
+
+        on = date(2026, 2, 15)  # both valid: the older recount knew p1's certificate alone
+        assert CertifiedView(await store.read(certified_ids("82"))).certified(on) == 2
+        assert await repo.queries.national_valid_certified(on) == {"82": 2}
+    finally:
+        await client.close()
 
 
 async def test_the_national_figures_and_ratings_come_from_one_summaries_read_per_view(

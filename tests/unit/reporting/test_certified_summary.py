@@ -1,6 +1,7 @@
 """The certificates kept in each province's summary documents: applied in any order and any number
 of times, they give the products certified on any day, as known on any day, that the facts give —
-in one document or spread over the province's buckets by product."""
+in one document or spread over the province's buckets by product; and the certified counts
+recomputed from the buckets, each of its bucket's revision, give the same figures."""
 
 from __future__ import annotations
 
@@ -9,6 +10,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from ocop_reporting.domain.certificates import certified_products
+from ocop_reporting.domain.certified_counts import (
+    bucket_steps,
+    count,
+    counts_entry,
+    is_counted,
+    product_steps,
+    province_steps,
+)
 from ocop_reporting.domain.summaries import (
     CERTIFIED_BUCKETS,
     CertifiedView,
@@ -185,3 +194,53 @@ def test_a_redelivered_rating_is_counted_once() -> None:
             if sub and value not in entries:
                 entries.append(value)
     assert rated_counts([summary]) == {4: 1}
+
+
+def test_the_certified_counts_give_the_certificate_documents_figures_on_any_day() -> None:
+    for seed in (9, 10, 11):
+        rng = random.Random(seed)
+        certificates, products, writes = _history(rng)
+        docs: dict[str, Doc] = {}
+        counts: dict[str, dict[str, int]] = {}
+        for write in _deliveries(rng, writes):
+            summary = certified_id("19", _product(write))
+            _apply(docs.setdefault(summary, {}), write)
+            counts[summary] = bucket_steps(docs[summary])  # recomputed after every write
+        view = CertifiedView(docs.values())
+        # A few hundred integers per province, not every certificate's fields.
+        assert sum(len(steps) for steps in counts.values()) < 3 * len(certificates)
+        for _ in range(200):
+            day = date.fromisoformat(_day(rng))
+            cut = rng.choice([None, date.fromisoformat(_day(rng))])
+            assert count(counts.values(), day, cut) == view.certified(day, cut)
+        _check(rng, view, certificates, products)
+
+
+def test_a_product_s_steps_follow_its_issue_end_and_withdrawal() -> None:
+    issue = {"day": "2026-01-10", "valid_until": "2029-01-09", "known": "2026-01-12", "stars": 4}
+    end = {"ended_on": "2026-04-01", "ended_known": "2026-04-02"}
+    withdrawal = {"withdrawn_on": "2026-03-01", "withdrawn_known": "2026-03-05"}
+    steps = [product_steps([{"_id": "c1", **issue, **end}], withdrawal)]
+    assert count(steps, date(2026, 1, 10)) == 1
+    assert count(steps, date(2026, 1, 10), cut=date(2026, 1, 11)) == 0  # not known yet
+    assert count(steps, date(2026, 3, 1)) == 0  # withdrawn
+    assert count(steps, date(2026, 3, 1), cut=date(2026, 3, 4)) == 1  # withdrawal not known
+    assert count(steps, date(2026, 4, 1), cut=date(2026, 3, 4)) == 1  # nor the revocation
+    assert count(steps, date(2026, 4, 1), cut=date(2026, 4, 2)) == 0
+    assert count(steps, date(2029, 1, 10), cut=date(2026, 1, 20)) == 0  # lapsed
+
+
+def test_a_bucket_s_counts_are_of_its_revision_and_older_shapes_are_recounted() -> None:
+    issue = {"product_id": "p1", "stars": 4, "day": "2026-01-10", "valid_until": "2029-01-09"}
+    doc: dict[str, Any] = {"_id": "certified:19:03", "rev": 3}
+    _apply(doc, ("issue", ("c1", issue)))
+    entry = counts_entry(doc)
+    assert entry == {"r": 3, "s": bucket_steps(doc)}
+    counts = {"b": {"03": entry}}
+    assert is_counted(counts, "03", doc)
+    assert not is_counted(counts, "03", doc | {"rev": 4})  # written since
+    assert not is_counted(counts, "04", doc)  # never counted
+    assert not is_counted({"b": {"03": entry["s"]}}, "03", doc)  # kept before revisions
+    assert not is_counted(counts, "03", {k: v for k, v in doc.items() if k != "rev"})
+    assert province_steps({"b": {"03": entry, "04": {"2026-01-01|2026-01-01": 1}}}) == [entry["s"]]
+    assert count(province_steps(counts), date(2026, 2, 1)) == 1

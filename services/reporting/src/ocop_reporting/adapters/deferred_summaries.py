@@ -9,10 +9,12 @@ once: the marks as one `$addToSet` with `$each`, the certificates' and units' fi
 
 The same operations as one by one, so the same documents: `$addToSet` and `$set` of distinct
 fields do not depend on their order, and of one producer only the newest version held is
-written (the guarded write keeps the newest anyway). A producer leaving a document
-(`remove_producer`) first writes what is held, so it leaves after its older state was put
-there. Held writes are lost with the process; a rebuild that stops is run again (it drops the
-read models first), so nothing depends on them before `flush`.
+written (the guarded write keeps the newest anyway). A certificate document's revision goes up by
+the number of writes held, and it is recounted once at `flush` from what it then holds: its
+counts are those of the same revision as live (withdrawals are not held: written at once). A
+producer leaving a document (`remove_producer`) first writes what is held, so it leaves after its
+older state was put there. Held writes are lost with the process; a rebuild that stops is run
+again (it drops the read models first), so nothing depends on them before `flush`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from pymongo.errors import DuplicateKeyError
 from ocop_platform.mongo import Database, Document
 from ocop_reporting.adapters.summaries import SummaryStore
 from ocop_reporting.domain.summaries import (
+    CERTIFIED_PREFIX,
+    REVISION,
     certified_id,
     producer_entry,
     producer_key,
@@ -41,6 +45,8 @@ class _Held:
     sets: dict[str, Any] = field(default_factory=dict)
     marks: dict[str, set[str]] = field(default_factory=dict)
     producers: dict[str, Document] = field(default_factory=dict)  # field → newest entry
+    # A certificate document's writes held: its revision goes up by as many, as one by one.
+    writes: int = 0
 
     def update(self) -> Document:
         update: Document = {}
@@ -49,6 +55,8 @@ class _Held:
             update["$set"] = sets
         if self.marks:
             update["$addToSet"] = {f: {"$each": sorted(v)} for f, v in self.marks.items()}
+        if self.writes:
+            update["$inc"] = {REVISION: self.writes}
         return update
 
     def guard(self) -> Document:
@@ -84,13 +92,16 @@ class DeferredSummaryStore(SummaryStore):
 
     async def _certified(self, current_code: str, product_id: str, fields: Document) -> None:
         held = self._of(certified_id(current_code, product_id))
-        held.sets |= {"current_code": current_code, **fields}
+        held.sets |= {"current_code": current_code, **fields}  # counted at `flush`
+        held.writes += 1
 
     async def flush(self) -> None:
         """Write every document held, once each."""
         held, self._held = self._held, {}
         for summary, writes in held.items():
             await self._write(summary, writes)
+        # The certificate documents written: their counts once each, from what they hold now.
+        await self.count_certified(i for i in held if i.startswith(CERTIFIED_PREFIX))
 
     async def _write(self, summary: str, held: _Held) -> None:
         try:
@@ -100,7 +111,7 @@ class DeferredSummaryStore(SummaryStore):
         except DuplicateKeyError:
             # The document holds a newer version of one of the producers (a live service
             # beside the rebuild): the rest together, then each producer by its own guard.
-            rest = _Held(sets=held.sets, marks=held.marks)
+            rest = _Held(sets=held.sets, marks=held.marks, writes=held.writes)
             await self._collection().update_one({"_id": summary}, rest.update(), upsert=True)
             for name, entry in held.producers.items():
                 await self._put_entry(summary, name, entry)

@@ -33,6 +33,7 @@ from ocop_reporting.adapters.facts import (
 )
 from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore, summary_ids
 from ocop_reporting.domain.certificates import certified_products
+from ocop_reporting.domain.certified_counts import count, province_steps
 from ocop_reporting.domain.figures import (
     CertifiedProduct,
     ExpiringCertificate,
@@ -49,7 +50,6 @@ from ocop_reporting.domain.metrics import (
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.summaries import (
     SUMMARY_METRICS,
-    CertifiedView,
     SummaryView,
     Window,
     rated_counts,
@@ -328,9 +328,9 @@ class MongoReportQueries:
 
     async def national_valid_certified(self, day: date, cut: date | None = None) -> dict[str, int]:
         """Products holding a certificate valid on `day` as known on `cut`, per province: every
-        province's certificate summary in one read (the same rules as on the facts, any day)."""
-        by_province = await self._summaries.read_certified(current_provinces())
-        return {cc: CertifiedView(docs).certified(day, cut) for cc, docs in by_province.items()}
+        province's certified counts in one read (the same rules as on the facts, any day)."""
+        by_province = await self._summaries.read_certified_counts(current_provinces())
+        return {cc: count(province_steps(doc), day, cut) for cc, doc in by_province.items()}
 
     async def ratings_by_province(self) -> dict[tuple[str, int], int]:
         """Ratings at 3–5★ received, by (current province, stars): the ids in the summaries."""

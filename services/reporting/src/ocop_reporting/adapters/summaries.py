@@ -8,6 +8,11 @@ state or a product's withdrawal with `$set` guarded by its version, a certificat
 `$set`. So the fact writers call them on every delivery, not only when the fact was new: a
 redelivery after a crash between the fact and its summary completes the summary, and a plain
 redelivery changes nothing.
+
+A write to a certificate document also increments its revision (`rev`, in the same update), then
+recounts it into its province's `certified_counts:` document (domain.certified_counts), written
+only over counts of an older revision: of two recounts of one document in flight at once, the
+newer stays.
 """
 
 from __future__ import annotations
@@ -18,8 +23,12 @@ from collections.abc import Iterable
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from ocop_contracts.reference import current_provinces
 from ocop_platform.mongo import Database, Document
+from ocop_reporting.domain.certified_counts import counts_entry, counts_id, is_counted
 from ocop_reporting.domain.summaries import (
+    REVISION,
+    bucket_of,
     certificate_end,
     certificate_issue,
     certified_id,
@@ -88,32 +97,76 @@ class SummaryStore:
         await self._certified(current_code, str(fact["product_id"]), fields)
 
     async def _certified(self, current_code: str, product_id: str, fields: Document) -> None:
+        summary = certified_id(current_code, product_id)
         await self._collection().update_one(
-            {"_id": certified_id(current_code, product_id)},
-            {"$set": {"current_code": current_code, **fields}},
+            {"_id": summary},
+            {"$set": {"current_code": current_code, **fields}, "$inc": {REVISION: 1}},
             upsert=True,
         )
+        await self.count_certified([summary])
 
     async def put_withdrawal(
         self, current_code: str, product_id: str, fact: Document, version: int
     ) -> None:
         """A product's withdrawal, unless a newer version of the product's is there already."""
         field = withdrawal_field(product_id)
+        summary = certified_id(current_code, product_id)
         # DuplicateKeyError: the document exists and holds a newer withdrawal of this product.
         with contextlib.suppress(DuplicateKeyError):
             await self._collection().update_one(
-                {
-                    "_id": certified_id(current_code, product_id),
-                    f"{field}.v": {"$not": {"$gt": version}},
-                },
+                {"_id": summary, f"{field}.v": {"$not": {"$gt": version}}},
                 {
                     "$set": {
                         "current_code": current_code,
                         field: withdrawal_entry(product_id, fact, version),
-                    }
+                    },
+                    "$inc": {REVISION: 1},
                 },
                 upsert=True,
             )
+        # Even when not written: completes a recount a crash after the newer one's cut short.
+        await self.count_certified([summary])
+
+    async def count_certified(self, ids: Iterable[str]) -> None:
+        """Recount these certificate documents from what they hold now (domain.certified_counts):
+        the same value whatever wrote them and in what order."""
+        await self._count(await self.read(ids))
+
+    async def _count(self, docs: Iterable[Document]) -> None:
+        by_province: dict[str, dict[str, Document]] = {}
+        for doc in docs:
+            entries = by_province.setdefault(str(doc["current_code"]), {})
+            entries[bucket_of(str(doc["_id"]))] = counts_entry(doc)
+        for current_code, entries in by_province.items():
+            await self._put_counts(current_code, entries)
+
+    async def _put_counts(self, current_code: str, entries: dict[str, Document]) -> None:
+        """Each bucket's counts, over counts of an older revision only. Two recounts of one bucket
+        may be in flight at once (two topics' handlers in this process, or two processes on
+        MongoDB): each read its document after its own write, so the newer revision stays
+        whichever writes last. The guard is a conditional update, atomic on MongoDB and, on
+        FerretDB, with the one connection per process the service runs with there."""
+        try:
+            await self._put_counts_over_older(current_code, entries)
+        except DuplicateKeyError:
+            # A bucket's counts there are as new or newer, or another recount inserted the
+            # document between this filter and this upsert: each bucket alone, against the
+            # document now there (refused again: that bucket's newer recount won, as it should).
+            for bucket, entry in entries.items():
+                with contextlib.suppress(DuplicateKeyError):
+                    await self._put_counts_over_older(current_code, {bucket: entry})
+
+    async def _put_counts_over_older(self, current_code: str, entries: dict[str, Document]) -> None:
+        # The revision travels inside `b.<bucket>` with its steps: FerretDB v1 takes a `$set` of
+        # an embedded document holding the same values in the same order as the one there for
+        # no change, whatever its keys (steps moved to other days: {"d1|k": 1} → {"d2|k": 1}),
+        # and a newer revision makes every recount written here differ from the one it replaces.
+        guard = {f"b.{b}.r": {"$not": {"$gte": e["r"]}} for b, e in entries.items()}
+        await self._collection().update_one(
+            {"_id": counts_id(current_code), **guard},
+            {"$set": {"current_code": current_code, **{f"b.{b}": e for b, e in entries.items()}}},
+            upsert=True,
+        )
 
     async def read(self, ids: Iterable[str]) -> list[Document]:
         """Summaries by `_id`, of any provinces: one query per ID_BATCH ids."""
@@ -127,13 +180,10 @@ class SummaryStore:
     async def read_units(self, where: Unit, years: Iterable[int]) -> list[Document]:
         return await self.read(summary_ids(where, years))
 
-    async def read_certified(self, current_codes: Iterable[str]) -> dict[str, list[Document]]:
-        """The certificate documents of these current provinces, by province: 17 ids each
-        (the 34 provinces: two queries)."""
-        found: dict[str, list[Document]] = {}
-        for doc in await self.read(i for cc in current_codes for i in certified_ids(cc)):
-            found.setdefault(str(doc["current_code"]), []).append(doc)
-        return found
+    async def read_certified_counts(self, current_codes: Iterable[str]) -> dict[str, Document]:
+        """The certified counts of these current provinces, by province: one id each."""
+        found = await self.read(counts_id(cc) for cc in current_codes)
+        return {str(doc["current_code"]): doc for doc in found}
 
     async def read_ratings(self) -> list[Document]:
         """Every unit's and year's rating ids (monitoring: a scan of the summaries)."""
@@ -156,6 +206,20 @@ class SummaryStore:
     async def ensure_indexes(self) -> None:
         # read_all_years filters on the unit (MongoDB; FerretDB scans the summaries anyway).
         await self._collection().create_index([("edition", 1), ("unit_code", 1), ("year", 1)])
+        await self.fill_certified_counts()
+
+    async def fill_certified_counts(self) -> None:
+        """At startup, the certificate documents whose counts are missing or not of their
+        revision (a database written before the counts, or before their revisions) recounted."""
+        codes = list(current_provinces())
+        counts = await self.read_certified_counts(codes)
+        docs = await self.read(i for cc in codes for i in certified_ids(cc)[1:])
+        stale = []
+        for doc in docs:
+            province = counts.get(str(doc["current_code"]), {})
+            if not is_counted(province, bucket_of(str(doc["_id"])), doc):
+                stale.append(doc)
+        await self._count(stale)
 
     async def flush(self) -> None:
         """Nothing is held: every write above is made at once (DeferredSummaryStore holds)."""

@@ -21,7 +21,9 @@ product's withdrawal guarded by its version. Every event of a certificate names 
 issue and end land in one document whatever their order; and a write rewrites a sixteenth of
 the province, not all of it (FerretDB decodes and re-encodes the whole document on each write).
 Applying an event again sets the same values, and the products certified on any day, as known on
-any day, follow from the same rules as from the facts.
+any day, follow from the same rules as from the facts. Every write to a certificate document also
+increments its revision (`rev`): the national view's counts (domain.certified_counts) are kept
+per document with the revision they were recounted from.
 """
 
 from __future__ import annotations
@@ -125,11 +127,27 @@ def producer_entry(fact: Doc) -> dict[str, Any]:
 CERTIFIED_BUCKETS = 16
 
 
+CERTIFIED_PREFIX = "certified:"
+# Every write to a certificate document increments this field of it in the same update: the
+# state it holds is known by its revision, so a recount can tell which of two is the newer.
+REVISION = "rev"
+
+
 def certified_id(current_code: str, product_id: str) -> str:
     """The document of a current province's certificates and withdrawals holding this
     product's: its bucket is a checksum of the id (the same in every process, unlike `hash`)."""
     bucket = zlib.crc32(product_id.encode()) % CERTIFIED_BUCKETS
-    return f"certified:{current_code}:{bucket:02d}"
+    return f"{CERTIFIED_PREFIX}{current_code}:{bucket:02d}"
+
+
+def bucket_of(summary: str) -> str:
+    """The bucket of a certificate document's `_id` (`certified:82:03` → `03`)."""
+    return summary.rsplit(":", 1)[-1]
+
+
+def revision(doc: Doc) -> int:
+    """How many writes a certificate document has had (0: written before revisions were kept)."""
+    return int(doc.get(REVISION, 0))
 
 
 def certified_ids(current_code: str) -> list[str]:
@@ -209,6 +227,16 @@ class CertifiedView:
     def certified(self, day: date, cut: date | None = None) -> int:
         """Products holding a certificate valid on `day`, as known on `cut` (the facts' rules)."""
         return len(certified_products(self._certificates, self._products, day.isoformat(), cut))
+
+    def by_product(self) -> dict[str, tuple[list[Doc], Doc]]:
+        """Each product's certificate facts and withdrawal (empty when none)."""
+        found: dict[str, tuple[list[Doc], Doc]] = {
+            pid: ([], withdrawal) for pid, withdrawal in self._products.items()
+        }
+        for certificate in self._certificates:
+            pid = str(certificate["product_id"])
+            found.setdefault(pid, ([], {}))[0].append(certificate)
+        return found
 
 
 @dataclass(frozen=True)
