@@ -14,6 +14,9 @@ provinces) on topics of its own, then in the same run:
   reports         GET /reports/overview (once per province), /reports/progress (`--requests`
                   times, round the provinces) and /reports/national (`--requests` times) through
                   the FastAPI app (ASGI, no network): p50, p95 and p99
+  figures         the national view's certified and new products in all, and a digest by
+                  province: the same line from the code before a change and after it (the data
+                  set is the same in every run) says the change kept the figures
 Infrastructure as in the tests: env URLs, Docker, or native processes.
 """
 
@@ -21,12 +24,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import json
 import random
 import statistics
 import time
 import uuid
 from datetime import UTC, date, datetime
 from datetime import time as dtime
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -258,17 +264,31 @@ async def latencies(mongo_url: str, db: str, year: int, requests: int) -> dict[s
             started = time.perf_counter()
             (await http.get("/reports/progress", params=params)).raise_for_status()
             progress.append(time.perf_counter() - started)
+        body: dict[str, Any] = {}
         for _ in range(requests):
             started = time.perf_counter()
-            (await http.get("/reports/national", params={"year": year})).raise_for_status()
+            answer = await http.get("/reports/national", params={"year": year})
             national.append(time.perf_counter() - started)
+            body = answer.raise_for_status().json()
     await client.close()
     return {
         "raw query (distinct, 1 province)": _stats(raw),
         "GET /reports/progress (5 targets)": _stats(progress),
         "GET /reports/overview": _stats(overview),
         "GET /reports/national (34 provinces)": _stats(national),
+        "national view's figures": _fingerprint(body),
     }
+
+
+def _fingerprint(national: dict[str, Any]) -> str:
+    """The national view's figures in a line: the same data set gives the same line whatever
+    the code that read it (compare a run of the code before a change with one after)."""
+    rows = sorted(
+        (r["province_code"], r["certified"], r["new_certified"]) for r in national["provinces"]
+    )
+    digest = hashlib.sha1(json.dumps(rows).encode()).hexdigest()[:12]
+    certified = sum(r[1] for r in rows)
+    return f"certified {certified}, new {sum(r[2] for r in rows)} in all; by province sha1 {digest}"
 
 
 def _params(code: str, year: int) -> dict[str, str | int]:
