@@ -141,8 +141,8 @@ def _print_report(stack: ServiceStack, year: int) -> None:
 
 def _print_plans(stack: ServiceStack, timeout: float = 90.0) -> None:
     """The five published plans' figures, once their history has reached reporting (Hòa Bình's
-    back-filled producers and the last hand-made events, Tứ Kỳ's fair placements, are counted;
-    else what is there after `timeout`)."""
+    new producers with a product and Tứ Kỳ's fair placements, among the last facts entered, are
+    counted; else what is there after `timeout`)."""
     import time
 
     deadline = time.monotonic() + timeout
