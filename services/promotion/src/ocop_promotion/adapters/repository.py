@@ -3,7 +3,7 @@ deliveries, venues, placements and activities. Stays in the subset FerretDB v1 s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,7 +15,7 @@ from ocop_contracts.events.evaluation import CertificateIssued
 from ocop_contracts.events.registry import EntityRegistered, EntityUpdated, ProductUpdated
 from ocop_contracts.vocabulary import VenueKind
 from ocop_platform.aggregates import MongoAggregateStore
-from ocop_platform.idempotency import apply_if_newer, insert_once
+from ocop_platform.idempotency import apply_if_newer, insert_many_once, insert_once
 from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import OUTBOX_FIELD, mark_pending, outbox_entries
 from ocop_promotion.adapters.stores import MOST_PRODUCTS_AT_A_VENUE, VenueStores
@@ -161,6 +161,33 @@ class MongoPromotionRepository:
             entity_name=entity_name,
         )
 
+    async def facts_of(self, product_ids: Sequence[str]) -> dict[str, ProductFacts]:
+        """`product_facts` of many products with one `$in` per collection (a consumer batch's
+        ratings); a product promotion does not know yet has empty facts."""
+        cursor = self._db[PRODUCTS].find(
+            {"_id": {"$in": list(product_ids)}}, {"name": 1, "commune_code": 1, "entity_id": 1}
+        )
+        products = {str(doc["_id"]): doc async for doc in cursor}
+        entity_ids = sorted({str(p["entity_id"]) for p in products.values() if p.get("entity_id")})
+        names: dict[str, Any] = {}
+        if entity_ids:
+            found = self._db[ENTITIES].find({"_id": {"$in": entity_ids}}, {"name": 1})
+            names = {str(doc["_id"]): doc.get("name") async for doc in found}
+        facts = {}
+        for product_id in product_ids:
+            product = products.get(product_id)
+            if product is None:
+                facts[product_id] = ProductFacts()
+                continue
+            entity_id = product.get("entity_id")
+            facts[product_id] = ProductFacts(
+                name=product.get("name"),
+                commune_code=product.get("commune_code"),
+                entity_id=entity_id,
+                entity_name=names.get(entity_id) if entity_id else None,
+            )
+        return facts
+
     async def apply_evaluation(self, product_id: str, version: int, fields: Document) -> bool:
         return await apply_if_newer(self._db[CERTIFICATIONS], product_id, version, fields)
 
@@ -265,6 +292,21 @@ class MongoPromotionRepository:
         # Marked even when it was there already: a crash may have come before its marker.
         await mark_pending(self._db[FEED_OUTBOX], [entry.entry_id])
         return added
+
+    async def add_feed_entries(self, entries: Sequence[tuple[FeedEntry, list[Any]]]) -> set[str]:
+        """`add_feed_entry` of a consumer batch's entries with one write per collection: the
+        entries, then their events (each insert-once). Returns the ids of the entries added
+        now (the others were there already: a redelivered batch)."""
+        docs = [{"_id": entry.entry_id, **_feed_doc(entry)} for entry, _ in entries]
+        added = await insert_many_once(self._db[FEED], docs)
+        pending = [
+            {"_id": entry.entry_id, OUTBOX_FIELD: outbox_entries(events)}
+            for entry, events in entries
+        ]
+        await insert_many_once(self._db[FEED_OUTBOX], pending)
+        # All marked, the repeats too: a crash may have come before their markers.
+        await mark_pending(self._db[FEED_OUTBOX], [entry.entry_id for entry, _ in entries])
+        return {str(entry_id) for entry_id in added}
 
     async def forget_published_feed_events(self) -> int:
         """Delete feed outbox documents the relay has drained, keeping the collection small."""

@@ -70,6 +70,11 @@ def change_of(event: ProductRated) -> Change | None:
     return None
 
 
+def entry_id_of(event: ProductRated) -> str:
+    """One entry per rating of a product: a redelivered event maps to the same id."""
+    return f"{event.product_id}:{event.aggregate_version}"
+
+
 def feed_entry_for(
     event: ProductRated, product_name: str | None, facts: ProductFacts | None = None
 ) -> FeedEntry | None:
@@ -80,8 +85,7 @@ def feed_entry_for(
     facts = facts or ProductFacts(name=product_name)
     sector, group = classification_of(event.scoring_set_code)
     return FeedEntry(
-        # One entry per rating of a product: a redelivered event maps to the same id.
-        entry_id=f"{event.product_id}:{event.aggregate_version}",
+        entry_id=entry_id_of(event),
         product_id=event.product_id,
         province_code=event.province_code,
         scoring_set_code=event.scoring_set_code,

@@ -31,5 +31,7 @@ def subscriptions(service: PromotionService) -> list[Subscription]:
                 CertificateExpired: service.on_certificate_expired,
                 CertificateRevoked: service.on_certificate_revoked,
             },
+            # A batch's feed entries with one read per collection and one write each.
+            prefetch=service.prefetch_ratings,
         ),
     ]

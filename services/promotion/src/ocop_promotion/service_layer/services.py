@@ -7,11 +7,12 @@ import contextlib
 import logging
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ocop_contracts import ProductRated, ProductRegistered, utc_now
+from ocop_contracts import Event, ProductRated, ProductRegistered, utc_now
 from ocop_contracts.events.evaluation import (
     CertificateExpired,
     CertificateIssued,
@@ -25,11 +26,19 @@ from ocop_contracts.events.registry import (
     ProductWithdrawn,
 )
 from ocop_contracts.vocabulary import DelistReason
+from ocop_platform.batch_reads import BatchReads
 from ocop_platform.errors import Conflict, NotFound
-from ocop_platform.logging import trace_fields
+from ocop_platform.logging import correlation_scope, trace_fields
 from ocop_platform.mongo import Document
 from ocop_promotion.domain.compliance import CertificateStatus, lapse_applies
-from ocop_promotion.domain.feed import FeedEntry, FeedFilter, change_of, feed_entry_for
+from ocop_promotion.domain.feed import (
+    FeedEntry,
+    FeedFilter,
+    ProductFacts,
+    change_of,
+    entry_id_of,
+    feed_entry_for,
+)
 from ocop_promotion.domain.placements import SERVICE
 from ocop_promotion.domain.webhooks import DeliveryStatus
 from ocop_promotion.service_layer.placements import PlacementService
@@ -61,6 +70,8 @@ class PromotionService:
         self._clock = clock
         self._feed_waiters: set[asyncio.Event] = set()
         self._subscriptions_cache: tuple[datetime, list[Document]] | None = None
+        # Feed entries a consumer batch's prefetch wrote, by entry id (see prefetch_ratings).
+        self._written: BatchReads[FeedEntry] = BatchReads("feed-entries")
 
     def now(self) -> datetime:
         """The instant by the service's clock (feed entries are stamped with it)."""
@@ -81,25 +92,66 @@ class PromotionService:
 
     # --- evaluation -------------------------------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def prefetch_ratings(self, events: Sequence[Event]) -> AsyncIterator[None]:
+        """A consumer batch's feed entries written together before its ratings are handled:
+        the products' and producers' facts read with one `$in` each, the entries and their
+        ProductNewlyStarred with one write each (insert-once, so a redelivered batch adds
+        nothing) instead of two reads and two writes per rating. Each rating's handler then
+        takes its entry from here; one not written now (already there: a redelivery) is
+        handled as before, one by one. Dropped when the batch ends."""
+        ratings = [e for e in events if isinstance(e, ProductRated) and change_of(e) is not None]
+        if not ratings:
+            yield
+            return
+        facts = await self._repo.facts_of(list(dict.fromkeys(e.product_id for e in ratings)))
+        now = self._clock()
+        entries: dict[str, tuple[FeedEntry, list[Any]]] = {}
+        for event in ratings:
+            entry = _entry_for(event, facts[event.product_id], now)
+            with correlation_scope(str(event.correlation_id), causation_id=str(event.event_id)):
+                entries[entry.entry_id] = (entry, [_newly_starred(event, entry)])
+        added = await self._repo.add_feed_entries(list(entries.values()))
+        if added:
+            self._wake_feed()
+        written = {entry_id: entries[entry_id][0] for entry_id in added}
+        with self._written.scope(written):
+            yield
+
     async def on_product_rated(self, event: ProductRated) -> None:
-        # The latest stars by product first (one version-guarded upsert by `_id`: a repeat or an
+        # The latest stars by product (one version-guarded upsert by `_id`: a repeat or an
         # older rating changes nothing), so a certificate look-up is a read by `_id`. Only a
-        # rating that newly certifies or upgrades a product reaches the feed.
+        # rating that newly certifies or upgrades a product reaches the feed: its entry was
+        # written by the batch's prefetch, or is written here.
         await self._repo.record_rating(event.product_id, event.aggregate_version, event.stars)
         if change_of(event) is None:
             return
-        facts = await self._repo.product_facts(event.product_id)
-        entry = feed_entry_for(event, facts.name, facts)
-        assert entry is not None
-        entry = _with_recorded_at(entry, self._clock())
-        if await self._repo.add_feed_entry(entry, [_newly_starred(event, entry)]):
-            # The relay is not woken per entry: its poll (OCOP_RELAY_POLL_SECONDS) publishes a
-            # burst of entries with one write instead of one write each.
-            for waiter in self._feed_waiters:
-                waiter.set()
-        else:  # a redelivery: fan out the stored entry (a crash may have come before that)
-            entry = await self._repo.feed_entry(entry.entry_id) or entry
+        entry = self._written_by_batch(entry_id_of(event)) or await self._add_entry(event)
         await self._fan_out(entry)
+
+    def _written_by_batch(self, entry_id: str) -> FeedEntry | None:
+        """The entry the batch's prefetch wrote for this rating (used up once: a retry of the
+        message finds it stored, as a redelivery does)."""
+        hit, entry = self._written.cached(entry_id)
+        if hit:
+            self._written.drop(entry_id)
+        return entry
+
+    async def _add_entry(self, event: ProductRated) -> FeedEntry:
+        """Write the rating's feed entry on its own; an entry already stored (a redelivery) is
+        returned as stored, to fan out (a crash may have come before that)."""
+        facts = await self._repo.product_facts(event.product_id)
+        entry = _entry_for(event, facts, self._clock())
+        if await self._repo.add_feed_entry(entry, [_newly_starred(event, entry)]):
+            self._wake_feed()
+            return entry
+        return await self._repo.feed_entry(entry.entry_id) or entry
+
+    def _wake_feed(self) -> None:
+        # The relay is not woken per entry: its poll (OCOP_RELAY_POLL_SECONDS) publishes a
+        # burst of entries with one write instead of one write each.
+        for waiter in self._feed_waiters:
+            waiter.set()
 
     async def on_certificate_issued(self, event: CertificateIssued) -> None:
         await self._repo.apply_certificate_issued(event)
@@ -288,9 +340,10 @@ def filter_of(subscription: Document) -> FeedFilter:
     )
 
 
-def _with_recorded_at(entry: FeedEntry, now: datetime) -> FeedEntry:
-    from dataclasses import replace
-
+def _entry_for(event: ProductRated, facts: ProductFacts, now: datetime) -> FeedEntry:
+    """The feed entry of a rating that newly certifies or upgrades, recorded `now`."""
+    entry = feed_entry_for(event, facts.name, facts)
+    assert entry is not None
     return replace(entry, recorded_at=now)
 
 
