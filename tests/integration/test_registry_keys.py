@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
+from pymongo import AsyncMongoClient, monitoring
 
 from ocop_contracts import LegalForm, ProductRated, RatingLevel
 from ocop_contracts.events.evaluation import CertificateIssued
@@ -20,7 +21,7 @@ from ocop_contracts.reference import communes_of
 from ocop_devstack.infra import Infra
 from ocop_platform.errors import Conflict
 from ocop_platform.identity import Principal, Role
-from ocop_platform.mongo import Database, create_client
+from ocop_platform.mongo import Database, Document, create_client
 from ocop_platform.outbox import OUTBOX_FIELD
 from ocop_registry.adapters.keys import KeyIndex, code_key, name_key, product_keys
 from ocop_registry.adapters.mongo import (
@@ -36,6 +37,7 @@ from ocop_registry.domain.commands import (
     WithdrawProduct,
 )
 from ocop_registry.domain.duplicates import index_keys, near_duplicates
+from ocop_registry.domain.lifecycle import EvaluationEvent
 from ocop_registry.service_layer.services import RegistryService
 from tests.unit.registry.test_registry_duplicate_keys import generated
 
@@ -137,15 +139,13 @@ async def test_codes_and_producers_are_found_by_their_keys(db: Database) -> None
         await producer(service, tax_code="0100109106")
 
 
-async def test_a_certificate_leads_to_its_product(db: Database) -> None:
-    service = RegistryService(mongo_stores(db))
-    made, _ = await service.register_product(product(await producer(service), "Trà sen"), OFFICE)
-    rated = ProductRated(
+def rating(product_id: str, version: int) -> ProductRated:
+    return ProductRated(
         producer="evaluation",
-        aggregate_id=made.id,
-        aggregate_version=1,
+        aggregate_id=product_id,
+        aggregate_version=version,
         province_code=PROVINCE,
-        product_id=made.id,
+        product_id=product_id,
         score=75.0,
         stars=4,
         previous_stars=0,
@@ -154,13 +154,16 @@ async def test_a_certificate_leads_to_its_product(db: Database) -> None:
         rated_on=date(2026, 11, 1),
         scoring_set_code="I.3.d",
     )
-    issued = CertificateIssued(
+
+
+def certificate(product_id: str) -> CertificateIssued:
+    return CertificateIssued(
         producer="evaluation",
-        aggregate_id=made.id,
+        aggregate_id=product_id,
         aggregate_version=2,
         province_code=PROVINCE,
         certificate_id="GL-9",
-        product_id=made.id,
+        product_id=product_id,
         stars=4,
         level=RatingLevel.PROVINCE,
         decision_ref="1/QĐ-UBND",
@@ -168,11 +171,81 @@ async def test_a_certificate_leads_to_its_product(db: Database) -> None:
         valid_until=date(2029, 11, 1),
         rule_set_id="qd26-2026",
     )
-    await service.on_evaluation_event(rated)
-    await service.on_evaluation_event(issued)
+
+
+async def test_a_certificate_leads_to_its_product(db: Database) -> None:
+    service = RegistryService(mongo_stores(db))
+    made, _ = await service.register_product(product(await producer(service), "Trà sen"), OFFICE)
+    await service.on_evaluation_event(rating(made.id, version=1))
+    await service.on_evaluation_event(certificate(made.id))
     catalogue = service.stores.catalogue
     assert [p.id for p in await catalogue.certificate_holders(["GL-9", "GL-0"])] == [made.id]
     assert (await service.lookup("GL-9")).id == made.id
+
+
+async def test_a_rename_by_another_process_is_moved_from_on_the_next_save(db: Database) -> None:
+    """Each process remembers the keys of what it loaded or saved, by revision: a rename saved
+    by another process in between must not be taken for the stored name."""
+    here, there = RegistryService(mongo_stores(db)), RegistryService(mongo_stores(db))
+    entity = await producer(here)
+    made, _ = await here.register_product(product(entity, "Tôm khô Cà Mau"), OFFICE)
+    await here.update_product(made.id, UpdateProduct(name="Mật ong U Minh"), OFFICE)
+    await there.update_product(made.id, UpdateProduct(name="Khô cá lóc đồng"), OFFICE)
+    await here.update_product(made.id, UpdateProduct(name="Trà sen Tây Hồ"), OFFICE)
+
+    index = KeyIndex(db[PRODUCT_KEYS])
+    for old in ("tom kho ca mau", "mat ong u minh", "kho ca loc dong"):
+        gone = index_keys(old) - index_keys("tra sen tay ho")
+        assert made.id not in await index.lookup([name_key(PROVINCE, key) for key in gone]), old
+    _, tea = await here.register_product(product(entity, "Trà sen Tây Hồ"), OFFICE)
+    assert [d.product_id for d in tea] == [made.id]
+
+
+class FindsOf(monitoring.CommandListener):
+    """Counts the ``find`` commands sent for one collection."""
+
+    def __init__(self, collection: str) -> None:
+        self.collection, self.count = collection, 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find" and event.command.get("find") == self.collection:
+            self.count += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_a_batch_of_evaluation_events_reads_its_products_once(
+    infra: Infra, db: Database
+) -> None:
+    """Prefetched: one read of the batch's products, none per event, none before each save."""
+    finds = FindsOf(PRODUCTS)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        infra.mongo_url, event_listeners=[finds], tz_aware=True, maxPoolSize=1
+    )
+    try:
+        service = RegistryService(mongo_stores(client[db.name]))
+        entity = await producer(service)
+        products = [
+            (await service.register_product(product(entity, name), OFFICE))[0]
+            for name in ("Trà sen", "Mật ong U Minh", "Khô cá lóc đồng")
+        ]
+        events: list[EvaluationEvent] = [rating(p.id, version=1) for p in products]
+        events.append(certificate(products[0].id))
+        finds.count = 0
+        async with service.prefetch_evaluated(events):
+            for event in events:
+                await service.on_evaluation_event(event)
+        assert finds.count == 1
+        stored = [await service.stores.products.get(p.id) for p in products]
+        assert [p.stars for p in stored if p is not None] == [4, 4, 4]
+        holders = await service.stores.catalogue.certificate_holders(["GL-9"])
+        assert [p.id for p in holders] == [products[0].id]
+    finally:
+        await client.close()
 
 
 async def test_keys_left_by_a_crash_lead_nowhere(db: Database) -> None:

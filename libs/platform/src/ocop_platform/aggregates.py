@@ -295,7 +295,11 @@ class MongoAggregateStore(Generic[A]):
     async def get(self, aggregate_id: str) -> A | None:
         # A plain {"_id": …} filter: the one lookup FerretDB v1 answers from its index.
         document = await self._collection.find_one({"_id": aggregate_id}, _WITHOUT_OUTBOX)
-        return None if document is None else self._type.from_document(document)
+        return None if document is None else self._loaded(document)
+
+    def _loaded(self, document: Document) -> A:
+        """The aggregate of a document read from the store (a subclass may note what it read)."""
+        return self._type.from_document(document)
 
     async def add(self, aggregate: A) -> None:
         try:
@@ -343,7 +347,7 @@ class MongoAggregateStore(Generic[A]):
         if sort:
             cursor = cursor.sort(list(sort))
         documents: list[Document] = await cursor.limit(limit).to_list()
-        return [self._type.from_document(document) for document in documents]
+        return [self._loaded(document) for document in documents]
 
     async def count(self, where: Mapping[str, Any]) -> int:
         return await self._collection.count_documents(dict(where))

@@ -17,6 +17,7 @@ another field: their cost follows the answer, not the size of the register.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -126,9 +127,20 @@ async def build_keys(db: Database) -> None:
         await index.update_one({"_id": BUILT}, {"$set": {"built": True}}, upsert=True)
 
 
+# How many loaded aggregates' keys a keyed store remembers until their save (see KeyedStore).
+REMEMBERED_KEYS = 4096
+
+
 class KeyedStore(MongoAggregateStore[A]):
     """An aggregate store that files each aggregate under its keys (``adapters/keys.py``): added
-    before the aggregate is written, the keys it no longer has removed after."""
+    before the aggregate is written, the keys it no longer has removed after.
+
+    A save compares the aggregate's keys with the stored ones. Those are the keys of the
+    document as it was loaded (or last saved here), remembered by (id, save guard): a save
+    succeeds only if the stored document still has that guard, and every write of it changes
+    the guard, so the remembered keys are the stored ones whenever they matter. Only an
+    aggregate not remembered (loaded elsewhere, or forgotten) costs a read of its stored keys
+    (it used to be one read before every save: as many reads as saves)."""
 
     def __init__(
         self,
@@ -146,10 +158,31 @@ class KeyedStore(MongoAggregateStore[A]):
         self._keys = KeyIndex(db[keys])
         self._keys_of = keys_of
         self._fields = dict(fields)
+        self._remembered: OrderedDict[tuple[str, int], Entry] = OrderedDict()
 
     def _entry(self, document: Mapping[str, Any]) -> Entry:
         # The value beside the id: the folded name (products; compared before any load).
         return document["_id"], self._keys_of(document), document.get("name_fold")
+
+    def _loaded(self, document: Document) -> A:
+        aggregate = super()._loaded(document)
+        self._remember(aggregate, self._entry(document))
+        return aggregate
+
+    def _remember(self, aggregate: A, entry: Entry) -> None:
+        key = (aggregate.id, aggregate.save_guard()[1])
+        self._remembered[key] = entry
+        self._remembered.move_to_end(key)
+        while len(self._remembered) > REMEMBERED_KEYS:
+            self._remembered.popitem(last=False)
+
+    async def _stored_entry(self, aggregate: A) -> Entry | None:
+        """The stored document's entry as of the aggregate's load (None: not stored)."""
+        remembered = self._remembered.pop((aggregate.id, aggregate.save_guard()[1]), None)
+        if remembered is not None:
+            return remembered
+        stored = await self._collection.find_one({"_id": aggregate.id}, self._fields)
+        return None if stored is None else self._entry(stored)
 
     async def add(self, aggregate: A) -> None:
         await self._keys.add([self._entry(aggregate.to_document())])
@@ -162,14 +195,16 @@ class KeyedStore(MongoAggregateStore[A]):
     async def save(self, aggregate: A) -> None:
         if not aggregate.has_changes:
             return
-        stored = await self._collection.find_one({"_id": aggregate.id}, self._fields)
-        _, keys, value = self._entry(aggregate.to_document())
-        _, before, old = self._entry(stored) if stored is not None else (None, set(), value)
+        stored = await self._stored_entry(aggregate)
+        entry = self._entry(aggregate.to_document())
+        _, keys, value = entry
+        _, before, old = stored if stored is not None else (None, set(), value)
         if value != old:  # its value changed: filed afresh under every key
             await self._keys.add([(aggregate.id, keys, value)])
         elif keys - before:  # only the new keys (a certificate): a name key may be a big document
             await self._keys.add([(aggregate.id, keys - before, value)])
         await super().save(aggregate)
+        self._remember(aggregate, entry)  # what the save stored ($set of the whole state)
         if gone := before - keys:
             await self._keys.remove(aggregate.id, gone)
         if value != old:

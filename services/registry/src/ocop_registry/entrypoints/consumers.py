@@ -45,6 +45,7 @@ def subscriptions(service: RegistryService) -> list[Subscription]:
         Subscription(
             topics.EVALUATION,
             dict.fromkeys(get_args(EvaluationEvent), service.on_evaluation_event),
+            prefetch=service.prefetch_evaluated,
         ),
         # Province systems' registrations: checked, then registered canonically or dead-lettered.
         Subscription(

@@ -6,14 +6,18 @@ The aggregates check the rules and record the events (``domain/producers.py``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import TypeVar, get_args
 from uuid import uuid4
 
+from ocop_contracts import Event
 from ocop_contracts.clock import SYSTEM_CLOCK, Clock
 from ocop_platform.aggregates import Aggregate, AggregateStore, ConcurrencyConflict, change
+from ocop_platform.batch_reads import BatchCachedStore, BatchReads
 from ocop_platform.errors import Conflict, DomainError, NotFound
+from ocop_platform.mongo import Document
 from ocop_registry.adapters.stores import RegistryStores
 from ocop_registry.domain import rules
 from ocop_registry.domain.codes import GivenCode, check_given_code, lookup_key, parse_product_code
@@ -56,6 +60,10 @@ class RegistryService:
         self._producers = stores.producers
         self._catalogue = stores.catalogue
         self._clock = clock
+        # The products a batch of evaluation's events is about, read with one $in per batch
+        # (see prefetch_evaluated); outside a batch, the products store itself.
+        self._evaluated_reads: BatchReads[Document] = BatchReads("registry-evaluated")
+        self._evaluated = BatchCachedStore(stores.products, Product, self._evaluated_reads)
 
     @property
     def clock(self) -> Clock:
@@ -285,12 +293,21 @@ class RegistryService:
 
     # --- evaluation's events -------------------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def prefetch_evaluated(self, events: Sequence[Event]) -> AsyncIterator[None]:
+        """Read the products of a batch of evaluation's events with one ``$in`` and serve them
+        to its handling (a product saved in the batch is served as saved)."""
+        evaluated = get_args(EvaluationEvent)
+        ids = [e.product_id for e in events if isinstance(e, evaluated)]
+        with self._evaluated_reads.scope(await self._evaluated.read_many(ids)):
+            yield
+
     async def on_evaluation_event(self, event: EvaluationEvent) -> None:
         """Keep stars, certificate and status current; older or repeated events change nothing."""
-        product = await self._products.get(event.product_id)
+        product = await self._evaluated.get(event.product_id)
         if product is None:
             raise DomainError(f"no product {event.product_id} in the registry", field="product_id")
-        await _save_or_redo(self._products, product, lambda p: p.apply_evaluation(event))
+        await _save_or_redo(self._evaluated, product, lambda p: p.apply_evaluation(event))
 
 
 def _ensure_producer_write(caller: Caller, producer: Producer) -> None:
