@@ -106,6 +106,8 @@ TOPICS = {
 async def watch(args: argparse.Namespace) -> None:
     procs: list[Proc] = []
     while not {"ferretdb", "kafka", *SERVICES} <= {p.name for p in procs}:
+        if not alive(args.bench_pid):
+            return
         procs = stack(args.bench_pid)
         await asyncio.sleep(1)
     services = {p.name: p for p in procs if p.name in SERVICES}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +11,9 @@ from pymongo import MongoClient
 from ocop_devstack.process import DEFAULT_READY_TIMEOUT_S, NativeProcess, free_ports, port_open
 
 HOST = "127.0.0.1"
+# host:port for FerretDB's debug handler (metrics, Go's /debug/pprof) when profiling the store;
+# off ("-") by default.
+DEBUG_ADDR_ENV = "OCOP_FERRETDB_DEBUG_ADDR"
 
 
 def ferretdb_args(binary: Path, *, port: int, data_dir: Path, state_dir: Path) -> list[str]:
@@ -24,7 +28,7 @@ def ferretdb_args(binary: Path, *, port: int, data_dir: Path, state_dir: Path) -
         f"--sqlite-url={sqlite_url}",
         f"--listen-addr={HOST}:{port}",
         f"--state-dir={state_dir.resolve()}",
-        "--debug-addr=-",
+        f"--debug-addr={os.environ.get(DEBUG_ADDR_ENV) or '-'}",
         "--telemetry=disable",
         "--log-level=warn",
     ]
