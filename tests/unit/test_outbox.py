@@ -537,6 +537,22 @@ async def test_relay_takes_at_most_batch_size_marked_aggregates_per_pass() -> No
     assert [await relay.publish_pending() for _ in range(3)] == [2, 1, 0]
 
 
+async def test_publishing_all_stops_after_a_pass_that_read_every_marker_there_was() -> None:
+    """No read of the empty marker collection to confirm it is empty: a marker written after
+    the last read comes with a wake-up (or waits for the next poll)."""
+    db, sink = FakeDatabase(), RecordingSink()
+    relay = await started(relay_over(db, sink, batch_size=2))
+    for name in ("prd-a", "prd-b", "prd-c"):
+        await write(db["products"], name, [rated(name, 1)])
+    db[PENDING_COLLECTION].queries.clear()
+
+    assert await relay.publish_all_pending() == 3
+
+    reads = [query for query in db[PENDING_COLLECTION].queries if query == {}]
+    assert len(reads) == 2  # a full batch (maybe more behind it), then the last marker
+    assert db.markers == []
+
+
 async def test_a_marker_of_an_aggregate_that_holds_nothing_is_just_removed() -> None:
     db, sink = FakeDatabase(), RecordingSink()
     relay = await started(relay_over(db, sink))
