@@ -121,10 +121,11 @@ async def test_a_batch_writes_its_entries_together_and_fans_each_out_once(
         return False
 
     monkeypatch.setattr(service._repo, "add_feed_entry", add_one)
+    monkeypatch.setattr(service._repo, "record_rating", add_one)
 
     await _handle(service, BATCH)
 
-    assert one_by_one == []  # every entry was written by the batch's prefetch
+    assert one_by_one == []  # every rating and entry was recorded by the batch's prefetch
     entries = {doc["_id"]: doc async for doc in db[FEED].find({})}
     assert sorted(entries) == ["prd-1:1", "prd-3:1", "prd-3:2"]
     # The facts read for the batch: names of product and producer where promotion knows them.
@@ -141,8 +142,19 @@ async def test_a_batch_writes_its_entries_together_and_fans_each_out_once(
     }
     deliveries = sorted([doc["entry_id"] async for doc in db[DELIVERIES].find({})])
     assert deliveries == ["prd-1:1", "prd-3:1", "prd-3:2"]
-    found = await service._repo.certification("prd-3")
-    assert found is not None and found.rated_stars == 5
+    assert [await _rated_stars(service, p) for p in ("prd-1", "prd-2", "prd-3")] == [3, 2, 5]
+
+
+async def _rated_stars(service: PromotionService, product_id: str) -> int | None:
+    found = await service._repo.certification(product_id)
+    return None if found is None else found.rated_stars
+
+
+async def test_a_batch_never_lowers_the_stars_of_a_newer_rating(service: PromotionService) -> None:
+    await _handle(service, [_rated("prd-1", 4, 4, 3)])
+    # A redelivered older rating, with a product rated for the first time.
+    await _handle(service, [_rated("prd-1", 2, 2, 0), _rated("prd-5", 1, 3, 0)])
+    assert [await _rated_stars(service, p) for p in ("prd-1", "prd-5")] == [4, 3]
 
 
 async def test_a_redelivered_batch_adds_nothing_and_fans_out_the_stored_entries(

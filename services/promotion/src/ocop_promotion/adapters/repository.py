@@ -15,7 +15,12 @@ from ocop_contracts.events.evaluation import CertificateIssued
 from ocop_contracts.events.registry import EntityRegistered, EntityUpdated, ProductUpdated
 from ocop_contracts.vocabulary import VenueKind
 from ocop_platform.aggregates import MongoAggregateStore
-from ocop_platform.idempotency import apply_if_newer, insert_many_once, insert_once
+from ocop_platform.idempotency import (
+    DUPLICATE_KEY,
+    apply_if_newer,
+    insert_many_once,
+    insert_once,
+)
 from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import OUTBOX_FIELD, mark_pending, outbox_entries
 from ocop_promotion.adapters.stores import MOST_PRODUCTS_AT_A_VENUE, VenueStores
@@ -235,6 +240,35 @@ class MongoPromotionRepository:
         ``version`` is newer than the one kept, so a redelivered or older rating never replaces
         a newer one. False: a repeat or an older rating."""
         return await apply_if_newer(self._db[LATEST_RATINGS], product_id, version, {"stars": stars})
+
+    async def record_ratings(self, ratings: Sequence[tuple[str, int, int]]) -> None:
+        """`record_rating` of a consumer batch's ratings ((product, version, stars)) in one
+        update command: a statement per product with its newest rating of the batch (an older
+        one would change nothing after it) (FerretDB v1 hangs on a collection's bulk_write; the
+        plain command works). A product already at that version or a newer one is a duplicate
+        key, as with one upsert; FerretDB v1 then skips the statements after it even unordered,
+        so they are all applied again one by one (a redelivered batch, an older rating late)."""
+        newest: dict[str, tuple[int, int]] = {}
+        for product_id, version, stars in ratings:
+            if product_id not in newest or version > newest[product_id][0]:
+                newest[product_id] = (version, stars)
+        if not newest:
+            return
+        updates = [
+            {
+                "q": {"_id": product_id, "version": {"$lt": version}},
+                "u": {"$set": {"stars": stars, "version": version}},
+                "upsert": True,
+            }
+            for product_id, (version, stars) in newest.items()
+        ]
+        result = await self._db.command("update", LATEST_RATINGS, updates=updates, ordered=False)
+        errors = result.get("writeErrors", [])
+        if failed := [e for e in errors if e.get("code") != DUPLICATE_KEY]:
+            raise RuntimeError(f"latest ratings not recorded: {failed}")
+        if errors:
+            for product_id, (version, stars) in newest.items():
+                await self.record_rating(product_id, version, stars)
 
     async def latest_rated_stars(self, product_id: str) -> int | None:
         """Stars of the product's latest rating (one read by `_id`)."""

@@ -72,6 +72,8 @@ class PromotionService:
         self._subscriptions_cache: tuple[datetime, list[Document]] | None = None
         # Feed entries a consumer batch's prefetch wrote, by entry id (see prefetch_ratings).
         self._written: BatchReads[FeedEntry] = BatchReads("feed-entries")
+        # The newest rating version of each product whose stars the batch's prefetch recorded.
+        self._recorded: BatchReads[int] = BatchReads("rated-versions")
 
     def now(self) -> datetime:
         """The instant by the service's clock (feed entries are stamped with it)."""
@@ -94,15 +96,24 @@ class PromotionService:
 
     @contextlib.asynccontextmanager
     async def prefetch_ratings(self, events: Sequence[Event]) -> AsyncIterator[None]:
-        """A consumer batch's feed entries written together before its ratings are handled:
-        the products' and producers' facts read with one `$in` each, the entries and their
-        ProductNewlyStarred with one write each (insert-once, so a redelivered batch adds
-        nothing) instead of two reads and two writes per rating. Each rating's handler then
-        takes its entry from here; one not written now (already there: a redelivery) is
-        handled as before, one by one. Dropped when the batch ends."""
-        ratings = [e for e in events if isinstance(e, ProductRated) and change_of(e) is not None]
+        """A consumer batch's ratings recorded together before they are handled: the latest
+        stars of its products with one write; then its feed entries, the products' and
+        producers' facts read with one `$in` each, the entries and their ProductNewlyStarred
+        with one write each (insert-once, so a redelivered batch adds nothing) — instead of
+        two reads and three writes per rating. Each rating's handler then finds its stars
+        recorded and takes its entry from here; an entry not written now (already there: a
+        redelivery) is handled as before, one by one. Dropped when the batch ends."""
+        rated = [e for e in events if isinstance(e, ProductRated)]
+        await self._repo.record_ratings(
+            [(e.product_id, e.aggregate_version, e.stars) for e in rated]
+        )
+        recorded = {e.product_id: 0 for e in rated}
+        for e in rated:
+            recorded[e.product_id] = max(recorded[e.product_id], e.aggregate_version)
+        ratings = [e for e in rated if change_of(e) is not None]
         if not ratings:
-            yield
+            with self._recorded.scope(recorded):
+                yield
             return
         facts = await self._repo.facts_of(list(dict.fromkeys(e.product_id for e in ratings)))
         now = self._clock()
@@ -115,19 +126,26 @@ class PromotionService:
         if added:
             self._wake_feed()
         written = {entry_id: entries[entry_id][0] for entry_id in added}
-        with self._written.scope(written):
+        with self._recorded.scope(recorded), self._written.scope(written):
             yield
 
     async def on_product_rated(self, event: ProductRated) -> None:
         # The latest stars by product (one version-guarded upsert by `_id`: a repeat or an
-        # older rating changes nothing), so a certificate look-up is a read by `_id`. Only a
-        # rating that newly certifies or upgrades a product reaches the feed: its entry was
-        # written by the batch's prefetch, or is written here.
-        await self._repo.record_rating(event.product_id, event.aggregate_version, event.stars)
+        # older rating changes nothing), so a certificate look-up is a read by `_id`; recorded
+        # by the batch's prefetch, or here. Only a rating that newly certifies or upgrades a
+        # product reaches the feed: its entry too was written by the prefetch, or is here.
+        if not self._recorded_by_batch(event):
+            await self._repo.record_rating(event.product_id, event.aggregate_version, event.stars)
         if change_of(event) is None:
             return
         entry = self._written_by_batch(entry_id_of(event)) or await self._add_entry(event)
         await self._fan_out(entry)
+
+    def _recorded_by_batch(self, event: ProductRated) -> bool:
+        """The batch's prefetch recorded this rating's stars, or a newer rating's of the same
+        product (after which this one would change nothing)."""
+        hit, version = self._recorded.cached(event.product_id)
+        return hit and version is not None and version >= event.aggregate_version
 
     def _written_by_batch(self, entry_id: str) -> FeedEntry | None:
         """The entry the batch's prefetch wrote for this rating (used up once: a retry of the
