@@ -7,10 +7,11 @@ them against the 2025 commune list); those of the historical plans are illustrat
 codes: the unit that issued each plan (2008 codes for plans written before the 1 July 2025
 merger), 82 for today's Đồng Tháp. The five plans' targets, reported activities and history are
 ocop_devstack.demo_fixtures (also used by the tests); ocop_devstack.demo_driver enters all of
-the history through the services: the rated products through the registry's and evaluation's
-APIs, the producers (and products) whose registration day counts back-filled at the registry
-with the day they joined (Bắc Kạn's, Tứ Kỳ's and Hòa Bình's), Bắc Kạn's media items, Đồng
-Tháp's 2021 showroom placements and Tứ Kỳ's 2022 fairs through promotion's.
+the history through the services: every producer back-filled at the registry with the day it
+joined and its old address (the plans' new producers on their day, the producers of the other
+rated products before their plan's period), the rated products through the registry's and
+evaluation's APIs (Hòa Bình's and Tứ Kỳ's registered with their day), Bắc Kạn's media items,
+Đồng Tháp's 2021 showroom placements and Tứ Kỳ's 2022 fairs through promotion's.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ PRODUCTS: tuple[DemoProduct, ...] = (
 # Today's Đồng Tháp (Tiền Giang + Đồng Tháp) with live events from this demo, in the current
 # season (the year of today's business date by the platform clock, so the demo and the
 # dashboard's default year always agree). The five published plans come from
-# ocop_devstack.demo_fixtures (targets, reported activities, historical events).
+# ocop_devstack.demo_fixtures (targets, reported activities, history).
 def live_targets(year: int) -> tuple[dict[str, Any], ...]:
     season = {"province_code": DONG_THAP, "plan_ref": f"Demo {year}", "year_from": year}
     return (

@@ -1,21 +1,22 @@
 """Enter the five plans' history through the services' own entrypoints (demo_fixtures.history);
 nothing is published by hand.
 
-Each rated product is registered at the registry (POST /entities, POST /products) under its
-2025 province with a legacy (district) code naming its unit before the merger; once evaluation
-knows it, its ratings go to POST /ratings with their historic dates (in the province rounds
-opened for them first, POST /rounds) (evaluation derives the
-stars, previous stars and proposals and emits them as version 2 events with the legacy unit),
-the certificate a ≥3★ result issued to POST /certificates, revocations to evaluation and
-withdrawals to the registry, each dated as it happened; the producers whose registration day
-counts (the new producers of Bắc Kạn, Tứ Kỳ and Hòa Bình, and Tứ Kỳ's producers of earlier
-years) go to the registry first, back-filled by the province office with the day they joined
-(registered_on) and their old address, and so do the products whose registration day counts
-(Hòa Bình's, Tứ Kỳ's); Bắc Kạn's news items and TV reports go to promotion's POST /activities
-under today's Thái Nguyên with their old unit (legacy_unit 06), Đồng Tháp's 2021 showroom
-placements to POST /showrooms/{id}/products/history (since their day, legacy_unit 87) and Tứ
-Kỳ's 2022 fairs to POST /fairs/history (their real day, legacy_unit 30 with the old commune, and
-the products that took part) once promotion knows each product's certificate.
+Every producer goes to the registry first, back-filled by the province office (POST /entities)
+with the day it joined (registered_on) and its old address: the plans' new producers (Bắc Kạn's,
+Tứ Kỳ's, Hòa Bình's) and Tứ Kỳ's producers of earlier years on the plan's day, the producer of
+every other rated product before its plan's period (demo_fixtures.earlier_producer_day), so the
+registry never says a producer joined after its product was rated. Each product is registered
+at the registry (POST /products) under its 2025 province with a legacy (district) code naming
+its unit before the merger, with its day (registered_on) where that counts (Hòa Bình's, Tứ
+Kỳ's); once evaluation knows it, its ratings go to POST /ratings with their historic dates (in
+the province rounds opened for them first, POST /rounds; evaluation derives the stars, previous
+stars and proposals and emits them as version 2 events with the legacy unit), the certificate a
+≥3★ result issued to POST /certificates, revocations to evaluation and withdrawals to the
+registry, each dated as it happened. Bắc Kạn's news items and TV reports go to promotion's POST
+/activities under today's Thái Nguyên with their old unit (legacy_unit 06), Đồng Tháp's 2021
+showroom placements to POST /showrooms/{id}/products/history (since their day, legacy_unit 87)
+and Tứ Kỳ's 2022 fairs to POST /fairs/history (their real day, legacy_unit 30 with the old
+commune, and the products that took part) once promotion knows each product's certificate.
 
 Every call is recorded now: reporting knows this history from the day it is entered (a report
 `as_of` a day of 2022 counts it only with view=as_corrected).
@@ -58,26 +59,34 @@ class Driver:
         self._producers: dict[str, str] = {}  # a Joining's ref → the registry's entity id
 
     async def back_fill_producers(self, producers: list[Joining]) -> None:
-        """The producers whose registration day counts, at the registry with the day they
-        joined (registered_on) and their old address (2008 province and commune), under
-        today's province, as a province office back-fills its history."""
-        for joining in producers:
-            province = successor_of(joining.old_province)
-            body = {
-                "name": f"Chủ thể {joining.ref}",
-                "legal_form": joining.legal_form.value,
-                "province_code": province,
-                "commune_code": communes_of(province)[0],
-                "legacy_address": {
-                    "province_code": joining.old_province,
-                    "commune_code": joining.old_commune,
-                },
-                "registered_on": joining.registered_on.isoformat(),
-                "women_led": joining.women_led,
-                "ethnic_minority_led": joining.ethnic_minority_led,
-            }
-            producer = await self.post(f"{self._urls['registry']}/entities", body)
-            self._producers[joining.ref] = str(producer["entity_id"])
+        """Every producer, at the registry with the day it joined (registered_on) and its old
+        address (2008 province and commune), under today's province, as a province office
+        back-fills its history."""
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(joining: Joining) -> None:
+            async with gate:
+                await self._back_fill(joining)
+
+        await asyncio.gather(*(one(joining) for joining in producers))
+
+    async def _back_fill(self, joining: Joining) -> None:
+        province = successor_of(joining.old_province)
+        body = {
+            "name": f"Chủ thể {joining.ref}",
+            "legal_form": joining.legal_form.value,
+            "province_code": province,
+            "commune_code": communes_of(province)[0],
+            "legacy_address": {
+                "province_code": joining.old_province,
+                "commune_code": joining.old_commune,
+            },
+            "registered_on": joining.registered_on.isoformat(),
+            "women_led": joining.women_led,
+            "ethnic_minority_led": joining.ethnic_minority_led,
+        }
+        producer = await self.post(f"{self._urls['registry']}/entities", body)
+        self._producers[joining.ref] = str(producer["entity_id"])
 
     async def open_rounds(self, registrations: list[Registration]) -> None:
         """The province rounds the ratings name, opened at evaluation (POST /rounds): a rating
@@ -122,13 +131,13 @@ class Driver:
 
     async def _register(self, index: int, registration: Registration) -> str:
         body = {
-            "entity_id": await self._producer_of(registration),
+            "entity_id": self._producers[registration.entity_ref],
             "name": f"Sản phẩm {registration.ref}",
             "scoring_set_code": registration.scoring_set_code,
             "year": registration.year,
             "product_code": registration.legacy_code(self._base + index),
         }
-        if registration.registered_on is not None:  # a new producer's product, back-filled
+        if registration.registered_on is not None:  # its day counts: back-filled
             body["registered_on"] = registration.registered_on.isoformat()
         for _ in range(ATTEMPTS):
             response = await self._client.post(f"{self._urls['registry']}/products", json=body)
@@ -203,23 +212,6 @@ class Driver:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"promotion did not learn the certificate of {product_id}")
             await asyncio.sleep(0.3)
-
-    async def _producer_of(self, registration: Registration) -> str:
-        """A back-filled producer's id, else a producer of its own registered today (the
-        producers of rated products joined in earlier years: no plan counts them)."""
-        if registration.entity_ref is not None:
-            return self._producers[registration.entity_ref]
-        province = successor_of(registration.old_province)
-        producer = await self.post(
-            f"{self._urls['registry']}/entities",
-            {
-                "name": f"Chủ thể {registration.ref}",
-                "legal_form": "cooperative",
-                "province_code": province,
-                "commune_code": communes_of(province)[0],
-            },
-        )
-        return str(producer["entity_id"])
 
     async def _known_to_evaluation(self, product_id: str) -> None:
         url = f"{self._urls['evaluation']}/products/{product_id}/evaluation"

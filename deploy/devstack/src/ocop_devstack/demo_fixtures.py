@@ -1,39 +1,36 @@
 """The five published plans of shared/reference/seed-plans.md as demo fixtures: their targets (for
 POST /targets), the activities only a province can report (POST /activities), and their history:
 `history()` for ocop_devstack.demo_driver, which enters all of it through the services' APIs
-(registry: each product under its 2025 province with a legacy code naming its 2008 unit;
-evaluation: its ratings, certificates and revocations with their historic dates; registry: its
-withdrawal; promotion: media items, showroom placements and past fairs with their old unit);
-`historical_events()`, the same seasons as hand-made events (as the services would have
-published them then), for what needs the events without the services (the demo and every e2e
-test, the rebuild's included, use `history()`).
+(registry: each producer back-filled with the day it joined and its old address, each product
+under its 2025 province with a legacy code naming its 2008 unit; evaluation: its ratings,
+certificates and revocations with their historic dates; registry: its withdrawal; promotion:
+media items, showroom placements and past fairs with their old unit). Nothing is hand-made.
 
 Used by `ocop-dev up` (ocop_devstack.demo) and by the end-to-end tests, which state the expected
 figures by hand. Province codes are the units that issued each plan (2008 edition); commune codes
 are illustrative five-digit codes (the pre-2025 commune list is not in the reference data).
 
-The producers whose registration day counts (the new producers of Bắc Kạn, Tứ Kỳ and Hòa Bình,
-and Tứ Kỳ's producers of earlier years) are back-filled at the registry (`Joining`): POST
-/entities with the day they joined (registered_on) and their old address (2008 province and
-commune), under today's province; so are the products whose registration day counts
-(`Registration.registered_on`: Hòa Bình's, and all of Tứ Kỳ's, whose fair placements a district
-target counts by the product's commune then). Bắc Kạn's media items go through promotion's POST
-/activities with their old unit (legacy_unit), Đồng Tháp's 2021 showroom placements through POST
+Every producer is back-filled at the registry (`Joining`): POST /entities with the day it joined
+(registered_on) and its old address (2008 province and commune), under today's province. The
+plans' new producers (Bắc Kạn's, Tứ Kỳ's, Hòa Bình's) and Tứ Kỳ's producers of earlier years
+carry the day the plan gives; the producer of every other rated product joined before its plan's
+period (`EARLIER_PRODUCER`), so no plan counts it as new. The products whose registration day
+counts are registered with it (`Registration.registered_on`: Hòa Bình's, and all of Tứ Kỳ's,
+whose fair placements a district target counts by the product's commune then); the others the
+day they are entered. Bắc Kạn's media items go through promotion's POST /activities with their
+old unit (legacy_unit), Đồng Tháp's 2021 showroom placements through POST
 /showrooms/{id}/products/history (`Display`), Tứ Kỳ's 2022 fairs and the products that took part
 through POST /fairs/history (`PastFair`, its old commune in legacy_unit).
 
 Tứ Kỳ's district targets name the district's communes before the merger; reporting matches a
 pre-merger target by the commune of the fact's time (the old commune the services' version 2
-events carry, services/reporting/README.md), so the services' facts count there. In
-`historical_events` the producers, products, fairs and placements are version 1 (province_code
-and commune_code in the edition in force on their date), the ratings and certificates as
-evaluation emits them (version 2: the 2025 province, the old unit in legacy_unit).
+events carry, services/reporting/README.md), so the services' facts count there.
 
-What the events contain, per plan (the figures the tests expect):
+What the history contains, per plan (the figures the tests expect):
 - Tây Ninh (72) 2022: 12 products newly certified 3–4★ in 2 province rounds (7 on 20 June, 5 on
-  25 November); 1 product at 2★; 1 more product rated 3★ on 10 June (recorded only on 15 July in
-  the hand-made events: a late entry): 13 in all, 8 as corrected on 30 June; as known on 30 June
-  7 by the hand-made events, none through the services (which record it when it is entered).
+  25 November); 1 product at 2★; 1 more product rated 3★ on 10 June outside the rounds: 13 in
+  all, 8 as corrected on 30 June; none as known on 30 June (the services record the history the
+  day it is entered).
 - Đồng Tháp (87) 2021: 30 new ≥3★; 8 upgraded 3★→4★ and 1 upgraded 4★→5★ (central, 92 points);
   3 of the 30 rated 91 points at the province (4★, the province's most) and so proposed for 5★,
   4 products above 90 with the 5★ one; the Sa Đéc showroom and a Cao Lãnh sales point; 90
@@ -56,32 +53,12 @@ What the events contain, per plan (the figures the tests expect):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 
-from ocop_contracts import Event, ProductRated, ProductRegistered, topics
-from ocop_contracts.events.evaluation import (
-    CertificateIssued,
-    CertificateRevoked,
-    ProductProposedForNational,
-)
-from ocop_contracts.events.promotion import (
-    FairScheduled,
-    ProductShowcased,
-    PromotionActivityRecorded,
-)
-from ocop_contracts.events.registry import EntityRegistered, ProductWithdrawn
-from ocop_contracts.legacy import LegacyUnit
-from ocop_contracts.reference import MERGER_DAY, successor_of
-from ocop_contracts.vocabulary import (
-    ActivityKind,
-    LegalForm,
-    RatingLevel,
-    RevocationGround,
-    VenueKind,
-)
+from ocop_contracts.reference import successor_of
+from ocop_contracts.vocabulary import ActivityKind, LegalForm, RatingLevel, RevocationGround
 
 CENTRAL = RatingLevel.CENTRAL
 # Where each plan is reported (target id prefix → province, edition, a year of the plan).
@@ -202,13 +179,9 @@ def activity_reports(suffix: str = "") -> list[dict[str, Any]]:
     ]
 
 
-# --- historical events -------------------------------------------------------------------------
+# --- the plans' history -------------------------------------------------------------------------
 
 SETS = ("I.1.a", "I.3.d", "I.2.b", "II.1.a", "III.1", "IV.1")
-
-
-def _at(day: date) -> datetime:
-    return datetime.combine(day, time(9, 0), tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -249,9 +222,9 @@ Action = Rating | Revocation | Withdrawal
 
 @dataclass
 class Registration:
-    """A product registered through the registry's API (POST /entities, POST /products) with a
-    legacy (district) code naming its unit before the merger, then what happened to it, in
-    order. `ref` stands for the registry's product id in the placements that name it."""
+    """A product registered through the registry's API (POST /products) with a legacy
+    (district) code naming its unit before the merger, then what happened to it, in order.
+    `ref` stands for the registry's product id in the placements that name it."""
 
     ref: str
     old_province: str
@@ -259,12 +232,12 @@ class Registration:
     old_commune: str
     year: int
     scoring_set_code: str
+    entity_ref: str  # its producer: a Joining's ref, back-filled before the products
     actions: list[Action] = field(default_factory=list)
-    # Its producer, when the plan names it (a Joining's ref; else one registered today).
-    entity_ref: str | None = None
     # The day it joined, back-filled at the registry (registered_on), when that day counts: a
-    # new producer's product, or a product whose commune then a district's target reads (its
-    # fair placements). Else it is registered the day it is entered.
+    # product of a producer the plan names (Hòa Bình's participating producers), or a product
+    # whose commune then a district's target reads (its fair placements). Else it is
+    # registered the day it is entered.
     registered_on: date | None = None
 
     def legacy_code(self, sequence: int) -> str:
@@ -273,9 +246,10 @@ class Registration:
 
 @dataclass(frozen=True)
 class Joining:
-    """A producer whose registration day counts (a plan's new producers), back-filled at the
-    registry by the province office: POST /entities with registered_on and its old address
-    (2008 province and commune) under today's province."""
+    """A producer back-filled at the registry by the province office: POST /entities with the
+    day it joined (registered_on) and its old address (2008 province and commune) under today's
+    province. The day the plan gives (its new producers, Tứ Kỳ's of earlier years), else one
+    before its plan's period (`earlier_producer_day`)."""
 
     ref: str
     old_province: str
@@ -345,18 +319,12 @@ def old_district(province: str, commune: str) -> str:
 
 
 class _Season:
-    """Builds one province's events; ids end with the run suffix."""
+    """One province's history as the driver enters it; references end with the run suffix."""
 
-    def __init__(
-        self, province: str, key: str, suffix: str, *, services: bool = False, dated: bool = False
-    ) -> None:
-        """`services`: products, ratings, certificates, revocations, withdrawals, producers,
-        media items and placements become calls of the services' APIs instead of hand-made
-        events. `dated`: every product is registered with its day (registered_on), not only a
-        new producer's (a district's fair placements count by the product's commune then)."""
-        self.province, self.key, self.suffix = province, key, suffix
-        self.services, self.dated = services, dated
-        self.events: list[tuple[str, Event]] = []
+    def __init__(self, province: str, key: str, suffix: str, *, dated: bool = False) -> None:
+        """`dated`: every product is registered with its day (registered_on), not only a new
+        producer's (a district's fair placements count by the product's commune then)."""
+        self.province, self.key, self.suffix, self.dated = province, key, suffix, dated
         self.registrations: dict[str, Registration] = {}
         self.producers: list[Joining] = []
         self.displays: list[Display] = []
@@ -368,77 +336,35 @@ class _Season:
         self.n += 1
         return f"{kind}-{self.key}-{self.n:03d}{self.suffix}"
 
-    def _unit(self, day: date, commune: str | None = None) -> dict[str, Any]:
-        """Where a version 2 fact of `day` says it is: the 2025 province, and before the merger
-        the old province (and commune) in legacy_unit."""
-        if day >= MERGER_DAY:
-            return {"province_code": self.province}
-        old = LegacyUnit(province_code=self.province, commune_code=commune)
-        return {"province_code": successor_of(self.province), "legacy_unit": old}
-
     def entity(self, day: date, commune: str, form: LegalForm, **flags: bool) -> str:
+        """A producer the plan names, back-filled at the registry with the day it joined."""
         entity_id = self._id("ent")
-        if self.services:  # back-filled at the registry with the day it joined
-            self.producers.append(Joining(entity_id, self.province, commune, day, form, **flags))
-            return entity_id
-        self.events.append(
-            (
-                topics.REGISTRY,
-                EntityRegistered(
-                    producer="registry",
-                    schema_version=1,  # old codes: the province in the edition of its day
-                    aggregate_id=entity_id,
-                    aggregate_version=1,
-                    province_code=self.province,
-                    occurred_at=_at(day),
-                    entity_id=entity_id,
-                    name=f"Chủ thể {entity_id}",
-                    legal_form=form,
-                    commune_code=commune,
-                    **flags,
-                ),
-            )
-        )
+        self.producers.append(Joining(entity_id, self.province, commune, day, form, **flags))
         return entity_id
 
     def product(self, day: date, commune: str, entity_id: str = "") -> str:
+        """A product registered on `day` in `commune`, of `entity_id`'s when the plan names its
+        producer, else of a producer of its own that joined in an earlier year."""
         product_id = self._id("prd")
-        if self.services:
-            # A new producer's product joined on its day; another rated product's registration
-            # day counts for no target (registered today, its producer too, unless the plan
-            # names it), but for a district's fair placements (`dated`).
-            self.registrations[product_id] = Registration(
-                ref=product_id,
-                old_province=self.province,
-                old_district=old_district(self.province, commune),
-                old_commune=commune,
-                year=day.year,
-                scoring_set_code=SETS[self.n % len(SETS)],
-                entity_ref=entity_id or None,
-                registered_on=day if entity_id or self.dated else None,
+        # A product of a producer the plan names joined on its day (Hòa Bình's make their
+        # producers participants), as does every product of a `dated` season; another rated
+        # product's registration day counts for no target: registered the day it is entered.
+        registered_on = day if entity_id or self.dated else None
+        if not entity_id:
+            entity_id = f"ent-{product_id}"  # not from _id: the products' numbering stays
+            joined = earlier_producer_day(day)
+            self.producers.append(
+                Joining(entity_id, self.province, commune, joined, LegalForm.COOPERATIVE)
             )
-            return product_id
-        # Producers of rated products were registered in earlier years (not new producers).
-        entity_id = entity_id or f"ent-{self.key}-existing{self.suffix}"
-        self.events.append(
-            (
-                topics.REGISTRY,
-                ProductRegistered(
-                    producer="registry",
-                    schema_version=1,  # old codes: the province in the edition of its day
-                    aggregate_id=product_id,
-                    aggregate_version=1,
-                    province_code=self.province,
-                    occurred_at=_at(day),
-                    product_id=product_id,
-                    product_code=f"{self.province}-{commune}-{self.n}-{day.year}",
-                    name=f"Sản phẩm {product_id}",
-                    entity_id=entity_id,
-                    legal_form=LegalForm.COOPERATIVE,
-                    scoring_set_code=SETS[self.n % len(SETS)],
-                    commune_code=commune,
-                ),
-            )
+        self.registrations[product_id] = Registration(
+            ref=product_id,
+            old_province=self.province,
+            old_district=old_district(self.province, commune),
+            old_commune=commune,
+            year=day.year,
+            scoring_set_code=SETS[self.n % len(SETS)],
+            entity_ref=entity_id,
+            registered_on=registered_on,
         )
         return product_id
 
@@ -448,73 +374,24 @@ class _Season:
         day: date,
         stars: int,
         score: float,
-        commune: str,
         *,
-        previous: int = 0,
         round_id: str | None = None,
         version: int = 1,
         level: RatingLevel = RatingLevel.PROVINCE,
-        recorded: date | None = None,
     ) -> None:
-        """`recorded`: the day evaluation recorded it, when later than the rating (a late entry;
-        through the services every rating is recorded the day the driver enters it)."""
-        if self.services:
-            self.registrations[product_id].actions.append(
-                Rating(
-                    rated_on=day,
-                    score=score,
-                    level=level,
-                    round_id=round_id,
-                    certificate_id=f"GCN-{product_id}-{version}" if stars >= 3 else None,
-                    stars=stars,
-                    decision_ref=f"{self.n}/QĐ-UBND",
-                )
-            )
-            return
-        at = _at(recorded or day)
-        self.events.append(
-            (
-                topics.EVALUATION,
-                ProductRated(
-                    producer="evaluation",
-                    aggregate_id=product_id,
-                    aggregate_version=version,
-                    **self._unit(day, commune),
-                    occurred_at=at,
-                    product_id=product_id,
-                    score=score,
-                    stars=stars,
-                    previous_stars=previous,
-                    level=level,
-                    rule_set_id="qd1048-2019",
-                    round_id=round_id,
-                    rated_on=day,
-                    scoring_set_code=SETS[self.n % len(SETS)],
-                    commune_code=commune,
-                ),
+        """A rating on `day` (evaluation derives the stars, the previous stars and the proposal
+        for 5★ itself) and, for ≥3★, the certificate it issued (GCN-<product>-<version>)."""
+        self.registrations[product_id].actions.append(
+            Rating(
+                rated_on=day,
+                score=score,
+                level=level,
+                round_id=round_id,
+                certificate_id=f"GCN-{product_id}-{version}" if stars >= 3 else None,
+                stars=stars,
+                decision_ref=f"{self.n}/QĐ-UBND",
             )
         )
-        if stars >= 3:
-            self.events.append(
-                (
-                    topics.EVALUATION,
-                    CertificateIssued(
-                        producer="evaluation",
-                        aggregate_id=product_id,
-                        aggregate_version=version + 100,
-                        **self._unit(day, commune),
-                        occurred_at=at,
-                        certificate_id=f"GCN-{product_id}-{version}",
-                        product_id=product_id,
-                        stars=stars,
-                        level=level,
-                        decision_ref=f"{self.n}/QĐ-UBND",
-                        issued_on=day,
-                        valid_until=date(day.year + 3, day.month, min(day.day, 28)),
-                        rule_set_id="qd1048-2019",
-                    ),
-                )
-            )
 
     def certified(
         self, count: int, day: date, communes: tuple[str, ...], entity_id: str = "", **kw: Any
@@ -526,188 +403,73 @@ class _Season:
             commune = communes[i % len(communes)]
             product_id = self.product(day, commune, entity_id)
             stars, score = (4, 72.0) if i % 3 == 0 else (3, 60.0 + i % 9)
-            self.rate(product_id, day, stars, score, commune, **kw)
+            self.rate(product_id, day, stars, score, **kw)
             ids.append(product_id)
         return ids
 
     def revoke(self, product_id: str, day: date, ground: RevocationGround) -> None:
         """The certificate of the product's first rating is revoked on `day`."""
-        if self.services:
-            self.registrations[product_id].actions.append(
-                Revocation(f"GCN-{product_id}-1", day, ground, "15/QĐ-UBND")
-            )
-            return
-        revoked = CertificateRevoked(
-            producer="evaluation",
-            aggregate_id=product_id,
-            aggregate_version=60,
-            **self._unit(day),
-            occurred_at=_at(day),
-            certificate_id=f"GCN-{product_id}-1",
-            product_id=product_id,
-            stars=3,
-            ground=ground,
-            decision_ref="15/QĐ-UBND",
-            revoked_on=day,
-        )
-        self.events.append((topics.EVALUATION, revoked))
+        action = Revocation(f"GCN-{product_id}-1", day, ground, "15/QĐ-UBND")
+        self.registrations[product_id].actions.append(action)
 
     def withdraw(self, product_id: str, day: date) -> None:
-        if self.services:
-            action = Withdrawal(day, "Chủ thể ngừng sản xuất")
-            self.registrations[product_id].actions.append(action)
-            return
-        withdrawn = ProductWithdrawn(
-            producer="registry",
-            aggregate_id=product_id,
-            aggregate_version=2,
-            **self._unit(day),
-            occurred_at=_at(day),
-            product_id=product_id,
-            withdrawn_on=day,
-            reason="Chủ thể ngừng sản xuất",
-        )
-        self.events.append((topics.REGISTRY, withdrawn))
+        action = Withdrawal(day, "Chủ thể ngừng sản xuất")
+        self.registrations[product_id].actions.append(action)
 
-    def propose(self, product_id: str, day: date, score: float) -> None:
-        """By hand only: through the services evaluation proposes a product itself when the
-        province rates it ≥90 points."""
-        if self.services:
-            return
-        self.events.append(
-            (
-                topics.EVALUATION,
-                ProductProposedForNational(
-                    producer="evaluation",
-                    aggregate_id=product_id,
-                    aggregate_version=50,
-                    **self._unit(day),
-                    occurred_at=_at(day),
-                    product_id=product_id,
-                    score=score,
-                    rule_set_id="qd1048-2019",
-                    proposed_on=day,
-                ),
-            )
-        )
+    def show(self, product_id: str, day: date, venue_ref: str, name: str) -> None:
+        """A placement at a showroom or sales point since `day` (promotion's history of it)."""
+        self.displays.append(Display(product_id, day, venue_ref, name, self.province))
 
-    def showcase(
-        self,
-        product_id: str,
-        day: date,
-        venue_id: str,
-        name: str,
-        kind: VenueKind = VenueKind.SHOWROOM,
-    ) -> None:
-        if self.services and kind is VenueKind.SHOWROOM:  # promotion's history of a showroom
-            self.displays.append(Display(product_id, day, venue_id, name, self.province))
-            return
-        if self.services and kind is VenueKind.FAIR:  # recorded with the past fair
-            fair = self.fairs[venue_id]
-            assert day == fair.day, "promotion places a past fair's products from its first day"
-            fair.product_refs.append(product_id)
-            return
-        self.events.append(
-            (
-                topics.PROMOTION,
-                ProductShowcased(
-                    producer="promotion",
-                    schema_version=1,
-                    aggregate_id=product_id,
-                    aggregate_version=1,
-                    province_code=self.province,
-                    occurred_at=_at(day),
-                    product_id=product_id,
-                    venue_kind=kind,
-                    venue_id=venue_id,
-                    venue_name=name,
-                    since=day,
-                ),
-            )
-        )
+    def place_in_fair(self, product_id: str, fair_ref: str) -> None:
+        """A product that took part in a past fair, from its first day (recorded with it)."""
+        self.fairs[fair_ref].product_refs.append(product_id)
 
     def media(self, kind: ActivityKind, day: date) -> None:
+        """A media item, at promotion's POST /activities with its old unit."""
         activity_id = self._id("act")
-        if self.services:  # promotion's POST /activities, its old unit given
-            self.activities.append(
-                {
-                    "kind": kind.value,
-                    "title": f"Tin OCOP {activity_id}",
-                    "occurred_on": day.isoformat(),
-                    "province_code": successor_of(self.province),
-                    "legacy_unit": {"province_code": self.province},
-                }
-            )
-            return
-        self.events.append(
-            (
-                topics.PROMOTION,
-                PromotionActivityRecorded(
-                    producer="promotion",
-                    schema_version=1,
-                    aggregate_id=activity_id,
-                    aggregate_version=1,
-                    province_code=self.province,
-                    occurred_at=_at(day),
-                    activity_id=activity_id,
-                    kind=kind,
-                    title=f"Tin OCOP {activity_id}",
-                    occurred_on=day,
-                ),
-            )
+        self.activities.append(
+            {
+                "kind": kind.value,
+                "title": f"Tin OCOP {activity_id}",
+                "occurred_on": day.isoformat(),
+                "province_code": successor_of(self.province),
+                "legacy_unit": {"province_code": self.province},
+            }
         )
 
     def fair(self, day: date, commune: str, name: str) -> str:
         """A one-day fair in `commune` (the plan's unit); returns its reference."""
         fair_id = self._id("fair")
-        if self.services:  # promotion's POST /fairs/history, with its old unit
-            # Named uniquely per run: promotion knows a past fair by province, day and name.
-            self.fairs[fair_id] = PastFair(
-                fair_id,
-                f"{name}{self.suffix}",
-                self.province,
-                old_district(self.province, commune),
-                commune,
-                day,
-            )
-            return fair_id
-        self.events.append(
-            (
-                topics.PROMOTION,
-                FairScheduled(
-                    producer="promotion",
-                    schema_version=1,
-                    aggregate_id=fair_id,
-                    aggregate_version=1,
-                    province_code=self.province,
-                    occurred_at=_at(day),
-                    fair_id=fair_id,
-                    name=name,
-                    place=name,
-                    starts_on=day,
-                    ends_on=day,
-                    commune_code=commune,
-                ),
-            )
+        # Named uniquely per run: promotion knows a past fair by province, day and name.
+        self.fairs[fair_id] = PastFair(
+            fair_id,
+            f"{name}{self.suffix}",
+            self.province,
+            old_district(self.province, commune),
+            commune,
+            day,
         )
         return fair_id
 
 
-def historical_events(suffix: str = "") -> list[tuple[str, Event]]:
-    """(topic, event) pairs of the five plans' seasons, all hand-made, in publication order
-    (without the services; the demo and the e2e tests use `history`)."""
-    return [pair for season in _seasons(suffix, services=False) for pair in season.events]
+def earlier_producer_day(product_day: date) -> date:
+    """The day the producer of a rated product the plan does not name joined the programme:
+    1 January of the year before its product's. So it is on record before the product is
+    registered and rated, and before its plan's period (no such product is of a year after its
+    plan's first): no plan counts it among the new producers, as the plans do not (dated the day
+    its product was rated, it would be one; registered the day the demo runs, the registry would
+    say it joined years after its product was rated)."""
+    return date(product_day.year - 1, 1, 1)
 
 
 def history(suffix: str = "") -> History:
     """The five plans' seasons as ocop_devstack.demo_driver enters them, all through the
-    services' APIs: every product (registry, with its legacy code; the day it joined where that
+    services' APIs: every producer, back-filled with the day it joined and its old address
+    (registry); every product (registry, with its legacy code; the day it joined where that
     counts) and its ratings, certificates, revocations and withdrawal (evaluation, registry);
-    the producers whose registration day counts, back-filled with their old address (registry);
     Bắc Kạn's media items, Đồng Tháp's showroom placements and Tứ Kỳ's fairs with the products
-    that took part, as history with their old unit (promotion). Nothing is hand-made."""
-    seasons = _seasons(suffix, services=True)
-    assert not any(season.events for season in seasons), "every fact goes through a service"
+    that took part, as history with their old unit (promotion)."""
+    seasons = _seasons(suffix)
     return History(
         registrations=[r for season in seasons for r in season.registrations.values()],
         activities=[body for season in seasons for body in season.activities],
@@ -717,44 +479,37 @@ def history(suffix: str = "") -> History:
     )
 
 
-def _seasons(suffix: str, *, services: bool) -> tuple[_Season, ...]:
+def _seasons(suffix: str) -> tuple[_Season, ...]:
     tien_giang = ("82", "tg", suffix, 5, date(2021, 8, 10), ("28360", "28700"))
     old_thai_nguyen = ("19", "ty", suffix, 15, date(2022, 9, 9), ("05440", "05443"))
     return (
-        _tay_ninh_2022(suffix, services),
-        _dong_thap_2021(suffix, services),
-        _season(*tien_giang, services=services),
-        _bac_kan_2022(suffix, services),
-        _season(*old_thai_nguyen, services=services),
-        _tu_ky_2022(suffix, services),
-        _hoa_binh_2018_2020(suffix, services),
+        _tay_ninh_2022(suffix),
+        _dong_thap_2021(suffix),
+        _season(*tien_giang),
+        _bac_kan_2022(suffix),
+        _season(*old_thai_nguyen),
+        _tu_ky_2022(suffix),
+        _hoa_binh_2018_2020(suffix),
     )
 
 
 def _season(
-    province: str,
-    prefix: str,
-    suffix: str,
-    certified: int,
-    day: date,
-    communes: tuple[str, ...],
-    *,
-    services: bool,
+    province: str, prefix: str, suffix: str, certified: int, day: date, communes: tuple[str, ...]
 ) -> _Season:
     """A merged province's season: only products newly certified on one day."""
-    season = _Season(province, prefix, suffix, services=services)
+    season = _Season(province, prefix, suffix)
     season.certified(certified, day, communes)
     return season
 
 
-def _tay_ninh_2022(suffix: str, services: bool) -> _Season:
-    tn = _Season("72", "tn", suffix, services=services)
+def _tay_ninh_2022(suffix: str) -> _Season:
+    tn = _Season("72", "tn", suffix)
     tn.certified(7, date(2022, 6, 20), ("25480", "25483"), round_id=f"tn-2022-1{suffix}")
     tn.certified(5, date(2022, 11, 25), ("25486",), round_id=f"tn-2022-2{suffix}")
-    late = tn.product(date(2022, 6, 1), "25483")
-    tn.rate(late, date(2022, 6, 10), 3, 55.0, "25483", recorded=date(2022, 7, 15))
+    late = tn.product(date(2022, 6, 1), "25483")  # rated outside the rounds
+    tn.rate(late, date(2022, 6, 10), 3, 55.0)
     low = tn.product(date(2022, 6, 1), "25480")
-    tn.rate(low, date(2022, 6, 20), 2, 45.0, "25480", round_id=f"tn-2022-1{suffix}")
+    tn.rate(low, date(2022, 6, 20), 2, 45.0, round_id=f"tn-2022-1{suffix}")
     return tn
 
 
@@ -763,32 +518,32 @@ def _tay_ninh_2022(suffix: str, services: bool) -> _Season:
 DT_EARLIER = date(2019, 9, 10)
 
 
-def _dong_thap_2021(suffix: str, services: bool) -> _Season:
-    dt = _Season("87", "dt", suffix, services=services)
+def _dong_thap_2021(suffix: str) -> _Season:
+    dt = _Season("87", "dt", suffix)
     day, communes = date(2021, 9, 15), ("29869", "29950", "30001")
     new = []
-    for i in range(30):  # every third at 4★; three of those above 90 points, proposed for 5★
+    # Every third at 4★; three of those rated 91 points, which evaluation proposes for 5★ itself
+    # (a province's rating of 90 points or more).
+    for i in range(30):
         commune = communes[i % 3]
         product_id = dt.product(day, commune)
         stars, score = (4, 91.0 if i in (0, 3, 6) else 72.0) if i % 3 == 0 else (3, 60.0 + i % 9)
-        dt.rate(product_id, day, stars, score, commune)
+        dt.rate(product_id, day, stars, score)
         new.append(product_id)
-    for product_id in new[0:9:3]:  # as evaluation proposes a province's ≥90 the day it rates
-        dt.propose(product_id, day, 91.0)
     for _ in range(8):  # certified 3★ in 2019, upgraded to 4★ in 2021
         product_id = dt.product(date(2019, 3, 1), "30120")
-        dt.rate(product_id, DT_EARLIER, 3, 62.0, "30120")
-        dt.rate(product_id, date(2021, 10, 5), 4, 74.0, "30120", previous=3, version=2)
+        dt.rate(product_id, DT_EARLIER, 3, 62.0)
+        dt.rate(product_id, date(2021, 10, 5), 4, 74.0, version=2)
     # One 4★ product of 2019 raised to 5★ by the central council (92 points): an upgrade, but
     # not from 3★, and a product above 90 points.
     five = dt.product(date(2019, 3, 1), "30120")
-    dt.rate(five, DT_EARLIER, 4, 78.0, "30120")
-    dt.rate(five, date(2021, 12, 1), 5, 92.0, "30120", previous=4, version=2, level=CENTRAL)
+    dt.rate(five, DT_EARLIER, 4, 78.0)
+    dt.rate(five, date(2021, 12, 1), 5, 92.0, version=2, level=CENTRAL)
     _dong_thap_lapsed(dt)
     # Shown once certified (15 September): a placement needs a ≥3★ certificate.
-    dt.showcase(new[0], date(2021, 9, 20), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
-    dt.showcase(new[1], date(2021, 10, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
-    dt.showcase(new[2], date(2021, 11, 1), "caolanh-point", "Điểm bán OCOP Cao Lãnh")
+    dt.show(new[0], date(2021, 9, 20), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
+    dt.show(new[1], date(2021, 10, 1), "sadec-showroom", "Điểm trưng bày OCOP Sa Đéc")
+    dt.show(new[2], date(2021, 11, 1), "caolanh-point", "Điểm bán OCOP Cao Lãnh")
     return dt
 
 
@@ -797,18 +552,18 @@ def _dong_thap_lapsed(dt: _Season) -> None:
     (their latest rating still says 3★ or 4★): two revoked, one withdrawn. (Under QĐ 1048 a
     certificate is valid 36 months from August 2019 on, so none could expire by 2021.)"""
     stopped = dt.product(date(2019, 3, 1), "30120")
-    dt.rate(stopped, DT_EARLIER, 3, 58.0, "30120")
+    dt.rate(stopped, DT_EARLIER, 3, 58.0)
     dt.revoke(stopped, date(2021, 5, 3), RevocationGround.PRODUCTION_STOPPED)
     revoked = dt.product(date(2020, 6, 1), "30120")
-    dt.rate(revoked, date(2020, 7, 1), 3, 61.0, "30120")
+    dt.rate(revoked, date(2020, 7, 1), 3, 61.0)
     dt.revoke(revoked, date(2021, 6, 1), RevocationGround.CRITERIA_NO_LONGER_MET)
     withdrawn = dt.product(date(2020, 6, 1), "30120")
-    dt.rate(withdrawn, date(2020, 7, 1), 4, 71.0, "30120")
+    dt.rate(withdrawn, date(2020, 7, 1), 4, 71.0)
     dt.withdraw(withdrawn, date(2021, 7, 1))
 
 
-def _bac_kan_2022(suffix: str, services: bool) -> _Season:
-    bk = _Season("06", "bk", suffix, services=services)
+def _bac_kan_2022(suffix: str) -> _Season:
+    bk = _Season("06", "bk", suffix)
     communes = ("01840", "01843", "01846")
     bk.certified(12, date(2022, 6, 15), communes, round_id=f"bk-2022-1{suffix}")
     bk.certified(10, date(2022, 11, 20), communes, round_id=f"bk-2022-2{suffix}")
@@ -827,10 +582,10 @@ def _bac_kan_2022(suffix: str, services: bool) -> _Season:
     return bk
 
 
-def _tu_ky_2022(suffix: str, services: bool) -> _Season:
+def _tu_ky_2022(suffix: str) -> _Season:
     # Every product registered with its day, in its old commune: the district's fair placements
     # count by the commune of the product then.
-    tk = _Season("30", "tk", suffix, services=services, dated=True)
+    tk = _Season("30", "tk", suffix, dated=True)
     # Producers of earlier years (not new in 2022), one in the district and one outside it.
     district_producer = tk.entity(date(2019, 5, 2), TU_KY_COMMUNES[0], LegalForm.COOPERATIVE)
     outside_producer = tk.entity(date(2019, 5, 2), "10600", LegalForm.ENTERPRISE)
@@ -844,7 +599,7 @@ def _tu_ky_2022(suffix: str, services: bool) -> _Season:
     # the new cooperative's product (registered 1 July) in October; 5 elsewhere in Hải Dương.
     ours = tk.certified(10, date(2022, 6, 15), TU_KY_COMMUNES, district_producer)
     coop_product = tk.product(date(2022, 7, 1), TU_KY_COMMUNES[1], coop)
-    tk.rate(coop_product, date(2022, 10, 12), 3, 62.0, TU_KY_COMMUNES[1])
+    tk.rate(coop_product, date(2022, 10, 12), 3, 62.0)
     others = tk.certified(5, date(2022, 6, 15), ("10600", "10603"), outside_producer)
     fairs = (
         tk.fair(date(2022, 8, 26), TU_KY_COMMUNES[0], "Hội chợ OCOP huyện Tứ Kỳ 2022"),
@@ -855,21 +610,15 @@ def _tu_ky_2022(suffix: str, services: bool) -> _Season:
     # product, and a product from outside the district.
     placed = ((ours[0], 0), (ours[1], 0), (others[0], 0), (ours[0], 1), (coop_product, 1))
     for product_id, i in placed:
-        day = date(2022, 8, 26) if i == 0 else date(2022, 12, 15)
-        tk.showcase(product_id, day, fairs[i], "Hội chợ OCOP", VenueKind.FAIR)
+        tk.place_in_fair(product_id, fairs[i])
     return tk
 
 
-def _hoa_binh_2018_2020(suffix: str, services: bool) -> _Season:
-    hb = _Season("17", "hb", suffix, services=services)
+def _hoa_binh_2018_2020(suffix: str) -> _Season:
+    hb = _Season("17", "hb", suffix)
     for i in range(12):
         day = date(2018 + i % 3, 4 + i % 6, 10)
         entity_id = hb.entity(day, "04420", LegalForm.COOPERATIVE)
         if i < 11:  # the last one has no product in the programme yet
             hb.product(day, "04420", entity_id)
     return hb
-
-
-def events_by_topic(events: list[tuple[str, Event]]) -> Iterator[tuple[str, bytes, bytes]]:
-    for topic, event in events:
-        yield topic, event.aggregate_id.encode(), event.to_json_bytes()
