@@ -40,8 +40,10 @@ What the history contains, per plan (the figures the tests expect):
   valid 36 months, so none could have expired by 2021).
   Tiền Giang (82, merged with it) 2021: 5 new.
 - Bắc Kạn (06) 2022: 22 new ≥3★ (12 on 15 June, 10 on 20 November); 8 new producers (3 women-led,
-  5 ethnic-minority-led); 20 news items and 11 TV reports; traceability 10 and value chains 4
-  reported. Old Thái Nguyên (19, merged with it) 2022: 15 new ≥3★.
+  5 ethnic-minority-led; 4 cooperatives, 4 households), beside the 22 rated products' producers
+  (cooperatives of 2021: 30 on record at the end of 2022); 20 news items and 11 TV reports;
+  traceability 10 and value chains 4 reported. Old Thái Nguyên (19, merged with it) 2022: 15 new
+  ≥3★.
 - Tứ Kỳ district (Hải Dương, 30) 2022: 11 new ≥3★ in its communes (10 of a producer of
   earlier years, and the product of a new cooperative), 5 elsewhere in Hải Dương; 2 OCOP fairs
   in the district, where 3 district products of 2 producers were placed (and one product from
