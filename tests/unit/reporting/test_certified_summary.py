@@ -14,6 +14,8 @@ from ocop_reporting.domain.certified_counts import (
     bucket_steps,
     count,
     counts_entry,
+    decode_steps,
+    encode_steps,
     is_counted,
     product_steps,
     province_steps,
@@ -205,7 +207,8 @@ def test_the_certified_counts_give_the_certificate_documents_figures_on_any_day(
         for write in _deliveries(rng, writes):
             summary = certified_id("19", _product(write))
             _apply(docs.setdefault(summary, {}), write)
-            counts[summary] = bucket_steps(docs[summary])  # recomputed after every write
+            # Recomputed after every write, kept as one string.
+            counts[summary] = decode_steps(counts_entry(docs[summary])["s"])
         view = CertifiedView(docs.values())
         # A few hundred integers per province, not every certificate's fields.
         assert sum(len(steps) for steps in counts.values()) < 3 * len(certificates)
@@ -234,13 +237,22 @@ def test_a_bucket_s_counts_are_of_its_revision_and_older_shapes_are_recounted() 
     issue = {"product_id": "p1", "stars": 4, "day": "2026-01-10", "valid_until": "2029-01-09"}
     doc: dict[str, Any] = {"_id": "certified:19:03", "rev": 3}
     _apply(doc, ("issue", ("c1", issue)))
+    steps = bucket_steps(doc)
     entry = counts_entry(doc)
-    assert entry == {"r": 3, "s": bucket_steps(doc)}
+    assert entry == {"r": 3, "s": encode_steps(steps)}
     counts = {"b": {"03": entry}}
     assert is_counted(counts, "03", doc)
     assert not is_counted(counts, "03", doc | {"rev": 4})  # written since
     assert not is_counted(counts, "04", doc)  # never counted
-    assert not is_counted({"b": {"03": entry["s"]}}, "03", doc)  # kept before revisions
+    assert not is_counted({"b": {"03": steps}}, "03", doc)  # kept before revisions
+    assert not is_counted({"b": {"03": {"r": 3, "s": steps}}}, "03", doc)  # steps as fields
     assert not is_counted(counts, "03", {k: v for k, v in doc.items() if k != "rev"})
-    assert province_steps({"b": {"03": entry, "04": {"2026-01-01|2026-01-01": 1}}}) == [entry["s"]]
+    older = {"04": steps, "05": {"r": 1, "s": steps}}
+    assert province_steps({"b": {"03": entry, **older}}) == [steps]
     assert count(province_steps(counts), date(2026, 2, 1)) == 1
+
+
+def test_steps_kept_as_one_string_read_back_the_same() -> None:
+    steps = {"2026-01-10|0001-01-01": 1, "2029-01-09+|2026-01-12": -2, "2026-03-01|9999-12-31": 3}
+    assert decode_steps(encode_steps(steps)) == steps
+    assert decode_steps(encode_steps({})) == {}

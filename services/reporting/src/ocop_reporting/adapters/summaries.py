@@ -159,8 +159,9 @@ class SummaryStore:
     async def _put_counts_over_older(self, current_code: str, entries: dict[str, Document]) -> None:
         # The revision travels inside `b.<bucket>` with its steps: FerretDB v1 takes a `$set` of
         # an embedded document holding the same values in the same order as the one there for
-        # no change, whatever its keys (steps moved to other days: {"d1|k": 1} → {"d2|k": 1}),
-        # and a newer revision makes every recount written here differ from the one it replaces.
+        # no change, whatever its keys ({"d1|k": 1} → {"d2|k": 1} was dropped when the steps
+        # were fields), and a newer revision makes every recount written here differ from the
+        # one it replaces.
         guard = {f"b.{b}.r": {"$not": {"$gte": e["r"]}} for b, e in entries.items()}
         await self._collection().update_one(
             {"_id": counts_id(current_code), **guard},

@@ -10,11 +10,11 @@ steps with d ≤ D and k ≤ K. The steps are the rules evaluated on the grid, s
 same answers as the certificates themselves, whatever the order the events came in.
 
 Kept per certificate document (bucket) in one document per province (`counts_id`): `b.<bucket>`
-is `{"r": <revision>, "s": <steps>}`, the steps recomputed from the bucket as it stands after
-every write to it, with the revision of the bucket they were computed from. A recount is written
-only over an older revision, so of two recounts of one bucket in flight at once the newer one
-stays, whichever finishes last; a redelivery or a write in any order sets the same value. A count
-reads a few hundred integers per province instead of every certificate.
+is `{"r": <revision>, "s": <steps as one string>}`, the steps recomputed from the bucket as it
+stands after every write to it, with the revision of the bucket they were computed from. A
+recount is written only over an older revision, so of two recounts of one bucket in flight at
+once the newer one stays, whichever finishes last; a redelivery or a write in any order sets the
+same value. A count reads 16 short strings per province instead of every certificate.
 """
 
 from __future__ import annotations
@@ -39,20 +39,45 @@ def counts_id(current_code: str) -> str:
 
 
 def counts_entry(doc: Doc) -> dict[str, Any]:
-    """What a certificate document's counts are: its revision and its products' steps."""
-    return {"r": revision(doc), "s": bucket_steps(doc)}
+    """What a certificate document's counts are: its revision and its products' steps, the
+    steps as one string (`encode_steps`)."""
+    return {"r": revision(doc), "s": encode_steps(bucket_steps(doc))}
 
 
 def is_counted(counts: Doc, bucket: str, doc: Doc) -> bool:
     """Whether a province's counts hold this bucket's steps of the document's revision (not
-    when missing, or kept before revisions were: a database to recount at startup)."""
+    when missing, or kept in an earlier shape: a database to recount at startup)."""
     entry = counts.get("b", {}).get(bucket)
-    return isinstance(entry, Mapping) and "s" in entry and entry.get("r") == revision(doc)
+    return (
+        isinstance(entry, Mapping)
+        and isinstance(entry.get("s"), str)
+        and entry.get("r") == revision(doc)
+    )
 
 
-def province_steps(counts: Doc) -> list[Mapping[str, int]]:
-    """Every bucket's steps in a province's counts document."""
-    return [entry["s"] for entry in counts.get("b", {}).values() if "s" in entry]
+def province_steps(counts: Doc) -> list[dict[str, int]]:
+    """Every bucket's steps in a province's counts document (an entry of an earlier shape is
+    skipped: recounted at startup)."""
+    entries = counts.get("b", {}).values()
+    return [
+        decode_steps(e["s"])
+        for e in entries
+        if isinstance(e, Mapping) and isinstance(e.get("s"), str)
+    ]
+
+
+def encode_steps(steps: Mapping[str, int]) -> str:
+    """`{"<day>|<known>": n, …}` as `"<day>|<known>:n;…"`: one value to store instead of one
+    per step (a store's read costs by the values it decodes; the days hold no `:` or `;`)."""
+    return ";".join(f"{key}:{n}" for key, n in steps.items())
+
+
+def decode_steps(kept: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for item in kept.split(";") if kept else ():
+        key, _, n = item.rpartition(":")
+        found[key] = int(n)
+    return found
 
 
 def bucket_steps(doc: Doc) -> dict[str, int]:
