@@ -89,6 +89,9 @@ class Producer(EventVersionedAggregate):
     updated_at: datetime | None = None
     imported: bool = False
     source: IngestSource | None = None  # the province system it came from (ingest)
+    # The fingerprint of the request that registered it with an Idempotency-Key (its repeats
+    # are compared with it: domain/idempotency.py).
+    request_fingerprint: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -104,6 +107,7 @@ class Producer(EventVersionedAggregate):
         *,
         source: IngestSource | None = None,
         imported: bool = False,
+        request_fingerprint: str | None = None,
     ) -> Self:
         """A new producer (its unit checked by the caller before its rights were), with
         EntityRegistered."""
@@ -121,6 +125,7 @@ class Producer(EventVersionedAggregate):
             registered_at=now,
             source=source,
             imported=imported,
+            request_fingerprint=request_fingerprint,
         )
         producer._derive()
         producer.record(EntityRegistered(**producer._event_fields()))

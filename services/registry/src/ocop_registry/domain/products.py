@@ -134,6 +134,9 @@ class Product(EventVersionedAggregate):
     source: IngestSource | None = None  # the province system it came from (ingest)
     # The certificate a register declared for evaluation to adopt (stars come from evaluation).
     declared_certificate: ImportedRating | None = None
+    # The fingerprint of the request that created it with an Idempotency-Key (its repeats are
+    # compared with it: domain/idempotency.py).
+    request_fingerprint: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -161,6 +164,7 @@ class Product(EventVersionedAggregate):
         warnings: Sequence[NearDuplicate] = (),
         source: IngestSource | None = None,
         imported: bool = False,
+        request_fingerprint: str | None = None,
     ) -> Self:
         """A product of ``producer``, saved but not registered (see :meth:`register`);
         ``warnings``: the products of its province with a close name when it was saved."""
@@ -191,6 +195,7 @@ class Product(EventVersionedAggregate):
             created_at=now,
             source=source,
             imported=imported,
+            request_fingerprint=request_fingerprint,
         )
 
     def check_registrable(self) -> None:

@@ -7,7 +7,7 @@ The aggregates check the rules and record the events (``domain/producers.py``,
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date
 from typing import TypeVar, get_args
 from uuid import uuid4
@@ -30,7 +30,8 @@ from ocop_registry.domain.commands import (
     WithdrawProduct,
 )
 from ocop_registry.domain.duplicates import NearDuplicate, near_duplicates
-from ocop_registry.domain.ingest import IngestSource
+from ocop_registry.domain.idempotency import IdempotentRequest
+from ocop_registry.domain.ingest import ENTITY_PREFIX, PRODUCT_PREFIX, IngestSource
 from ocop_registry.domain.lifecycle import EvaluationEvent
 from ocop_registry.domain.model import product_code
 from ocop_registry.domain.producers import Producer
@@ -44,6 +45,7 @@ from ocop_registry.service_layer.access import (
 )
 
 A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
 PRODUCER_CHANGED = "the producer changed meanwhile; reload and retry"
 PRODUCT_CHANGED = "the product changed meanwhile; reload and retry"
 EDIT_ATTEMPTS = 3  # a caller's edit, redone after another save in between
@@ -82,16 +84,46 @@ class RegistryService:
         *,
         entity_id: str | None = None,
         source: IngestSource | None = None,
+        fingerprint: str | None = None,
     ) -> Producer:
-        """``entity_id`` and ``source`` (the province system's record): set by the ingest."""
+        """``entity_id`` and ``source`` (the province system's record): set by the ingest;
+        ``entity_id`` and ``fingerprint``: by an idempotent request (register_entity_once)."""
         rules.check_unit(cmd.province_code, cmd.commune_code)
         ensure_write(caller, cmd.province_code, cmd.commune_code)
         self._ensure_may_date(caller, cmd.registered_on, cmd.province_code)
         now = self._clock.now()
-        producer = Producer.register(entity_id or new_id("ent"), cmd, now, source=source)
+        producer = Producer.register(
+            entity_id or new_id(ENTITY_PREFIX),
+            cmd,
+            now,
+            source=source,
+            request_fingerprint=fingerprint,
+        )
         await self._refuse_second_registration(producer)
         await self._producers.add(producer)
         return producer
+
+    async def register_entity_once(
+        self, cmd: RegisterEntity, caller: Caller, key: str
+    ) -> tuple[Producer, bool]:
+        """POST /entities with an Idempotency-Key: the producer and whether an earlier request
+        with this key (and this body) registered it (domain/idempotency.py)."""
+        request = IdempotentRequest(caller.subject, key, cmd)
+        entity_id = request.aggregate_id(ENTITY_PREFIX)
+
+        async def earlier() -> Producer | None:
+            producer = await self._producers.get(entity_id)
+            if producer is not None:
+                _ensure_producer_write(caller, producer)
+                request.check_repeat(entity_id, producer.request_fingerprint)
+            return producer
+
+        return await _once(
+            earlier,
+            lambda: self.register_entity(
+                cmd, caller, entity_id=entity_id, fingerprint=request.fingerprint
+            ),
+        )
 
     def _ensure_may_date(self, caller: Caller, day: date | None, province_code: str) -> None:
         """Only a province office back-dates a registration (today's date is anyone's)."""
@@ -156,8 +188,10 @@ class RegistryService:
         *,
         product_id: str | None = None,
         source: IngestSource | None = None,
+        fingerprint: str | None = None,
     ) -> tuple[Product, list[NearDuplicate]]:
-        """``product_id`` and ``source`` (the province system's record): set by the ingest."""
+        """``product_id`` and ``source`` (the province system's record): set by the ingest;
+        ``product_id`` and ``fingerprint``: by an idempotent request (register_product_once)."""
         producer = await self._producers.get(cmd.entity_id)
         if producer is None:
             raise DomainError(f"no producer {cmd.entity_id}", field="entity_id")
@@ -172,7 +206,7 @@ class RegistryService:
         )
         warnings = near_duplicates(cmd.name, producer.commune_code, candidates)
         product = Product.draft(
-            product_id or new_id("prd"),
+            product_id or new_id(PRODUCT_PREFIX),
             cmd,
             producer,
             classification,
@@ -180,11 +214,37 @@ class RegistryService:
             given=given,
             warnings=warnings,
             source=source,
+            request_fingerprint=fingerprint,
         )
         if not cmd.draft:
             await self._register(product)
         await self._products.add(product)
         return product, warnings
+
+    async def register_product_once(
+        self, cmd: RegisterProduct, caller: Caller, key: str
+    ) -> tuple[tuple[Product, list[NearDuplicate]], bool]:
+        """POST /products with an Idempotency-Key: the product with the warnings of its
+        registration, and whether an earlier request with this key (and this body) registered
+        it (domain/idempotency.py). An attempt cut short after its code was allocated leaves
+        that number unused (as any failed registration does); never a second product."""
+        request = IdempotentRequest(caller.subject, key, cmd)
+        product_id = request.aggregate_id(PRODUCT_PREFIX)
+
+        async def earlier() -> tuple[Product, list[NearDuplicate]] | None:
+            product = await self._products.get(product_id)
+            if product is None:
+                return None
+            await self._ensure_product_write(caller, product)
+            request.check_repeat(product_id, product.request_fingerprint)
+            return product, list(product.near_duplicates)
+
+        return await _once(
+            earlier,
+            lambda: self.register_product(
+                cmd, caller, product_id=product_id, fingerprint=request.fingerprint
+            ),
+        )
 
     async def _given_code(self, cmd: RegisterProduct, producer: Producer) -> GivenCode:
         """The code the registration gives, checked; a legacy code must be free."""
@@ -318,6 +378,26 @@ def _ensure_producer_write(caller: Caller, producer: Producer) -> None:
         entity_id=producer.id,
         accounts=producer.accounts,
     )
+
+
+async def _once(
+    earlier: Callable[[], Awaitable[T | None]], create: Callable[[], Awaitable[T]]
+) -> tuple[T, bool]:
+    """What an idempotent request created earlier (True), else what it creates now (False).
+    The aggregate's id comes from the request's key, so its insert is the guard: an attempt of
+    the same request that saved it meanwhile (in flight alongside) makes this one's insert, or
+    a uniqueness check before it, a Conflict, answered with what that attempt saved."""
+    if (found := await earlier()) is not None:
+        return found, True
+    try:
+        created = await create()
+    except Conflict:
+        if (found := await earlier()) is None:
+            raise
+        return found, True
+    # Answered as stored (times to the millisecond, as BSON keeps them), so that a repeat's
+    # answer is the first one's to the letter.
+    return await earlier() or created, False
 
 
 async def _save(store: AggregateStore[A], loaded: A, changed: str, field: str) -> None:

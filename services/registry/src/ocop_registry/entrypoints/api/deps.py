@@ -1,15 +1,18 @@
-"""Request dependencies: the service and who is calling."""
+"""Request dependencies: the service, who is calling, and a creating request's
+Idempotency-Key."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from ocop_platform.auth import CurrentPrincipal, Principal, decode_token, require_roles
+from ocop_registry.domain.idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH, KeyReused
 from ocop_registry.service_layer.access import WRITERS, Caller
 from ocop_registry.service_layer.services import RegistryService
 
@@ -48,3 +51,35 @@ def maybe_caller(
 Writer = Annotated[Caller, Depends(writer)]
 Reader = Annotated[Caller, Depends(reader)]
 MaybeCaller = Annotated[Caller | None, Depends(maybe_caller)]
+
+
+IDEMPOTENCY_KEY = (
+    'Makes the request safe to retry (the convention of Stripe and the IETF draft "The '
+    'Idempotency-Key HTTP Header Field"): an opaque string of your choice, unique per request, '
+    f"e.g. a UUID (visible ASCII, at most {MAX_KEY_LENGTH} characters). The first request "
+    "with a key is handled as usual and answered 201; a repeat of it (the same caller, key and "
+    "body), also while the first is still in flight or after it was cut short, creates nothing "
+    "more and is answered 200 with the record it created (as it is now). The same key with "
+    "another body: 422 naming this header. Without it, every request creates a new record."
+)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        pattern=KEY_PATTERN,
+        description=IDEMPOTENCY_KEY,
+        examples=["3f1c2b9e-6d4a-4e8b-9a51-2c7d0e5f8a10"],
+    ),
+]
+REPEATED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A repeat of a request with the same Idempotency-Key and body"}
+}
+
+
+def key_reused(error: KeyReused) -> RequestValidationError:
+    """The 422 of a reused key, located in the header (not the body) as FastAPI locates them."""
+    return RequestValidationError(
+        [{"type": "idempotency_key_reused", "loc": ("header", HEADER), "msg": error.message}]
+    )

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from ocop_registry.domain.commands import AddAccount, RegisterEntity, UpdateEntity
-from ocop_registry.entrypoints.api.deps import MaybeCaller, ServiceDep, Writer
+from ocop_registry.domain.idempotency import KeyReused
+from ocop_registry.entrypoints.api.deps import (
+    REPEATED,
+    IdempotencyKey,
+    MaybeCaller,
+    ServiceDep,
+    Writer,
+    key_reused,
+)
 from ocop_registry.entrypoints.api.views import (
     EntityFull,
     EntityPublic,
@@ -16,10 +24,25 @@ from ocop_registry.entrypoints.api.views import (
 router = APIRouter(prefix="/entities", tags=["producers"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=EntityFull)
-async def register_entity(body: RegisterEntity, service: ServiceDep, who: Writer) -> EntityFull:
-    """Register a producer in the caller's unit. Publishes EntityRegistered (version 1)."""
-    return entity_full(await service.register_entity(body, who))
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=EntityFull, responses=REPEATED)
+async def register_entity(
+    body: RegisterEntity,
+    service: ServiceDep,
+    who: Writer,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> EntityFull:
+    """Register a producer in the caller's unit. Publishes EntityRegistered (version 1). With an
+    `Idempotency-Key`, a repeat of the request registers nothing more (200)."""
+    if idempotency_key is None:
+        return entity_full(await service.register_entity(body, who))
+    try:
+        producer, repeat = await service.register_entity_once(body, who, idempotency_key)
+    except KeyReused as reused:
+        raise key_reused(reused) from reused
+    if repeat:
+        response.status_code = status.HTTP_200_OK
+    return entity_full(producer)
 
 
 @router.get("/{entity_id}", response_model=EntityFull | EntityPublic)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from ocop_contracts import LegalForm
 from ocop_registry.domain.commands import RegisterProduct, UpdateProduct, WithdrawProduct
+from ocop_registry.domain.idempotency import KeyReused
 from ocop_registry.domain.model import ProductStatus
 from ocop_registry.domain.search import MAX_PAGE_SIZE, SearchFilters
-from ocop_registry.entrypoints.api.deps import ServiceDep, Writer
+from ocop_registry.entrypoints.api.deps import (
+    REPEATED,
+    IdempotencyKey,
+    ServiceDep,
+    Writer,
+    key_reused,
+)
 from ocop_registry.entrypoints.api.views import (
     ProductPage,
     ProductView,
@@ -22,14 +29,32 @@ from ocop_registry.entrypoints.api.views import (
 router = APIRouter(prefix="/products", tags=["products"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=RegisteredProduct)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=RegisteredProduct, responses=REPEATED
+)
 async def register_product(
-    body: RegisterProduct, service: ServiceDep, who: Writer
+    body: RegisterProduct,
+    service: ServiceDep,
+    who: Writer,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> RegisteredProduct:
     """Register a product of a producer: allocates its QĐ 26 code (or takes the given one) and
     publishes ProductRegistered (version 1). `draft: true` only saves it. Close names among
-    the province's products come back as `warnings`; they never block registration."""
-    product, warnings = await service.register_product(body, who)
+    the province's products come back as `warnings`; they never block registration. With an
+    `Idempotency-Key`, a repeat of the request registers nothing more (200, the same
+    warnings)."""
+    if idempotency_key is None:
+        product, warnings = await service.register_product(body, who)
+        return registered_product(product, warnings)
+    try:
+        (product, warnings), repeat = await service.register_product_once(
+            body, who, idempotency_key
+        )
+    except KeyReused as reused:
+        raise key_reused(reused) from reused
+    if repeat:
+        response.status_code = status.HTTP_200_OK
     return registered_product(product, warnings)
 
 
