@@ -567,12 +567,11 @@ class ProductVersions:
         return None
 
 
-def subscribers_of(router_batch_size: int) -> list[Any]:
+def subscribers_of(router_batch_size: int, *subscriptions: Subscription) -> list[Any]:
     broker = KafkaBroker()
-    subscription = on_evaluation(Handler())
     broker.include_router(
         consumer_router(
-            [subscription],
+            list(subscriptions) or [on_evaluation(Handler())],
             Dispatcher(RecordingDeadLetters()),
             "ocop.reporting",
             batch_size=router_batch_size,
@@ -594,6 +593,16 @@ def test_a_batch_size_of_one_keeps_one_message_per_commit() -> None:
 
     assert not isinstance(subscriber, BatchSubscriber)
     assert subscriber.ack_policy is AckPolicy.NACK_ON_ERROR
+
+
+def test_a_subscription_may_take_batches_of_its_own_size() -> None:
+    ingest = Subscription(topics.INGEST_EVALUATION, {ProductRated: Handler()}, batch_size=100)
+    subscribers = subscribers_of(10, ingest, on_evaluation(Handler()))
+    by_topic = {s.topic_names[0]: s for s in subscribers}
+
+    own, default = by_topic[topics.INGEST_EVALUATION], by_topic[topics.EVALUATION]
+    assert isinstance(own, BatchSubscriber) and own.max_records == 100
+    assert isinstance(default, BatchSubscriber) and default.max_records == 10
 
 
 # --- a batch's prefetch ---------------------------------------------------------------------------

@@ -71,6 +71,10 @@ class Subscription:
     # Reads for the whole batch before its messages are handled (see the module's docstring).
     # An optimisation only: the handlers must read the store themselves on a miss.
     prefetch: Prefetch | None = None
+    # Records per poll on this topic, when not the service's OCOP_CONSUMER_BATCH_SIZE: e.g. an
+    # ingest topic that receives a province's whole round at once, whose batch costs a few
+    # store round trips of its own (prefetch, markers, a relay pass) however many it holds.
+    batch_size: int | None = None
     accepted: Mapping[str, type[Event]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -305,17 +309,13 @@ def consumer_router(
 ) -> KafkaRouter:
     """The one KafkaRouter of a service: a subscriber per topic, committed after handling.
 
-    With ``batch_size`` > 1 a subscriber takes up to that many records per poll and commits
-    once after all of them. On an error (an outage: the dispatcher handles every other one)
-    NACK_ON_ERROR commits nothing and seeks each partition of the batch back to its first
-    record, so the whole batch is redelivered (faststream.kafka.message.KafkaAckableMessage).
+    With ``batch_size`` > 1 (or a subscription's own ``batch_size``) a subscriber takes up to
+    that many records per poll and commits once after all of them. On an error (an outage:
+    the dispatcher handles every other one) NACK_ON_ERROR commits nothing and seeks each
+    partition of the batch back to its first record, so the whole batch is redelivered
+    (faststream.kafka.message.KafkaAckableMessage).
     """
     router = KafkaRouter()
-    batching: dict[str, Any] = (
-        {"batch": True, "max_records": batch_size, "batch_timeout_ms": BATCH_WAIT_MS}
-        if batch_size > 1
-        else {}
-    )
     for subscription in subscriptions:
         router.subscriber(
             subscription.topic,
@@ -324,9 +324,15 @@ def consumer_router(
             auto_offset_reset="earliest",
             title=f"{group_id}:{subscription.topic}",
             description=_describe(subscription),
-            **batching,
+            **_batching(subscription.batch_size or batch_size),
         )(_bind(dispatcher, subscription))
     return router
+
+
+def _batching(batch_size: int) -> dict[str, Any]:
+    if batch_size <= 1:
+        return {}
+    return {"batch": True, "max_records": batch_size, "batch_timeout_ms": BATCH_WAIT_MS}
 
 
 def _describe(subscription: Subscription) -> str:
