@@ -155,6 +155,9 @@ async def test_a_batch_never_lowers_the_stars_of_a_newer_rating(service: Promoti
     # A redelivered older rating, with a product rated for the first time.
     await _handle(service, [_rated("prd-1", 2, 2, 0), _rated("prd-5", 1, 3, 0)])
     assert [await _rated_stars(service, p) for p in ("prd-1", "prd-5")] == [4, 3]
+    # A newer rating of a product rated before, beside one of a product rated for the first time.
+    await _handle(service, [_rated("prd-1", 6, 5, 4), _rated("prd-6", 1, 4, 0)])
+    assert [await _rated_stars(service, p) for p in ("prd-1", "prd-6")] == [5, 4]
 
 
 async def test_a_redelivered_batch_adds_nothing_and_fans_out_the_stored_entries(

@@ -242,32 +242,44 @@ class MongoPromotionRepository:
         return await apply_if_newer(self._db[LATEST_RATINGS], product_id, version, {"stars": stars})
 
     async def record_ratings(self, ratings: Sequence[tuple[str, int, int]]) -> None:
-        """`record_rating` of a consumer batch's ratings ((product, version, stars)) in one
-        update command: a statement per product with its newest rating of the batch (an older
-        one would change nothing after it) (FerretDB v1 hangs on a collection's bulk_write; the
-        plain command works). A product already at that version or a newer one is a duplicate
-        key, as with one upsert; FerretDB v1 then skips the statements after it even unordered,
-        so they are all applied again one by one (a redelivered batch, an older rating late)."""
+        """`record_rating` of a consumer batch's ratings ((product, version, stars)), each
+        product at its newest rating of the batch (an older one would change nothing after
+        it): a product rated for the first time is one document of an insert-once
+        `insert_many` (an insert costs the store a third of an update), the others one
+        version-guarded upsert each in one update command (FerretDB v1 hangs on a collection's
+        bulk_write; the plain command works)."""
         newest: dict[str, tuple[int, int]] = {}
         for product_id, version, stars in ratings:
             if product_id not in newest or version > newest[product_id][0]:
                 newest[product_id] = (version, stars)
-        if not newest:
-            return
+        docs = [
+            {"_id": product_id, "stars": stars, "version": version}
+            for product_id, (version, stars) in newest.items()
+        ]
+        inserted = await insert_many_once(self._db[LATEST_RATINGS], docs)
+        rated_before = {p: newest[p] for p in newest if p not in inserted}
+        if rated_before:
+            await self._record_newer(rated_before)
+
+    async def _record_newer(self, ratings: dict[str, tuple[int, int]]) -> None:
+        """Version-guarded upserts of products already rated. One at that version or a newer
+        one is a duplicate key, as with one upsert; FerretDB v1 then skips the rest of even an
+        unordered command (and names the wrong statement), so they are all applied again one
+        by one (a redelivered batch, an older rating late)."""
         updates = [
             {
                 "q": {"_id": product_id, "version": {"$lt": version}},
                 "u": {"$set": {"stars": stars, "version": version}},
                 "upsert": True,
             }
-            for product_id, (version, stars) in newest.items()
+            for product_id, (version, stars) in ratings.items()
         ]
         result = await self._db.command("update", LATEST_RATINGS, updates=updates, ordered=False)
         errors = result.get("writeErrors", [])
         if failed := [e for e in errors if e.get("code") != DUPLICATE_KEY]:
             raise RuntimeError(f"latest ratings not recorded: {failed}")
         if errors:
-            for product_id, (version, stars) in newest.items():
+            for product_id, (version, stars) in ratings.items():
                 await self.record_rating(product_id, version, stars)
 
     async def latest_rated_stars(self, product_id: str) -> int | None:
