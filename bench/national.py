@@ -179,17 +179,22 @@ async def request(
 
 
 async def post_all(
-    run: Run, label: str, url: str, bodies: Sequence[dict[str, Any]], concurrency: int = CAREFUL
+    run: Run,
+    label: str,
+    url: str,
+    bodies: Sequence[dict[str, Any]],
+    concurrency: int = CAREFUL,
+    headers: Sequence[dict[str, str]] = (),
 ) -> list[dict[str, Any]]:
-    """POST every body, ``concurrency`` at a time; prints the answers by status, how many
-    attempts were retried, and the first refusals; returns the bodies answered 409 (after a
-    retry: perhaps written by the attempt a deadline cut short)."""
+    """POST every body (with its ``headers``, if given), ``concurrency`` at a time; prints the
+    answers by status, how many attempts were retried, and the first refusals; returns the
+    bodies answered 409 (after a retry: perhaps written by the attempt a deadline cut short)."""
     progress, statuses, attempts = Progress(label, len(bodies)), Counter[int](), Counter[int]()
-    queue, conflicts = iter(bodies), []
+    queue, conflicts = iter(zip(bodies, headers or [{}] * len(bodies), strict=True)), []
 
     async def worker() -> None:
-        for body in queue:
-            response = await request(run.http, "POST", url, json=body, seen=attempts)
+        for body, extra in queue:
+            response = await request(run.http, "POST", url, json=body, headers=extra, seen=attempts)
             statuses[response.status_code] += 1
             if response.status_code == 409:
                 conflicts.append(body)
@@ -283,6 +288,7 @@ async def load_register(run: Run) -> None:
         "producers without products",
         run.url("registry", "/entities"),
         [plan.entity_body(p) for p in orphans],
+        headers=[plan.entity_headers(p) for p in orphans],  # a retry registers nothing more
     )
     await learn_product_ids(run)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
@@ -17,6 +18,7 @@ from ocop_devstack.national import NationalDataSet, Product, Rating, generate
 from ocop_evaluation.domain.rules import rule_set_in_force
 from ocop_evaluation.service_layer.commands import ImportCertificate, RecordRating
 from ocop_registry.domain.commands import RegisterEntity
+from ocop_registry.domain.idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH
 from ocop_registry.service_layer.imports import Checked, check_row
 
 
@@ -48,6 +50,15 @@ def test_producers_without_products_are_registered_one_by_one() -> None:
         entity = RegisterEntity.model_validate(plan.entity_body(orphan))
         assert entity.legacy_address is not None
         assert entity.legacy_address.province_code == orphan.legacy_province_code
+
+
+def test_each_producer_s_registration_has_its_own_idempotency_key_on_every_attempt() -> None:
+    orphans = plan.producers_without_products(small())
+    keys = [plan.entity_headers(orphan)[HEADER] for orphan in orphans]
+    again = [plan.entity_headers(orphan)[HEADER] for orphan in generate(scale=0.05).producers]
+    assert len(set(keys)) == len(orphans)  # never another producer's
+    assert set(keys) <= set(again)  # the same data set, the same keys: a retry repeats them
+    assert all(re.fullmatch(KEY_PATTERN, key) and len(key) <= MAX_KEY_LENGTH for key in keys)
 
 
 def test_what_the_ingest_refuses_goes_through_the_api() -> None:

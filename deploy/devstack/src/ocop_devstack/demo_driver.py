@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,6 +48,7 @@ from ocop_devstack.demo_fixtures import (
 CONCURRENCY = 4  # products entered at once: quick, yet within the services' 5 s deadline
 KNOWN_TIMEOUT = 120.0  # seconds for evaluation to learn a product registered at the registry
 ATTEMPTS = 6  # a call answered 503 (past the request deadline on a busy machine) is tried again
+IDEMPOTENCY_KEY = "Idempotency-Key"  # the registry's registrations: a retry creates nothing more
 BOOTH = "OCOP"  # a past fair's one booth, shared by the plan's products
 
 
@@ -55,6 +57,9 @@ class Driver:
         self._client, self._urls = client, urls
         # Legacy codes are unique at the registry: a sequence range of this run's own.
         self._base = random.randint(100, 899) * 100
+        # A run's own prefix of the Idempotency-Keys of its registrations: a retry repeats the
+        # key of its fixture, another run (other legacy codes) registers its own.
+        self._run = uuid.uuid4().hex[:12]
         self._rounds: dict[str, str] = {}  # a rating's round reference → evaluation's round id
         self._producers: dict[str, str] = {}  # a Joining's ref → the registry's entity id
 
@@ -85,8 +90,15 @@ class Driver:
             "women_led": joining.women_led,
             "ethnic_minority_led": joining.ethnic_minority_led,
         }
-        producer = await self.post(f"{self._urls['registry']}/entities", body)
+        producer = await self.post(
+            f"{self._urls['registry']}/entities", body, key=self._key("entity", joining.ref)
+        )
         self._producers[joining.ref] = str(producer["entity_id"])
+
+    def _key(self, kind: str, ref: str) -> str:
+        """The Idempotency-Key of a fixture's registration: every attempt of it sends the same
+        (a repeat of one the registry saved is answered 200 with it)."""
+        return f"demo-{self._run}-{kind}-{ref}"
 
     async def open_rounds(self, registrations: list[Registration]) -> None:
         """The province rounds the ratings name, opened at evaluation (POST /rounds): a rating
@@ -139,15 +151,10 @@ class Driver:
         }
         if registration.registered_on is not None:  # its day counts: back-filled
             body["registered_on"] = registration.registered_on.isoformat()
-        for _ in range(ATTEMPTS):
-            response = await self._client.post(f"{self._urls['registry']}/products", json=body)
-            if response.status_code != 503:
-                return str(_ok(response, body)["product_id"])
-            # Past the deadline the registration may still have been saved, its code taken: try
-            # again under another code (at worst a stray unrated product registered today).
-            body["product_code"] = registration.legacy_code(random.randint(90000, 99999))
-            await asyncio.sleep(_retry_after(response))
-        raise RuntimeError(f"the registry did not register {registration.ref}: {response.text}")
+        # Past the deadline the registration may still have been saved: the same body under the
+        # same key again, which the registry answers with the product it saved (200).
+        url, key = f"{self._urls['registry']}/products", self._key("product", registration.ref)
+        return str((await self.post(url, body, key=key))["product_id"])
 
     async def show_in_the_past(self, displays: list[Display], ids: Mapping[str, str]) -> None:
         """Each showroom the plan names opened at promotion (POST /showrooms), then each rated
@@ -261,11 +268,15 @@ class Driver:
                     {"reason": action.reason, "withdrawn_on": action.withdrawn_on.isoformat()},
                 )
 
-    async def post(self, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """POST, again after a 503; after one, a 409 means the first attempt was saved."""
+    async def post(
+        self, url: str, body: Mapping[str, Any], *, key: str | None = None
+    ) -> dict[str, Any]:
+        """POST, again after a 503; after one, a 409 means the first attempt was saved. With an
+        Idempotency-Key (``key``), a repeat is answered 200 with what the first attempt saved."""
+        headers = {IDEMPOTENCY_KEY: key} if key else None
         for attempt in range(ATTEMPTS):
-            response = await self._client.post(url, json=dict(body))
-            if response.status_code == 409 and attempt > 0:
+            response = await self._client.post(url, json=dict(body), headers=headers)
+            if response.status_code == 409 and attempt > 0 and key is None:
                 return {}
             if response.status_code != 503:
                 return _ok(response, body)

@@ -49,6 +49,7 @@ IMPORT_COLUMNS = (
     "legacy_province_code",
 )
 CHANNELS = ("shopee", "lazada", "tiki", "voso", "postmart")
+IDEMPOTENCY_KEY = "Idempotency-Key"
 
 
 # --- producers and products -------------------------------------------------------------------
@@ -104,6 +105,13 @@ def entity_body(producer: Producer) -> dict[str, Any]:
         # Its address before the merger: the registry's products of it carry it as legacy_unit.
         "legacy_address": {"province_code": producer.legacy_province_code},
     }
+
+
+def entity_headers(producer: Producer) -> dict[str, str]:
+    """The registry's Idempotency-Key of the producer's ``POST /entities``, from its id in the
+    data set: every attempt sends the same, so a retry (a 503 past the deadline, a dropped
+    connection) of one the registry saved is answered 200 with it, never a second producer."""
+    return {IDEMPOTENCY_KEY: f"national-{producer.entity_id}"}
 
 
 # --- ratings and certificates ---------------------------------------------------------------
