@@ -329,6 +329,23 @@ async def test_a_database_written_before_the_certified_counts_gets_them_at_start
     assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 1, "01": 1}
 
 
+async def test_counts_of_an_earlier_shape_are_recounted_at_startup(repo: Reporting) -> None:
+    await repo.projections.record_certificate(_issued("c1", "p1", date(2026, 1, 10)))
+    bucket = certified_id("82", "p1").rsplit(":", 1)[-1]
+    counts = await repo.db[SUMMARIES].find_one({"_id": counts_id("82")})
+    assert counts is not None
+    entry = counts["b"][bucket]
+    # The same revision, its steps as fields (as kept before they were one string).
+    steps = {key: int(n) for key, n in (i.rsplit(":", 1) for i in entry["s"].split(";"))}
+    fields = {f"b.{bucket}": {"r": entry["r"], "s": steps}}
+    await repo.db[SUMMARIES].update_one({"_id": counts_id("82")}, {"$set": fields})
+    assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 0}
+
+    await SummaryStore(repo.db).ensure_indexes()  # the service's startup
+
+    assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 1}
+
+
 _ISSUE = {"current_code": "82", "stars": 4, "valid_until": "2029-01-09"}
 
 

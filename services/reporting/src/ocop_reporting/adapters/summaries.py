@@ -10,8 +10,8 @@ redelivery after a crash between the fact and its summary completes the summary,
 redelivery changes nothing.
 
 A write to a certificate document also increments its revision (`rev`, in the same update), then
-recounts it into its province's `certified_counts:` document (domain.certified_counts), written
-only over counts of an older revision: of two recounts of one document in flight at once, the
+recounts it into its province's `certified_counts:` document (domain.certified_counts), never
+written over counts of a newer revision: of two recounts of one document in flight at once, the
 newer stays.
 """
 
@@ -141,28 +141,31 @@ class SummaryStore:
             await self._put_counts(current_code, entries)
 
     async def _put_counts(self, current_code: str, entries: dict[str, Document]) -> None:
-        """Each bucket's counts, over counts of an older revision only. Two recounts of one bucket
+        """Each bucket's counts, never over counts of a newer revision. Two recounts of one bucket
         may be in flight at once (two topics' handlers in this process, or two processes on
         MongoDB): each read its document after its own write, so the newer revision stays
         whichever writes last. The guard is a conditional update, atomic on MongoDB and, on
-        FerretDB, with the one connection per process the service runs with there."""
+        FerretDB, with the one connection per process the service runs with there. Over the
+        same revision it writes the same steps (the same state), or replaces an entry of an
+        earlier shape (the startup recount)."""
         try:
-            await self._put_counts_over_older(current_code, entries)
+            await self._put_counts_not_over_newer(current_code, entries)
         except DuplicateKeyError:
-            # A bucket's counts there are as new or newer, or another recount inserted the
-            # document between this filter and this upsert: each bucket alone, against the
-            # document now there (refused again: that bucket's newer recount won, as it should).
+            # A bucket's counts there are newer, or another recount inserted the document
+            # between this filter and this upsert: each bucket alone, against the document now
+            # there (refused again: that bucket's newer recount won, as it should).
             for bucket, entry in entries.items():
                 with contextlib.suppress(DuplicateKeyError):
-                    await self._put_counts_over_older(current_code, {bucket: entry})
+                    await self._put_counts_not_over_newer(current_code, {bucket: entry})
 
-    async def _put_counts_over_older(self, current_code: str, entries: dict[str, Document]) -> None:
+    async def _put_counts_not_over_newer(
+        self, current_code: str, entries: dict[str, Document]
+    ) -> None:
         # The revision travels inside `b.<bucket>` with its steps: FerretDB v1 takes a `$set` of
         # an embedded document holding the same values in the same order as the one there for
         # no change, whatever its keys ({"d1|k": 1} → {"d2|k": 1} was dropped when the steps
-        # were fields), and a newer revision makes every recount written here differ from the
-        # one it replaces.
-        guard = {f"b.{b}.r": {"$not": {"$gte": e["r"]}} for b, e in entries.items()}
+        # were fields); a recount of another state has another revision, so it always differs.
+        guard = {f"b.{b}.r": {"$not": {"$gt": e["r"]}} for b, e in entries.items()}
         await self._collection().update_one(
             {"_id": counts_id(current_code), **guard},
             {"$set": {"current_code": current_code, **{f"b.{b}": e for b, e in entries.items()}}},

@@ -12,7 +12,7 @@ same answers as the certificates themselves, whatever the order the events came 
 Kept per certificate document (bucket) in one document per province (`counts_id`): `b.<bucket>`
 is `{"r": <revision>, "s": <steps as one string>}`, the steps recomputed from the bucket as it
 stands after every write to it, with the revision of the bucket they were computed from. A
-recount is written only over an older revision, so of two recounts of one bucket in flight at
+recount is never written over a newer revision, so of two recounts of one bucket in flight at
 once the newer one stays, whichever finishes last; a redelivery or a write in any order sets the
 same value. A count reads 16 short strings per province instead of every certificate.
 """
