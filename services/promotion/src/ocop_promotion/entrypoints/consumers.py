@@ -31,7 +31,10 @@ def subscriptions(service: PromotionService) -> list[Subscription]:
                 CertificateExpired: service.on_certificate_expired,
                 CertificateRevoked: service.on_certificate_revoked,
             },
-            # A batch's feed entries with one read per collection and one write each.
+            # A batch's ratings and feed entries with one read per collection and one write
+            # each; a batch costs a few store round trips of its own (those, the outbox markers,
+            # a relay pass) however many ratings it holds, so a backlog is taken 50 at a time.
             prefetch=service.prefetch_ratings,
+            batch_size=50,
         ),
     ]
