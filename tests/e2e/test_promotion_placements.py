@@ -332,12 +332,14 @@ async def test_a_past_fair_is_recorded_as_history_with_its_products_and_old_unit
 async def test_a_past_showroom_placement_is_checked_against_its_day_and_safe_to_retry(
     http: httpx.AsyncClient, promotion: str, kafka: Publisher
 ) -> None:
-    # Certified on 15 September 2021 (valid 36 months); another one revoked in May 2021.
+    # Certified on 15 September 2022 (valid 36 months); another one revoked in May 2022. Not
+    # 2021: the session's reporting holds Đồng Tháp's 2021 plan, whose sales points this
+    # showroom (old unit 87) would join (test_reporting_plans: dt21-sales).
     shown = await _certified_in_the_past(
-        kafka, http, promotion, date(2021, 9, 15), date(2024, 9, 14)
+        kafka, http, promotion, date(2022, 9, 15), date(2025, 9, 14)
     )
     revoked = await _certified_in_the_past(
-        kafka, http, promotion, date(2019, 9, 10), date(2022, 9, 9), revoked_on=date(2021, 5, 3)
+        kafka, http, promotion, date(2020, 9, 10), date(2023, 9, 9), revoked_on=date(2022, 5, 3)
     )
     showroom = await _showroom(http, promotion)
     url = f"{promotion}/showrooms/{showroom['showroom_id']}/products/history"
@@ -351,20 +353,20 @@ async def test_a_past_showroom_placement_is_checked_against_its_day_and_safe_to_
             **changes,
         }
 
-    loc, msg = _error(await http.post(url, json=body(shown, "2021-09-01")), 422)
+    loc, msg = _error(await http.post(url, json=body(shown, "2022-09-01")), 422)
     assert loc == ["body", "since"]
-    assert "2021-09-01" in msg and f"{shown.certificate_id} (4★) issued on 2021-09-15" in msg
-    loc, msg = _error(await http.post(url, json=body(revoked, "2021-10-01")), 422)
-    assert loc == ["body", "since"] and "revoked on 2021-05-03" in msg
+    assert "2022-09-01" in msg and f"{shown.certificate_id} (4★) issued on 2022-09-15" in msg
+    loc, msg = _error(await http.post(url, json=body(revoked, "2022-10-01")), 422)
+    assert loc == ["body", "since"] and "revoked on 2022-05-03" in msg
 
-    placed = expect(await http.post(url, json=body(shown, "2021-10-01")), 201)
-    assert (placed["since"], placed["state"]) == ("2021-10-01", "active")
+    placed = expect(await http.post(url, json=body(shown, "2022-10-01")), 201)
+    assert (placed["since"], placed["state"]) == ("2022-10-01", "active")
     # The answer was lost (a 503, a dropped connection): the client sends it again.
-    repeat = expect(await http.post(url, json=body(shown, "2021-10-01")), 200)
+    repeat = expect(await http.post(url, json=body(shown, "2022-10-01")), 200)
     assert repeat == placed
     placements = expect(await http.get(f"{promotion}/products/{shown.product_id}/placements"), 200)
     assert [p["placement_id"] for p in placements] == [placed["placement_id"]]
-    clash = await http.post(url, json=body(shown, "2021-10-01", legacy_unit=None))
+    clash = await http.post(url, json=body(shown, "2022-10-01", legacy_unit=None))
     loc, msg = _error(clash, 409)
     assert loc == ["body", "legacy_unit"] and placed["placement_id"] in msg
     on_display = expect(await http.get(f"{promotion}/showrooms/{showroom['showroom_id']}"), 200)

@@ -187,6 +187,7 @@ async def test_a_bac_kan_system_s_2023_rating_counts_for_bac_kan_and_once_in_tha
 
 async def _old_unit_unknown(http: httpx.AsyncClient, services: ServiceStack, code: str) -> int:
     response = await http.get(f"{services.url('reporting')}/metrics")
+    assert response.status_code == 200, response.text  # not a 503 read as "none unknown"
     line = f'ocop_facts_old_unit_unknown{{province="{code}"}} '
     found = [row for row in response.text.splitlines() if row.startswith(line)]
     return int(found[0].rsplit(" ", 1)[1]) if found else 0
