@@ -305,6 +305,26 @@ async def test_add_to_set_ignores_duplicates(coll: AsyncCollection[Doc]) -> None
     assert (await coll.find_one({"_id": "c"}) or {})["seen"] == ["e1", "e2"]
 
 
+async def test_set_of_a_document_with_other_keys_but_the_same_values_is_written(
+    coll: AsyncCollection[Doc],
+) -> None:
+    # FerretDB v1 took it for no change (its documents compared by values only) until
+    # deploy/native/ferretdb/patches/0004: a map keyed by data lost its moved keys.
+    await coll.insert_one({"_id": "m", "steps": {"2021-03-01": -1, "2024-01-01": 1}})
+
+    result = await coll.update_one(
+        {"_id": "m"}, {"$set": {"steps": {"2021-02-01": -1, "2024-01-01": 1}}}
+    )
+
+    assert result.modified_count == 1
+    stored = await coll.find_one({"_id": "m"}) or {}
+    assert stored["steps"] == {"2021-02-01": -1, "2024-01-01": 1}
+    again = await coll.update_one(
+        {"_id": "m"}, {"$set": {"steps": {"2021-02-01": -1, "2024-01-01": 1}}}
+    )
+    assert again.modified_count == 0  # the very same document: no change, as on MongoDB
+
+
 async def test_sort_skip_limit(coll: AsyncCollection[Doc]) -> None:
     await coll.insert_many([{"_id": f"p{i}", "score": i} for i in range(10)])
 

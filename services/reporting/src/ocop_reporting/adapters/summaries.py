@@ -161,10 +161,10 @@ class SummaryStore:
     async def _put_counts_not_over_newer(
         self, current_code: str, entries: dict[str, Document]
     ) -> None:
-        # The revision travels inside `b.<bucket>` with its steps: FerretDB v1 takes a `$set` of
-        # an embedded document holding the same values in the same order as the one there for
-        # no change, whatever its keys ({"d1|k": 1} → {"d2|k": 1} was dropped when the steps
-        # were fields); a recount of another state has another revision, so it always differs.
+        # The revision travels inside `b.<bucket>` with its steps, so a recount of another
+        # state always differs from the entry it replaces (FerretDB v1 took a `$set` of a
+        # document with the same values under other keys for no change: fixed by our patch
+        # 0004, and this keeps an unpatched store from dropping a recount).
         guard = {f"b.{b}.r": {"$not": {"$gt": e["r"]}} for b, e in entries.items()}
         await self._collection().update_one(
             {"_id": counts_id(current_code), **guard},
