@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ocop_contracts import Event
 from ocop_contracts.clock import today_in_vietnam
 from ocop_platform.auth import Role, mint_token
 from ocop_platform.settings import DEV_JWT_SECRET
@@ -84,6 +85,28 @@ async def _certified_in_the_past(
         return True if found.get("certificate_id") == product.certificate_id else None
 
     await eventually(known, what="promotion to learn the certificate", timeout=60)
+    return product
+
+
+async def _renewed_without_a_gap(kafka: Publisher, http: httpx.AsyncClient, base: str) -> Product:
+    """A 4★ product certified on 1 October 2022 and renewed on 1 October 2025 (valid until
+    30 September 2028), once promotion knows the renewal."""
+    product = Product()
+    events: list[Event] = [product.registered(), product.rated(4)]
+    first = product.certified(4).model_copy(
+        update={"issued_on": date(2022, 10, 1), "valid_until": date(2025, 9, 30)}
+    )
+    renewal = product.certified(4).model_copy(
+        update={"issued_on": date(2025, 10, 1), "valid_until": date(2028, 9, 30)}
+    )
+    await kafka.publish(*events, first, renewal)
+    url = f"{base}/products/{product.product_id}/eligibility"
+
+    async def known() -> bool | None:
+        found = expect(await http.get(url), 200)
+        return True if found.get("certificate_id") == product.certificate_id else None
+
+    await eventually(known, what="promotion to learn the renewal", timeout=60)
     return product
 
 
@@ -360,7 +383,11 @@ async def test_a_past_showroom_placement_is_checked_against_its_day_and_safe_to_
     assert loc == ["body", "since"] and "revoked on 2022-05-03" in msg
 
     placed = expect(await http.post(url, json=body(shown, "2022-10-01")), 201)
-    assert (placed["since"], placed["state"]) == ("2022-10-01", "active")
+    # Its certificate ran out on 14 September 2025, before this history was entered (the
+    # expiry handled, or never to come): the placement is recorded taken down the next day,
+    # as the live path would have, instead of on display with a lapsed certificate.
+    assert (placed["since"], placed["state"]) == ("2022-10-01", "delisted")
+    assert (placed["delisted_on"], placed["reason"]) == ("2025-09-15", "certificate_expired")
     # The answer was lost (a 503, a dropped connection): the client sends it again.
     repeat = expect(await http.post(url, json=body(shown, "2022-10-01")), 200)
     assert repeat == placed
@@ -369,5 +396,10 @@ async def test_a_past_showroom_placement_is_checked_against_its_day_and_safe_to_
     clash = await http.post(url, json=body(shown, "2022-10-01", legacy_unit=None))
     loc, msg = _error(clash, 409)
     assert loc == ["body", "legacy_unit"] and placed["placement_id"] in msg
+
+    # Renewed without a gap and valid today: on display, until the live path takes it down.
+    renewed = await _renewed_without_a_gap(kafka, http, promotion)
+    still = expect(await http.post(url, json=body(renewed, "2022-11-01")), 201)
+    assert (still["state"], still["delisted_on"], still["reason"]) == ("active", None, None)
     on_display = expect(await http.get(f"{promotion}/showrooms/{showroom['showroom_id']}"), 200)
-    assert [p["product_id"] for p in on_display["products"]] == [shown.product_id]
+    assert [p["product_id"] for p in on_display["products"]] == [renewed.product_id]

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from ocop_contracts.events.promotion import FairScheduled, ProductShowcased
+from ocop_contracts.events.promotion import FairScheduled, ProductDelisted, ProductShowcased
 from ocop_contracts.legacy import LegacyUnit
 from ocop_contracts.vocabulary import DelistReason
 from ocop_platform.aggregates import InMemoryAggregateStore
@@ -20,9 +20,11 @@ from ocop_promotion.domain.compliance import (
     CertificatePeriod,
     CertificateStatus,
     Certification,
+    CoverageEnd,
+    coverage_end,
     first_day_without_certificate,
 )
-from ocop_promotion.domain.placements import ProductPlacements
+from ocop_promotion.domain.placements import PlacementState, ProductPlacements
 from ocop_promotion.domain.venues import Booth, Fair, FairDetails
 from tests.unit.promotion.test_promotion_use_cases import TODAY, World
 
@@ -371,7 +373,8 @@ async def test_the_same_key_with_another_old_unit_is_a_conflict(world: World) ->
 
 
 async def test_a_product_is_shown_again_from_another_day_once_taken_out(world: World) -> None:
-    certified(world, "prd-1")
+    # Its certificate is valid today, so its first placement is still on display.
+    certified(world, "prd-1", valid_until=date(2027, 4, 30), status=CertificateStatus.VALID)
     showroom = await world.showroom()
     first = await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
     # Still on display: another first day is not a second placement at the same time.
@@ -425,7 +428,12 @@ def test_the_first_day_without_a_valid_certificate(
     assert first_day_without_certificate(periods, first_day, last_day) == missing
 
 
-def certified_from(world: World, product_id: str, *periods: CertificatePeriod) -> None:
+def certified_from(
+    world: World,
+    product_id: str,
+    *periods: CertificatePeriod,
+    status: CertificateStatus = CertificateStatus.EXPIRED,
+) -> None:
     """The product's certificates as evaluation stated them; the last one is in force."""
     last = periods[-1]
     certified(
@@ -434,6 +442,7 @@ def certified_from(world: World, product_id: str, *periods: CertificatePeriod) -
         certificate_id=last.certificate_id,
         issued_on=last.issued_on,
         valid_until=last.valid_until,
+        status=status,
         periods=periods,
     )
 
@@ -485,3 +494,129 @@ async def test_a_fair_product_needs_a_certificate_valid_on_every_day_of_the_fair
 
     recorded = await world.venues.record_past_fair(past_fair(), [("prd-1", "A1"), ("prd-3", "A1")])
     assert [p.product_id for p in recorded.shown.products] == ["prd-1", "prd-3"]
+
+
+# --- a showroom's placement entered as history lasts while its certificate did ------------------
+
+
+def delistings(world: World) -> list[tuple[str, date, DelistReason, str | None]]:
+    return [
+        (e.venue_id, e.delisted_on, e.reason, e.certificate_id)
+        for e in world.published()
+        if isinstance(e, ProductDelisted)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("periods", "status", "ended"),
+    [
+        ((FIRST,), CertificateStatus.EXPIRED, CoverageEnd(date(2022, 9, 10), "GCN-1", False)),
+        (
+            (FIRST, RENEWED),
+            CertificateStatus.EXPIRED,
+            CoverageEnd(date(2025, 9, 10), "GCN-2", False),
+        ),
+        (
+            (FIRST, period("GCN-2", date(2022, 9, 10), date(2027, 9, 9))),
+            CertificateStatus.VALID,
+            None,
+        ),  # renewed without a gap, valid today
+        (
+            (FIRST, period("GCN-2", date(2023, 1, 1), date(2027, 9, 9))),
+            CertificateStatus.VALID,
+            CoverageEnd(date(2022, 9, 10), "GCN-1", False),
+        ),  # renewed after a gap: the stay ended with the first
+        (
+            (period("GCN-1", date(2019, 9, 10), date(2022, 9, 9), date(2021, 12, 1)),),
+            CertificateStatus.REVOKED,
+            CoverageEnd(date(2021, 12, 1), "GCN-1", True),
+        ),
+        (
+            (period("GCN-1", date(2019, 9, 10), date(2027, 9, 9)),),
+            CertificateStatus.REVOKED,
+            CoverageEnd(TODAY, "GCN-1", True),
+        ),  # revoked on a day not kept (an older copy): ends today
+    ],
+)
+def test_where_a_certificate_coverage_from_a_day_ended(
+    periods: tuple[CertificatePeriod, ...], status: CertificateStatus, ended: CoverageEnd | None
+) -> None:
+    last = periods[-1]
+    certification = Certification(
+        "prd-1",
+        last.certificate_id,
+        4,
+        last.valid_until,
+        status,
+        issued_on=last.issued_on,
+        periods=periods,
+    )
+    assert coverage_end(certification, SINCE, TODAY) == ended
+
+
+async def test_a_past_display_whose_certificate_ran_out_before_today_is_recorded_ended(
+    world: World,
+) -> None:
+    # Certified on 15 September 2021, valid until 14 September 2024: its CertificateExpired
+    # was handled long before this placement was entered.
+    lapsed = period("GCN-1", date(2021, 9, 15), date(2024, 9, 14))
+    certified_from(world, "prd-1", lapsed)
+    showroom = await world.showroom()
+
+    placed = await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
+
+    # Taken down on the day the live path would have: the day after its last valid day.
+    assert placed.written
+    shown = placed.placement
+    assert (shown.state, shown.delisted_on, shown.reason) == (
+        PlacementState.DELISTED,
+        date(2024, 9, 15),
+        DelistReason.CERTIFICATE_EXPIRED,
+    )
+    assert await world.placements.on_display_at(showroom) == []
+    assert showcased(world) == [("prd-1", showroom)]
+    assert delistings(world) == [
+        (showroom, date(2024, 9, 15), DelistReason.CERTIFICATE_EXPIRED, "GCN-1")
+    ]
+    [showcase] = [e for e in world.published() if isinstance(e, ProductShowcased)]
+    assert showcase.since == SINCE
+
+    repeat = await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
+    assert (repeat.written, repeat.placement) == (False, shown)
+    assert len(world.published()) == 2  # the repeat wrote nothing
+
+
+async def test_a_past_display_renewed_without_a_gap_is_still_on_display(world: World) -> None:
+    renewed = period("GCN-2", date(2024, 9, 15), date(2027, 9, 14))
+    first = period("GCN-1", date(2021, 9, 15), date(2024, 9, 14))
+    certified_from(world, "prd-1", first, renewed, status=CertificateStatus.VALID)
+    showroom = await world.showroom()
+
+    placed = await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
+
+    # The live path takes it down when GCN-2 runs out (CertificateExpired, or the sweep).
+    assert placed.placement.state is PlacementState.ACTIVE
+    assert [p.product_id for p in await world.placements.on_display_at(showroom)] == ["prd-1"]
+    assert delistings(world) == []
+
+
+async def test_a_past_display_whose_certificate_was_revoked_since_ended_on_its_revocation(
+    world: World,
+) -> None:
+    revoked = period("GCN-1", date(2021, 9, 15), date(2024, 9, 14), revoked_on=date(2023, 3, 2))
+    certified_from(world, "prd-1", revoked, status=CertificateStatus.REVOKED)
+    showroom = await world.showroom()
+
+    placed = await world.venues.displayed_in_the_past(showroom, "prd-1", SINCE, OLD_DONG_THAP)
+
+    # Valid through 1 March 2023, the day before its revocation; taken down on 2 March.
+    shown = placed.placement
+    assert (shown.state, shown.delisted_on, shown.reason) == (
+        PlacementState.DELISTED,
+        date(2023, 3, 2),
+        DelistReason.CERTIFICATE_REVOKED,
+    )
+    assert delistings(world) == [
+        (showroom, date(2023, 3, 2), DelistReason.CERTIFICATE_REVOKED, "GCN-1")
+    ]
+    assert await world.placements.on_display_at(showroom) == []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from ocop_contracts.vocabulary import DelistReason
 from ocop_platform.errors import DomainError
 
 
@@ -191,6 +192,48 @@ def ensure_certified_through(
         f"{missing.isoformat()} (its certificates: {held})",
         field=field,
     )
+
+
+@dataclass(frozen=True)
+class CoverageEnd:
+    """Where a product's continuous certificate coverage from some day stopped: the first day
+    it held no valid ≥3★ certificate (the day the live path takes a product down: evaluation's
+    CertificateExpired fires on the day after the last valid day, a revocation acts on its own
+    day), and the certificate whose end it was."""
+
+    delisted_on: date
+    certificate_id: str | None
+    revoked: bool
+
+    @property
+    def reason(self) -> DelistReason:
+        if self.revoked:
+            return DelistReason.CERTIFICATE_REVOKED
+        return DelistReason.CERTIFICATE_EXPIRED
+
+
+def coverage_end(certification: Certification, since: date, today: date) -> CoverageEnd | None:
+    """When a product valid on `since` stopped holding a valid certificate by `today` (one
+    certificate, or renewals without a gap); None: it still holds one today, and the live
+    path (CertificateExpired, CertificateRevoked, the sweep) will take it down when that
+    ends. A placement entered as history after its product's certificate lapsed is ended
+    with it: the lapse was handled before the placement existed, and nothing else would."""
+    periods = certification.held()
+    missing = first_day_without_certificate(periods, since, today)
+    if missing is None:
+        if certification.status in (CertificateStatus.EXPIRED, CertificateStatus.REVOKED):
+            # The certificate in force lapsed and its day is unknown (a copy older than the
+            # revocations kept): it ends today, as the live path would have ended it.
+            revoked = certification.status is CertificateStatus.REVOKED
+            return CoverageEnd(today, certification.certificate_id, revoked)
+        return None
+    last_day = missing - timedelta(days=1)
+    ended = [p for p in periods if p.stars >= 3 and p.last_day == last_day]
+    if not ended:  # not reached: `since` was checked to be covered, so a period ended then
+        return CoverageEnd(missing, None, revoked=False)
+    period = ended[-1]
+    revoked = period.revoked_on is not None and period.revoked_on <= period.valid_until
+    return CoverageEnd(missing, period.certificate_id, revoked)
 
 
 def lapse_applies(current_certificate_id: str | None, lapsed_certificate_id: str) -> bool:

@@ -203,6 +203,19 @@ class ProductPlacements(Aggregate):
         active = PlacementState.ACTIVE
         return self._delist_where(lambda e: e.state is active, reason, today, certificate_id)
 
+    def end(
+        self, placement_id: str, reason: DelistReason, on: date, certificate_id: str | None
+    ) -> None:
+        """Delist one placement on a day of its own (a placement entered as history whose
+        certificate lapsed before today: ProductDelisted with that day)."""
+        active = PlacementState.ACTIVE
+        self._delist_where(
+            lambda e: e.placement_id == placement_id and e.state is active,
+            reason,
+            on,
+            certificate_id,
+        )
+
     def _delist_where(
         self,
         which: Callable[[Placement], bool],

@@ -22,6 +22,7 @@ from ocop_platform.errors import Conflict, DomainError
 from ocop_promotion.adapters.stores import VenueStores, placements_at
 from ocop_promotion.domain.compliance import (
     Certification,
+    coverage_end,
     ensure_certified_through,
     ensure_placeable,
 )
@@ -61,6 +62,9 @@ class PastStay:
     certified_days: tuple[date, date]  # first and last day a valid certificate must cover
     legacy_unit: LegacyUnit | None
     date_field: str  # the request's field a day without a certificate is reported against
+    # A showroom's stay lasts while the certificate does: one whose coverage ended before
+    # today is recorded ended then (a past fair's days are its own end).
+    ends_with_certificate: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,18 +131,29 @@ class PlacementService:
         placed twice."""
         certification, legacy_unit = await self.certified_for(stay)
         province = certification.province_code
+        today = self._today()
+        # Its certificate's lapse may have been handled before this placement existed, so
+        # nothing would take it down: it is recorded ended on the day the lapse took effect.
+        ended = (
+            coverage_end(certification, stay.since, today) if stay.ends_with_certificate else None
+        )
         await self._stores.venue_index.remember(stay.venue, stay.product_id)
 
         def place(placements: ProductPlacements) -> Placement:
-            return placements.place(
+            placement = placements.place(
                 stay.venue,
                 stay.terms,
                 placement_id=stay.placement_id,
-                today=self._today(),
+                today=today,
                 province_code=province or UNKNOWN_PROVINCE,
                 since=stay.since,
                 legacy_unit=legacy_unit,
             )
+            if ended is not None:
+                placements.end(
+                    stay.placement_id, ended.reason, ended.delisted_on, ended.certificate_id
+                )
+            return placement
 
         for _ in range(ATTEMPTS):
             placements = await self._placements.get(stay.product_id)

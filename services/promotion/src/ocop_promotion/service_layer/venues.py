@@ -202,9 +202,11 @@ class VenueService:
     ) -> PastPlacement:
         """History: a product shown at a showroom since a day before today (its first day
         there), with its unit then before 1 July 2025; the product held a valid ≥3★
-        certificate on that day. Known by showroom, product and first day, so a repeat finds
-        the placement it made (`written` False) instead of placing the product twice; the same
-        key with another old unit is a conflict (legacy_unit)."""
+        certificate on that day. Shown while that certificate (renewed without a gap) lasted:
+        one that ran out or was revoked before today leaves the placement delisted on the day
+        it lapsed, with the live path's reason. Known by showroom, product and first day, so a
+        repeat finds the placement it made (`written` False) instead of placing the product
+        twice; the same key with another old unit is a conflict (legacy_unit)."""
         showroom = await self._showroom(showroom_id)
         check_shown_since(since, self._today(), showroom.opened_on)
         stay = PastStay(
@@ -216,6 +218,7 @@ class VenueService:
             certified_days=(since, since),
             legacy_unit=legacy_unit,
             date_field="since",
+            ends_with_certificate=True,
         )
         certification, _ = await self._placements.certified_for(stay)
         check_legacy_unit(legacy_unit, certification.province_code or "", since, "placement")

@@ -88,7 +88,10 @@ async def displayed_in_the_past(
     """History: a product shown here since a day before today (ProductShowcased with that
     `since` and, before 1 July 2025, its `legacy_unit`). The rules of placing apply but that
     the certificate is valid today: the product held a valid ≥3★ certificate on `since` (422
-    naming `since` otherwise).
+    naming `since` otherwise). Shown while that certificate lasted (renewed without a gap):
+    one that ran out or was revoked before today leaves the placement `delisted` on the day it
+    lapsed, with the live path's reason (and its ProductDelisted of that day); the answer's
+    `state`, `delisted_on` and `reason` say which.
 
     Safe to retry: the placement is known by the showroom, the product and `since` (a product
     may be shown again after it was taken out, from another day). A repeat answers the
