@@ -702,3 +702,45 @@ async def test_a_prefetch_failing_otherwise_only_costs_its_reads() -> None:
     assert handler.calls == events
     assert setup.dead_letters.sent == []
     assert setup.dispatcher.handled == 2
+
+
+class HeldUntilTheEnd:
+    """A prefetch hook that holds what the batch's handlers do and writes it as it exits."""
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.written: list[str] = []
+        self._error = error
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, events: Sequence[Event]) -> AsyncIterator[None]:
+        yield
+        if self._error is not None:
+            raise self._error
+        self.written.append(f"{len(events)} events' writes")
+
+
+async def test_a_prefetch_s_exit_runs_before_the_dispatch_returns_so_before_the_commit() -> None:
+    setup, hook = Setup(), HeldUntilTheEnd()
+
+    await setup.dispatch(
+        on_evaluation(Handler(), prefetch=hook), batch(*(e.to_json_bytes() for e in versions(3)))
+    )
+
+    assert hook.written == ["3 events' writes"]
+
+
+@pytest.mark.parametrize("error", [ConnectionFailure("store down"), RuntimeError("a bug")])
+async def test_a_prefetch_failing_as_it_exits_fails_the_batch_which_is_not_committed(
+    error: Exception,
+) -> None:
+    setup, handler = Setup(), Handler()
+    events = versions(2)
+
+    with pytest.raises(type(error)):
+        await setup.dispatch(
+            on_evaluation(handler, prefetch=HeldUntilTheEnd(error)),
+            batch(*(e.to_json_bytes() for e in events)),
+        )
+
+    assert handler.calls == events  # handled, but the batch is redelivered: nothing committed
+    assert setup.dead_letters.sent == []

@@ -4,6 +4,9 @@ subscriptions, whose handlers apply each event to the projections."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from ocop_contracts import Event, ProductRated, topics
 from ocop_contracts.catalog import TOPIC_OF
 from ocop_platform.consumer import Subscription
@@ -20,6 +23,7 @@ class RecordingProjections:
 
     def __init__(self) -> None:
         self.applied: list[Event] = []
+        self.batches: list[str] = []
 
     @property
     def event_types(self) -> tuple[type[Event], ...]:
@@ -28,6 +32,12 @@ class RecordingProjections:
     async def apply(self, event: Event) -> bool:
         self.applied.append(event)
         return True
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        self.batches.append("entered")
+        yield
+        self.batches.append("ended")
 
 
 def service(projections: RecordingProjections) -> ReportingService:
@@ -66,3 +76,16 @@ async def test_a_consumed_event_is_applied_to_the_projections() -> None:
     await evaluation.handlers[ProductRated](rated)
 
     assert projections.applied == [rated]
+
+
+async def test_a_consumer_batch_of_facts_is_one_batch_of_the_projections() -> None:
+    projections = RecordingProjections()
+    rated = a_rating(province_code="82", commune_code="29500")
+
+    for sub in fact_subscriptions(service(projections)):
+        assert sub.prefetch is not None
+        async with sub.prefetch([rated]):
+            assert projections.batches[-1] == "entered"
+        assert projections.batches[-1] == "ended"
+
+    assert len(projections.batches) == 2 * 3

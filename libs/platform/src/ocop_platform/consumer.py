@@ -11,7 +11,10 @@ so a crash redelivers and the handlers (idempotent by design) absorb the repeat.
 A subscription's ``prefetch`` hook is given the batch's readable events before they are handled
 and wraps their handling: a handler set reads what the batch needs with one query per
 collection (``ocop_platform.batch_reads``) instead of one per message. It only saves reads: each
-message is still handled, retried and dead-lettered on its own.
+message is still handled, retried and dead-lettered on its own. Its context exits before the
+batch's offsets are committed, and an error as it exits fails the batch (nothing is committed):
+so it may also hold writes of the batch's handlers and make them once at the end (reporting's
+summaries), since a batch that fails is redelivered and its handlers make them again.
 """
 
 from __future__ import annotations
@@ -69,7 +72,8 @@ class Subscription:
     # Rules a publisher must know (AsyncAPI), after the list of accepted types.
     description: str = ""
     # Reads for the whole batch before its messages are handled (see the module's docstring).
-    # An optimisation only: the handlers must read the store themselves on a miss.
+    # An optimisation only: the handlers must read the store themselves on a miss. Its exit runs
+    # before the commit; an error there redelivers the batch.
     prefetch: Prefetch | None = None
     # Records per poll on this topic, when not the service's OCOP_CONSUMER_BATCH_SIZE: e.g. an
     # ingest topic that receives a province's whole round at once, whose batch costs a few

@@ -1,11 +1,13 @@
-"""Summary writes held and written together: the rebuild's summaries.
+"""Summary writes held and written together: the rebuild's summaries, and a live consumer
+batch's.
 
-Live, every fact writes its summary at once (one update per event). A rebuild replays thousands
-of events a second into a few hundred summary documents, and on FerretDB each update decodes and
-re-encodes its whole document: per event, that was the larger half of the rebuild's time. So the
-rebuild holds the writes of a batch of records per document and `flush` writes each document
-once: the marks as one `$addToSet` with `$each`, the certificates' and units' fields as one
-`$set`, the producers as one `$set` guarded by each one's version.
+On FerretDB each update of a summary decodes and re-encodes its whole document, and a
+province-year's document grows with every rating: one update per event was the larger half of
+the rebuild's time, and most of the live consumers' store time. So the rebuild holds the writes
+of a batch of records, and a live consumer batch those of its events (MongoProjections.batch,
+flushed before the batch's offsets are committed), per document, and `flush` writes each
+document once: the marks as one `$addToSet` with `$each`, the certificates' and units' fields as
+one `$set`, the producers as one `$set` guarded by each one's version.
 
 The same operations as one by one, so the same documents: `$addToSet` and `$set` of distinct
 fields do not depend on their order, and of one producer only the newest version held is
@@ -14,7 +16,9 @@ the number of writes held, and it is recounted once at `flush` from what it then
 counts are those of the same revision as live (withdrawals are not held: written at once). A
 producer leaving a document (`remove_producer`) first writes what is held, so it leaves after its
 older state was put there. Held writes are lost with the process; a rebuild that stops is run
-again (it drops the read models first), so nothing depends on them before `flush`.
+again (it drops the read models first), and a live batch that does not flush is not committed,
+so Kafka redelivers it and its writers make the summary writes again (on every delivery): nothing
+depends on them before `flush`.
 """
 
 from __future__ import annotations

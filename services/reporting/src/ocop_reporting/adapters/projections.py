@@ -9,7 +9,9 @@ running service, changes nothing twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import date
 from types import MappingProxyType
 from typing import Any, Final
@@ -62,13 +64,21 @@ from ocop_reporting.domain.units import attributed
 
 log = logging.getLogger(__name__)
 
+# The summary writes held for the consumer batch being handled (`MongoProjections.batch`), with
+# the projections they belong to. A context variable: each subscriber's batches run in a task of
+# their own, so batches of two topics handled at once never share one.
+_BATCH: ContextVar[tuple[MongoProjections, DeferredSummaryStore] | None] = ContextVar(
+    "reporting_batch_summaries", default=None
+)
+
 
 class MongoProjections:
     def __init__(self, db: Database, *, deferred_summaries: bool = False) -> None:
-        """`deferred_summaries`: hold the summary writes until `flush` (the rebuild's batches,
-        adapters/deferred_summaries.py); live, each fact writes its summary at once."""
+        """`deferred_summaries`: hold every summary write until `flush` (the rebuild's batches,
+        adapters/deferred_summaries.py); live, a consumer batch holds its own (`batch`)."""
         self._db = db
-        self._summaries = DeferredSummaryStore(db) if deferred_summaries else SummaryStore(db)
+        self._deferred = deferred_summaries
+        self._own_summaries = DeferredSummaryStore(db) if deferred_summaries else SummaryStore(db)
         self._indexed: set[str] = set()  # province collections whose indexes this process made
         self._secondary_indexes: bool | None = None  # None: not asked the server yet
         self.old_units = OldUnitWarnings(log)  # rate-limited: a rebuild may meet thousands
@@ -77,9 +87,32 @@ class MongoProjections:
     def event_types(self) -> tuple[type[Event], ...]:
         return tuple(WRITERS)
 
+    @property
+    def _summaries(self) -> SummaryStore:
+        """Where a writer puts its summary writes: the current batch's, if any."""
+        held = _BATCH.get()
+        return held[1] if held is not None and held[0] is self else self._own_summaries
+
     async def flush(self) -> None:
         """Write the summary writes held (none unless `deferred_summaries`)."""
         await self._summaries.flush()
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """The summary writes of the events applied inside, held and written once per document
+        when it exits without an error: a consumer batch's, before its offsets are committed.
+        On an error nothing held is written: the batch is redelivered, and since every writer
+        makes its summary writes on every delivery (repeatable), the redelivery makes them."""
+        if self._deferred:  # the rebuild holds them already, until its own `flush`
+            yield
+            return
+        held = DeferredSummaryStore(self._db)
+        token = _BATCH.set((self, held))
+        try:
+            yield
+            await held.flush()
+        finally:
+            _BATCH.reset(token)
 
     async def apply(self, event: Event) -> bool:
         """Write `event` into the read model it feeds; False when it changed nothing (a

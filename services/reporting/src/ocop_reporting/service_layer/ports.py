@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import date
 from typing import Protocol
 
@@ -47,6 +48,10 @@ class Projections(Protocol):
     @property
     def event_types(self) -> Sequence[type[Event]]: ...
     async def apply(self, event: Event) -> bool: ...
+    def batch(self) -> AbstractAsyncContextManager[None]:
+        """Events applied inside are one batch: their derived writes may be held until it ends
+        without an error (written before the batch is acknowledged)."""
+        ...
 
 
 class ReportQueries(Protocol):

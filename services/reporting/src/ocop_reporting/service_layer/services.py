@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -63,6 +64,11 @@ class ReportingService:
     def projected_types(self) -> Sequence[type[Event]]:
         """Every event type a read model is derived from (what the consumers subscribe to)."""
         return self._projections.event_types
+
+    def facts_batch(self, events: Sequence[Event]) -> AbstractAsyncContextManager[None]:
+        """Wraps the handling of a consumer batch of facts (its `prefetch` hook): the summary
+        writes of its events are written once per document at its end, before its commit."""
+        return self._projections.batch()
 
     async def on_fact(self, event: Event) -> None:
         """An event of another service, written into the read model it feeds. A province

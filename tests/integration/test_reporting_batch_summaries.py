@@ -1,0 +1,177 @@
+"""The live consumers' batches (MongoProjections.batch, entered by each fact subscription's
+`prefetch` hook): the summary writes of a batch's events are held and each summary document is
+written once at its end, and the documents are those the writes one event at a time make — for
+the national data set's events in consumer batches, with redeliveries. A batch that ends with
+an error writes nothing it held; two batches handled at once each write only their own."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient, monitoring
+
+from ocop_contracts import Event, ProductRated
+from ocop_devstack.infra import Infra
+from ocop_devstack.national import generate
+from ocop_devstack.national_events import fact_events
+from ocop_platform.mongo import Database, Document
+from ocop_reporting.adapters.projections import WRITERS, MongoProjections
+from ocop_reporting.adapters.summaries import SUMMARIES
+
+pytestmark = pytest.mark.integration
+
+BATCH = 10  # the consumers' default batch size (OCOP_CONSUMER_BATCH_SIZE)
+
+
+class SummaryUpdates(monitoring.CommandListener):
+    """The `_id` of every update statement sent to the summaries."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "update" and event.command.get("update") == SUMMARIES:
+            self.ids += [str(u["q"]["_id"]) for u in event.command.get("updates", [])]
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.fixture
+async def recorded() -> SummaryUpdates:
+    return SummaryUpdates()
+
+
+@pytest.fixture
+async def two_dbs(
+    infra: Infra, recorded: SummaryUpdates
+) -> AsyncIterator[tuple[Database, Database]]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        infra.mongo_url, tz_aware=True, uuidRepresentation="standard", event_listeners=[recorded]
+    )
+    names = [f"batched_{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    try:
+        yield client[names[0]], client[names[1]]
+    finally:
+        for name in names:
+            await client.drop_database(name)
+        await client.close()
+
+
+async def _summaries(db: Database) -> list[dict[str, Any]]:
+    return [_sorted(doc) async for doc in db[SUMMARIES].find({}).sort("_id", 1)]
+
+
+def _sorted(value: Any) -> Any:
+    """A document with its sets in one order ($addToSet appends in arrival order)."""
+    if isinstance(value, dict):
+        return {k: _sorted(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return sorted(_sorted(v) for v in value)
+    return value
+
+
+def _events() -> list[Event]:
+    return [e for _, e in fact_events(generate(scale=0.01)) if type(e) in WRITERS]
+
+
+def _ratings(count: int) -> list[ProductRated]:
+    return [e for e in _events() if isinstance(e, ProductRated)][:count]
+
+
+async def test_a_batch_writes_each_summary_document_once_as_the_events_one_by_one_would(
+    two_dbs: tuple[Database, Database], recorded: SummaryUpdates
+) -> None:
+    ratings = _ratings(40)
+    one_by_one_db, batched_db = two_dbs
+    one_by_one, batched = MongoProjections(one_by_one_db), MongoProjections(batched_db)
+    for event in ratings:
+        await one_by_one.apply(event)
+    assert len(recorded.ids) == len(ratings)  # one update per rating
+    recorded.ids.clear()
+
+    async with batched.batch():
+        for event in ratings:
+            await batched.apply(event)
+        assert recorded.ids == []  # held until the batch ends
+
+    written = Counter(recorded.ids)
+    assert set(written.values()) == {1}
+    assert len(written) < len(ratings)  # ratings of one unit and year share a document
+    assert await _summaries(batched_db) == await _summaries(one_by_one_db)
+
+
+async def test_a_batch_that_ends_with_an_error_writes_nothing_it_held(
+    two_dbs: tuple[Database, Database], recorded: SummaryUpdates
+) -> None:
+    db, _ = two_dbs
+    projections = MongoProjections(db)
+
+    with pytest.raises(ConnectionError):
+        async with projections.batch():
+            for event in _ratings(5):
+                await projections.apply(event)
+            raise ConnectionError("the store went away")  # the consumer commits nothing
+
+    assert recorded.ids == []
+    assert await _summaries(db) == []  # the redelivered batch writes them
+
+
+async def test_two_batches_at_once_each_write_only_their_own(
+    two_dbs: tuple[Database, Database],
+) -> None:
+    db, reference_db = two_dbs
+    projections, reference = MongoProjections(db), MongoProjections(reference_db)
+    first, second = _ratings(2)
+    await reference.apply(second)
+    only_second = await _summaries(reference_db)
+    first_applied, second_done = asyncio.Event(), asyncio.Event()
+    seen_meanwhile: list[list[dict[str, Any]]] = []
+
+    async def a_batch_left_open() -> None:
+        async with projections.batch():
+            await projections.apply(first)
+            first_applied.set()
+            await second_done.wait()
+            seen_meanwhile.append(await _summaries(db))
+
+    async def a_batch_ending_meanwhile() -> None:
+        await first_applied.wait()
+        async with projections.batch():
+            await projections.apply(second)
+        second_done.set()
+
+    await asyncio.gather(a_batch_left_open(), a_batch_ending_meanwhile())
+
+    assert seen_meanwhile == [only_second]  # the open batch's writes were still held
+    await reference.apply(first)
+    assert await _summaries(db) == await _summaries(reference_db)
+
+
+async def test_batches_of_the_data_set_make_the_documents_of_the_events_one_by_one(
+    two_dbs: tuple[Database, Database],
+) -> None:
+    rng = random.Random(9)
+    events = _events()
+    events += rng.sample(events, 60)  # redelivered later
+    one_by_one_db, batched_db = two_dbs
+    one_by_one, batched = MongoProjections(one_by_one_db), MongoProjections(batched_db)
+    for event in events:
+        await one_by_one.apply(event)
+    for start in range(0, len(events), BATCH):
+        async with batched.batch():
+            for event in events[start : start + BATCH]:
+                await batched.apply(event)
+
+    expected = await _summaries(one_by_one_db)
+    assert len(expected) > 50  # units, years and certificate buckets of 34 provinces
+    assert await _summaries(batched_db) == expected
