@@ -69,6 +69,8 @@ def _events() -> list[Event]:
         _rated("p-out", TODAY_COMMUNE, _old("10600")),  # elsewhere in Hải Dương then
         # Today's code coincides with one of the district's old ones; then it was elsewhere.
         _rated("p-coincides", "10951", _old("10600")),
+        # Only its old province given: today's code coincides, its commune then is unknown.
+        _rated("p-unknown", "10951", LegacyUnit(province_code="30")),
         EntityRegistered(
             **common,
             aggregate_id="e-coop",
@@ -181,6 +183,9 @@ async def test_the_facts_keep_the_old_commune_beside_todays(infra: Infra) -> Non
         assert rating is not None and product is not None and producer is not None
         assert (rating["old_commune_code"], product["old_commune_code"]) == ("10951", "10951")
         assert producer["old_commune_code"] == "10954"
+        assert "old_commune_unknown" not in rating
+        unknown = await db[fact_collection(RATINGS, "31")].find_one({"product_id": "p-unknown"})
+        assert unknown is not None and unknown["old_commune_unknown"] is True
     finally:
         await client.drop_database(name)
         await client.close()
@@ -199,7 +204,8 @@ async def test_a_pre_merger_district_counts_its_old_communes_facts(
     ]
     found = await queries.derived_actuals(targets, None)
     # p-in and p-in-2 by their old communes, p-v1 by its version 1 commune; not p-out, nor
-    # p-coincides (today's code is the district's, its commune then was not).
+    # p-coincides (today's code is the district's, its commune then was not), nor p-unknown
+    # (its commune then is not known; today's code is not read as one of that time).
     assert found == {
         "tk22-certified_products": 3,
         "tk22-new_producers": 1,
@@ -218,8 +224,8 @@ async def test_a_2025_target_counts_todays_communes(queries: MongoReportQueries)
     old_codes = replace(certified, target_id="old-codes", commune_codes=TU_KY)
     found = await queries.derived_actuals([certified, old_codes], None)
     # Today's commune 10510: p-in, p-in-2 and p-out; the district's old codes: only the
-    # version 1 fact and the fact whose 2025 commune happens to bear one of them.
-    assert found == {certified.target_id: 3, "old-codes": 2}
+    # version 1 fact and the two facts whose 2025 commune happens to bear one of them.
+    assert found == {certified.target_id: 3, "old-codes": 3}
     assert await queries.derived_actual(certified) == 3
     producers = _district(TargetMetric.NEW_PRODUCERS, **today, commune_codes=(TODAY_COMMUNE,))
     assert await queries.derived_actual(producers) == 1

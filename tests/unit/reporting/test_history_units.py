@@ -42,6 +42,16 @@ def test_version_2_before_the_merger_goes_to_the_legacy_unit_with_its_commune() 
     assert _where(found) == ("87", "2008", "82")  # old Đồng Tháp, not old Tiền Giang
     assert (found.old_district_code, found.old_commune_code) == ("866", "29869")
     assert not found.old_unit_unknown
+    assert not found.old_commune_unknown
+
+
+def test_version_2_before_the_merger_without_the_old_commune_says_it_is_unknown() -> None:
+    found = attributed("82", BEFORE, 2, LegacyUnit(province_code="87"))
+    assert _where(found) == ("87", "2008", "82")
+    assert found.old_commune_code is None and found.old_commune_unknown
+    assert attributed("01", BEFORE, 2).old_commune_unknown  # unmerged: province only
+    assert not attributed("82", BEFORE, 1).old_commune_unknown  # v1: commune_code is of its day
+    assert not attributed("82", AFTER, 2).old_commune_unknown  # a 2025 fact
 
 
 def test_version_2_bac_kan_counts_for_bac_kan_and_rolls_up_into_thai_nguyen() -> None:

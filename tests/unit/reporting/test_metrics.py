@@ -146,6 +146,14 @@ def test_the_commune_of_a_facts_time_is_its_old_commune_when_the_event_gave_it()
     assert commune_in({}, "2008") is None
 
 
+def test_a_version_2_fact_without_its_old_commune_is_in_no_commune_of_that_time() -> None:
+    # Its commune_code is today's; 10951 may be a 2025 code that coincides with an old one.
+    unknown = {"commune_code": "10951", "old_commune_unknown": True}
+    assert commune_in(unknown, "2008") is None
+    assert not in_communes(district("2008"), unknown)
+    assert commune_in(unknown, "2025") == "10951"
+
+
 def test_todays_commune_is_the_facts_commune_code_whatever_its_old_one() -> None:
     assert commune_in(SERVICES_FACT, "2025") == "10510"
     assert commune_in(OLD_CODES_FACT, "2025") == "10954"

@@ -103,7 +103,8 @@ def target_unit_filter(target: Target) -> Document:
 def commune_filter(target: Target) -> Document:
     """A commune's or a former district's target counts only its communes: a plan of before the
     merger (2008 edition) by the commune of the fact's time, `old_commune_code` when the fact
-    has one, else `commune_code`; a 2025 plan by today's, `commune_code`
+    has one, else `commune_code` unless that is today's (`old_commune_unknown`); a 2025 plan by
+    today's, `commune_code`
     (domain/units.commune_in, the same rule on a fact read)."""
     communes = sorted(target_communes(target))
     if not communes:
@@ -114,6 +115,10 @@ def commune_filter(target: Target) -> Document:
     return {
         "$or": [
             {"old_commune_code": among},
-            {"old_commune_code": {"$exists": False}, "commune_code": among},
+            {
+                "old_commune_code": {"$exists": False},
+                "old_commune_unknown": {"$exists": False},
+                "commune_code": among,
+            },
         ]
     }

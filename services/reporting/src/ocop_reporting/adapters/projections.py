@@ -165,6 +165,8 @@ class MongoProjections:
             where["old_district_code"] = found.old_district_code
         if found.old_commune_code:
             where["old_commune_code"] = found.old_commune_code
+        if found.old_commune_unknown:  # commune_code is today's, not a commune of that time
+            where["old_commune_unknown"] = True
         if found.old_unit_unknown:
             # Counted in today's province only; the registry lacks the product's old unit.
             where["old_unit_unknown"] = True

@@ -379,6 +379,7 @@ _RATING_FIELDS = dict.fromkeys(
         "edition",
         "commune_code",
         "old_commune_code",
+        "old_commune_unknown",
         "day",
         "stars",
         "previous_stars",
@@ -398,7 +399,9 @@ def _issued_and_not_lapsed(day: date) -> Document:
 
 
 _PRODUCER_FIELDS = {"legal_form": 1}
-_PRODUCT_FIELDS = {"entity_id": 1, "commune_code": 1, "old_commune_code": 1, "legal_form": 1}
+_PRODUCT_FIELDS = dict.fromkeys(
+    ("entity_id", "commune_code", "old_commune_code", "old_commune_unknown", "legal_form"), 1
+)
 
 
 def _counts_towards(target: Target, rating: Document, window: Window) -> bool:

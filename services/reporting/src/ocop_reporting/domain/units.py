@@ -91,6 +91,9 @@ class Attribution:
     old_district_code: str | None = None
     old_commune_code: str | None = None
     old_unit_unknown: bool = False  # dated before the merger, its old province not given
+    # A version 2 fact in a 2008 unit whose old commune was not given: its `commune_code` is
+    # today's commune, which must not be read as a commune of that time.
+    old_commune_unknown: bool = False
 
 
 def attributed(
@@ -112,10 +115,11 @@ def attributed(
         return Attribution(today)
     if legacy is not None:
         old = unit(legacy.province_code, "2008")
-        return Attribution(old, legacy.district_code, legacy.commune_code)
+        commune = legacy.commune_code
+        return Attribution(old, legacy.district_code, commune, old_commune_unknown=not commune)
     only = predecessors_of(code)
-    if len(only) == 1:  # the province did not merge: its old unit is certain
-        return Attribution(unit(only[0], "2008"))
+    if len(only) == 1:  # the province did not merge: its old unit is certain, not its commune
+        return Attribution(unit(only[0], "2008"), old_commune_unknown=True)
     return Attribution(today, old_unit_unknown=True)
 
 
@@ -123,9 +127,12 @@ def commune_in(fact: Mapping[str, Any], edition: str) -> str | None:
     """The commune a stored fact is counted in by a target of `edition`. The 2008 edition: the
     commune of the fact's time — `old_commune_code` when its event gave the old unit (a version 2
     fact: `commune_code` is then today's commune), else `commune_code` (a version 1 fact names
-    the commune in force on its date). The 2025 edition: today's commune, `commune_code`."""
+    the commune in force on its date), none when a version 2 fact's old commune is unknown (its
+    `commune_code` is today's). The 2025 edition: today's commune, `commune_code`."""
     if edition == "2008" and fact.get("old_commune_code"):
         return str(fact["old_commune_code"])
+    if edition == "2008" and fact.get("old_commune_unknown"):
+        return None
     found = fact.get("commune_code")
     return None if found is None else str(found)
 
