@@ -97,7 +97,10 @@ async def test_a_stalled_store_gets_fast_503s_naming_it_and_recovers(
             assert response.status_code == 503
             body = response.json()
             assert body["checks"] == {"mongo": False, "kafka": True}
-            assert body["dependencies"]["store"]["error"].startswith("no answer within")
+            # Its own probe timed out, or an earlier operation's timeout (a relay's, a
+            # background task's) paused the driver's pool and the probe failed at once.
+            error = body["dependencies"]["store"]["error"]
+            assert error.startswith("no answer within") or "pool paused" in error, error
 
         async def answered_again() -> list[int] | None:
             statuses = [
