@@ -7,7 +7,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -100,7 +100,8 @@ async def test_the_feed_filters_by_sector_stars_and_change_and_pages(
     }
     assert [e["product_id"] for e in await mine(change="upgrade")] == [products[2].product_id]
     assert [e["product_id"] for e in await mine(stars=3)] == [products[0].product_id]
-    newest_first = [e["recorded_at"] for e in await mine()]
+    # As instants, not strings: a time on a whole second is written without its fraction.
+    newest_first = [datetime.fromisoformat(e["recorded_at"]) for e in await mine()]
     assert newest_first == sorted(newest_first, reverse=True)
     page = expect(
         await http.get(f"{promotion}/feed", params={"sector": "VI", "page": 2, "page_size": 1}),
