@@ -38,6 +38,7 @@ from ocop_platform.consumer import (
 )
 from ocop_platform.errors import DomainError
 from ocop_platform.logging import current_correlation_id
+from ocop_platform.outbox import events_written
 from ocop_platform.runtime import asyncapi_document
 
 MAX_ATTEMPTS = 3
@@ -729,18 +730,204 @@ async def test_a_prefetch_s_exit_runs_before_the_dispatch_returns_so_before_the_
     assert hook.written == ["3 events' writes"]
 
 
-@pytest.mark.parametrize("error", [ConnectionFailure("store down"), RuntimeError("a bug")])
-async def test_a_prefetch_failing_as_it_exits_fails_the_batch_which_is_not_committed(
-    error: Exception,
+@pytest.mark.parametrize(
+    "outage", [ConnectionFailure("store down"), AutoReconnect("pool paused"), TimeoutError()]
+)
+async def test_an_outage_as_a_prefetch_exits_fails_the_batch_which_is_not_committed(
+    outage: Exception,
 ) -> None:
     setup, handler = Setup(), Handler()
     events = versions(2)
 
-    with pytest.raises(type(error)):
+    with pytest.raises(type(outage)):
         await setup.dispatch(
-            on_evaluation(handler, prefetch=HeldUntilTheEnd(error)),
+            on_evaluation(handler, prefetch=HeldUntilTheEnd(outage)),
             batch(*(e.to_json_bytes() for e in events)),
         )
 
-    assert handler.calls == events  # handled, but the batch is redelivered: nothing committed
+    assert handler.calls == events  # handled once, but redelivered: nothing committed
     assert setup.dead_letters.sent == []
+    assert setup.dispatcher.dead_lettered == 0
+
+
+# --- a batch whose end fails otherwise: its records applied again one at a time ------------------
+
+
+class TooLarge(Exception):
+    """What the store says of one document it will not take (not an outage)."""
+
+
+class HeldStore:
+    """A read model whose writes a batch's prefetch holds and makes as it exits, like
+    reporting's summaries; a write of a ``poisoned`` version fails, held or not."""
+
+    def __init__(self, *poisoned: int) -> None:
+        self.poisoned = set(poisoned)
+        self.written: list[int] = []
+        self.attempts: list[tuple[int, str]] = []  # (version, "held" or "direct")
+        self._held: list[int] | None = None
+
+    @contextlib.asynccontextmanager
+    async def batch(self, events: Sequence[Event]) -> AsyncIterator[None]:
+        self._held = []
+        try:
+            yield
+            for version in self._held:
+                self._write(version)
+        finally:
+            self._held = None
+
+    async def apply(self, event: ProductRated) -> None:
+        version = event.aggregate_version
+        if self._held is not None:
+            self.attempts.append((version, "held"))
+            self._held.append(version)
+        else:
+            self.attempts.append((version, "direct"))
+            self._write(version)
+
+    def _write(self, version: int) -> None:
+        if version in self.poisoned:
+            raise TooLarge(f"the document of version {version} is too large")
+        if version not in self.written:  # an upsert: repeating it changes nothing
+            self.written.append(version)
+
+
+def held_by(store: HeldStore) -> Subscription:
+    return on_evaluation(store.apply, prefetch=store.batch)
+
+
+async def test_a_batch_whose_end_fails_otherwise_is_applied_again_one_message_at_a_time() -> None:
+    setup, store = Setup(), HeldStore(2)
+    events = versions(3)
+
+    await setup.dispatch(held_by(store), batch(*(e.to_json_bytes() for e in events)))
+
+    first, again = store.attempts[:3], store.attempts[3:]
+    assert first == [(1, "held"), (2, "held"), (3, "held")]
+    # Without the prefetch: each message's writes made as it is handled, the poisoned one
+    # retried alone.
+    assert again == [(1, "direct"), *[(2, "direct")] * MAX_ATTEMPTS, (3, "direct")]
+    assert store.written == [1, 3]
+    (letter,) = setup.dead_letters.sent
+    assert (letter.offset, letter.attempts) == (101, MAX_ATTEMPTS)
+    assert letter.reason == (
+        f"ProductRated handler failed {MAX_ATTEMPTS}×: "
+        "TooLarge: the document of version 2 is too large"
+    )
+
+
+async def test_a_batch_applied_again_counts_each_message_once_by_what_became_of_it() -> None:
+    setup, store = Setup(), HeldStore(2)
+
+    await setup.dispatch(held_by(store), batch(*(e.to_json_bytes() for e in versions(3))))
+
+    counters = setup.dispatcher
+    assert (counters.handled, counters.dead_lettered, counters.duplicates) == (2, 1, 0)
+
+
+async def test_a_duplicate_of_the_first_pass_stays_one_when_applied_again() -> None:
+    setup = Setup()
+    applied = ProductVersions()
+    applied.stored_version = 1  # version 1 is a re-send
+    hook = HeldUntilTheEnd(RuntimeError("a bug at the end"))
+
+    await setup.dispatch(
+        on_evaluation(applied, prefetch=hook), batch(*(e.to_json_bytes() for e in versions(2)))
+    )
+
+    assert applied.attempted == [1, 2, 1, 2]
+    assert applied.applied == [2]
+    counters = setup.dispatcher
+    assert (counters.handled, counters.dead_lettered, counters.duplicates) == (2, 0, 1)
+
+
+async def test_a_batch_applied_again_writes_each_message_s_outbox_markers_with_it() -> None:
+    setup, wakes = Setup(), []
+    hook = HeldUntilTheEnd(RuntimeError("a bug at the end"))
+
+    async def write_events(event: Event) -> None:
+        wakes.append(f"handled {event.aggregate_version}")
+        events_written(lambda: wakes.append(f"relay woken after {event.aggregate_version}"))
+
+    await setup.dispatch(
+        on_evaluation(write_events, prefetch=hook),
+        batch(*(e.to_json_bytes() for e in versions(2))),
+    )
+
+    # The batch's markers at its end; then, applied alone, each message's at once.
+    assert wakes == [
+        "handled 1",
+        "handled 2",
+        "relay woken after 1",
+        "relay woken after 2",
+        "handled 1",
+        "relay woken after 1",
+        "handled 2",
+        "relay woken after 2",
+    ]
+
+
+async def test_a_record_dead_lettered_in_the_first_pass_is_not_applied_or_sent_again() -> None:
+    setup, store = Setup(), HeldStore(3)
+    rejected = Handler(DomainError("unknown province code 99", field="province_code"))
+
+    async def handle(event: ProductRated) -> None:
+        if event.aggregate_version == 1:
+            await rejected(event)
+        await store.apply(event)
+
+    v1, v2, v3 = (e.to_json_bytes() for e in versions(3))
+    await setup.dispatch(
+        on_evaluation(handle, prefetch=store.batch), batch(v1, b"not json", v2, v3)
+    )
+
+    assert [(letter.offset, letter.attempts) for letter in setup.dead_letters.sent] == [
+        (100, 1),  # version 1, rejected by a rule: first pass
+        (101, 0),  # unreadable: first pass
+        (103, MAX_ATTEMPTS),  # version 3, whose write fails: applied alone
+    ]
+    assert len(rejected.calls) == 1
+    assert store.written == [2]
+    counters = setup.dispatcher
+    assert (counters.handled, counters.dead_lettered, counters.duplicates) == (1, 3, 0)
+
+
+async def test_an_outage_while_a_batch_is_applied_again_stops_it() -> None:
+    setup = Setup()
+    applied = ProductVersions()
+    hook = HeldUntilTheEnd(RuntimeError("a bug at the end"))
+    events = versions(3)
+
+    async def store_down_the_second_time(event: ProductRated) -> Outcome | None:
+        if len(applied.attempted) == len(events) + 1:
+            raise ConnectionFailure("store down")
+        return await applied(event)
+
+    with pytest.raises(ConnectionFailure):
+        await setup.dispatch(
+            on_evaluation(store_down_the_second_time, prefetch=hook),
+            batch(*(e.to_json_bytes() for e in events)),
+        )
+
+    assert setup.dead_letters.sent == []
+
+
+async def test_a_record_s_own_failure_in_a_batch_is_not_taken_for_its_end_s() -> None:
+    dead_letters = BrokenDeadLetters()
+    dispatcher = Dispatcher(dead_letters, max_attempts=MAX_ATTEMPTS, backoff_seconds=0.0)
+    handler = Handler()
+    first, last = versions(2)
+
+    with pytest.raises(ValueError, match="message too large for the broker"):
+        await dispatcher.dispatch(
+            on_evaluation(handler, prefetch=HeldUntilTheEnd()),
+            batch(first.to_json_bytes(), b"not json", last.to_json_bytes()),
+        )
+
+    assert handler.calls == [first]  # not applied again: raised, so redelivered
+
+
+class BrokenDeadLetters(RecordingDeadLetters):
+    async def send(self, letter: DeadLetter) -> None:
+        raise ValueError("message too large for the broker")

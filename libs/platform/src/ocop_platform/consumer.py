@@ -12,9 +12,20 @@ A subscription's ``prefetch`` hook is given the batch's readable events before t
 and wraps their handling: a handler set reads what the batch needs with one query per
 collection (``ocop_platform.batch_reads``) instead of one per message. It only saves reads: each
 message is still handled, retried and dead-lettered on its own. Its context exits before the
-batch's offsets are committed, and an error as it exits fails the batch (nothing is committed):
-so it may also hold writes of the batch's handlers and make them once at the end (reporting's
-summaries), since a batch that fails is redelivered and its handlers make them again.
+batch's offsets are committed, so it may also hold writes of the batch's handlers and make them
+once at the end (reporting's summaries); the outbox markers of the batch's writes are held and
+written at its end too (``ocop_platform.outbox.markers_deferred``).
+
+The batch's end (those held writes) may fail. On an outage it is as above: raise, nothing is
+committed, Kafka redelivers the batch and its handlers make the writes again. Any other error
+there (a document too large, a write the store refuses, a bug) would fail the same way on every
+redelivery and stall the partition: so it is logged and the batch's records are applied again,
+one at a time, without holding anything (no prefetch; each write's markers written with it), so
+that a message whose own writes fail is retried and dead-lettered alone, with its reason, and
+the batch is committed. The handlers are idempotent, so applying a message twice is safe. A
+record dead-lettered in the first pass is not applied again (its letter is sent already), and
+the counters count each record once, by its final outcome: ``handled`` and ``duplicates`` as the
+first pass found them, less a handled message the second pass dead-lettered.
 """
 
 from __future__ import annotations
@@ -60,6 +71,15 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"  # a re-send of something already handled: acknowledged, no effect
 
 
+class _Applied(StrEnum):
+    """What became of one record (the dispatcher counts it by this)."""
+
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"  # handled, and its handler recognised a re-send
+    DEAD_LETTERED = "dead-lettered"
+    SKIPPED = "skipped"  # an unknown type on a canonical topic
+
+
 @dataclass(frozen=True)
 class Subscription:
     """One topic and the handler of each event type this service reacts to on it."""
@@ -73,7 +93,9 @@ class Subscription:
     description: str = ""
     # Reads for the whole batch before its messages are handled (see the module's docstring).
     # An optimisation only: the handlers must read the store themselves on a miss. Its exit runs
-    # before the commit; an error there redelivers the batch.
+    # before the commit and may make held writes: an outage there redelivers the batch, any
+    # other error applies its records again one by one without it (and dead-letters alone those
+    # whose writes fail).
     prefetch: Prefetch | None = None
     # Records per poll on this topic, when not the service's OCOP_CONSUMER_BATCH_SIZE: e.g. an
     # ingest topic that receives a province's whole round at once, whose batch costs a few
@@ -165,25 +187,80 @@ class Dispatcher:
         """Apply one message, or a batch in poll order (which keeps each partition's order, so
         each key's). An outage propagates at once: the caller must not commit the batch.
         The outbox markers of the batch's writes are written once, at its end (and before
-        the commit): one marker insert and one relay pass per batch, not per message."""
+        the commit): one marker insert and one relay pass per batch, not per message. When
+        that end fails otherwise, the records are applied again one by one (module docstring)."""
         records = _records(msg)
         decoded = [_decode(subscription, raw) for _, raw in records]
+        first: list[_Applied] = []
+        try:
+            await self._apply_batch(subscription, records, decoded, first)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:
+            if len(first) < len(records):  # a record's own failure, not the batch's end
+                raise
+            log.exception(
+                "a batch's end failed; its records are applied again one at a time",
+                extra={"topic": subscription.topic, "records": len(records)},
+            )
+            await self._apply_alone(subscription, records, decoded, first)
+
+    async def dispatch_record(self, subscription: Subscription, record: Any, raw: bytes) -> None:
+        """Apply one record read from Kafka (its topic, partition, offset, key) whose bytes are
+        ``raw``. Public for replays: a rebuild reads the topics itself and applies each record
+        with the same parsing, routing and policy as live consumption."""
+        self._count(await self._apply(subscription, record, raw, _decode(subscription, raw)))
+
+    async def _apply_batch(
+        self,
+        subscription: Subscription,
+        records: list[tuple[Any, bytes]],
+        decoded: list[Decoded],
+        applied: list[_Applied],
+    ) -> None:
+        """Apply the records inside the batch's contexts, appending what became of each to
+        ``applied`` (so the caller knows, on an error, whether all of them were applied)."""
         events = [item for item in decoded if isinstance(item, Event)]
         async with markers_deferred(), contextlib.AsyncExitStack() as batch:
             await self._prefetch(batch, subscription, events)
             for (record, raw), item in zip(records, decoded, strict=True):
-                await self._apply(subscription, record, raw, item)
+                applied.append(await self._apply(subscription, record, raw, item))
+                self._count(applied[-1])
                 # Let waiting tasks run between records. pymongo's pool hands a returned
                 # connection to whoever asks first, and the loop asks again at once: on
                 # FerretDB's single connection a batch applied back to back would starve the
                 # HTTP requests.
                 await asyncio.sleep(0)
 
-    async def dispatch_record(self, subscription: Subscription, record: Any, raw: bytes) -> None:
-        """Apply one record read from Kafka (its topic, partition, offset, key) whose bytes are
-        ``raw``. Public for replays: a rebuild reads the topics itself and applies each record
-        with the same parsing, routing and policy as live consumption."""
-        await self._apply(subscription, record, raw, _decode(subscription, raw))
+    async def _apply_alone(
+        self,
+        subscription: Subscription,
+        records: list[tuple[Any, bytes]],
+        decoded: list[Decoded],
+        first: list[_Applied],
+    ) -> None:
+        """Apply the records again outside the batch's contexts: each one's writes (and their
+        outbox markers, ``markers_deferred`` not being entered) are made as it is handled. Only a
+        record this pass dead-letters changes the counters: it was counted handled before."""
+        for (record, raw), item, before in zip(records, decoded, first, strict=True):
+            if before is _Applied.DEAD_LETTERED:
+                continue  # its letter is sent already
+            if await self._apply(subscription, record, raw, item) is _Applied.DEAD_LETTERED:
+                self._uncount(before)
+            await asyncio.sleep(0)  # as in _apply_batch
+
+    def _count(self, applied: _Applied) -> None:
+        """Count a record handled (dead letters are counted as they are sent)."""
+        if applied in (_Applied.HANDLED, _Applied.DUPLICATE):
+            self.handled += 1
+        if applied is _Applied.DUPLICATE:
+            self.duplicates += 1
+
+    def _uncount(self, applied: _Applied) -> None:
+        if applied in (_Applied.HANDLED, _Applied.DUPLICATE):
+            self.handled -= 1
+        if applied is _Applied.DUPLICATE:
+            self.duplicates -= 1
 
     async def _prefetch(
         self, batch: contextlib.AsyncExitStack, subscription: Subscription, events: list[Event]
@@ -201,19 +278,19 @@ class Dispatcher:
 
     async def _apply(
         self, subscription: Subscription, record: Any, raw: bytes, item: Decoded
-    ) -> None:
+    ) -> _Applied:
         if isinstance(item, Rejected):
             await self._dead_letter(record, raw, item.reason, attempts=0)
-            return
+            return _Applied.DEAD_LETTERED
         if item is None:
-            return
+            return _Applied.SKIPPED
         handler = subscription.handlers[type(item)]
         with correlation_scope(str(item.correlation_id), causation_id=str(item.event_id)):
-            await self._handle_with_retries(handler, item, record, raw)
+            return await self._handle_with_retries(handler, item, record, raw)
 
     async def _handle_with_retries(
         self, handler: Handler, event: Event, record: Any, raw: bytes
-    ) -> None:
+    ) -> _Applied:
         for attempt in range(1, self._max_attempts + 1):
             try:
                 outcome = await handler(event)
@@ -226,24 +303,22 @@ class Dispatcher:
                     where = f" ({exc.field})" if exc.field else ""
                     reason = f"{event.type} rejected{where}: {exc.message}"
                     await self._dead_letter(record, raw, reason, attempts=attempt)
-                    return
+                    return _Applied.DEAD_LETTERED
                 if attempt == self._max_attempts:  # e.g. a concurrent save, again and again
                     reason = f"{event.type} handler failed {attempt}×: {exc.message}"
                     await self._dead_letter(record, raw, reason, attempts=attempt)
-                    return
+                    return _Applied.DEAD_LETTERED
                 await asyncio.sleep(self._backoff_seconds * 2 ** (attempt - 1))
             except Exception as exc:
                 if attempt == self._max_attempts:
                     reason = f"{event.type} handler failed {attempt}×: {type(exc).__name__}: {exc}"
                     log.exception("handler gave up", extra={"event_id": str(event.event_id)})
                     await self._dead_letter(record, raw, reason, attempts=attempt)
-                    return
+                    return _Applied.DEAD_LETTERED
                 await asyncio.sleep(self._backoff_seconds * 2 ** (attempt - 1))
             else:
-                self.handled += 1
-                if outcome is Outcome.DUPLICATE:
-                    self.duplicates += 1
-                return
+                return _Applied.DUPLICATE if outcome is Outcome.DUPLICATE else _Applied.HANDLED
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _dead_letter(self, record: Any, raw: bytes, reason: str, attempts: int) -> None:
         letter = DeadLetter(
