@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -34,11 +33,9 @@ from aiokafka import AIOKafkaProducer
 
 from ocop_contracts import Event, ProductRegistered, topics
 from ocop_contracts.reference import communes_of
+from ocop_devstack.bench_stack import single_service_stack
 from ocop_devstack.faults import province_rating
-from ocop_devstack.ferretdb import start_ferretdb
-from ocop_devstack.kafka import start_kafka
 from ocop_devstack.kafka_bench import KafkaWatch, raw_batches
-from ocop_devstack.provision import provision_all
 from ocop_devstack.services import ServiceStack
 
 PROVINCE = "01"
@@ -161,31 +158,11 @@ def main() -> None:
     parser.add_argument("--ratings", type=int, default=1000, help="ratings published at once")
     args = parser.parse_args()
     args.ratings = min(args.ratings, args.products)
-    provisioned = provision_all()
-    with tempfile.TemporaryDirectory(prefix="ocop-evaluation-ingest-") as tmp:
-        workdir = Path(tmp)
-        store = start_ferretdb(workdir / "ferretdb", provisioned.ferretdb_binary)
-        try:
-            kafka = start_kafka(workdir / "kafka", provisioned.kafka_libs, num_partitions=3)
-            try:
-                services = ServiceStack.on_free_ports(
-                    kafka.bootstrap,
-                    store.mongo_url,
-                    workdir / "services",
-                    namespace="ingest",
-                    services=["evaluation"],
-                )
-                try:
-                    services.start_all(["evaluation"])
-                    asyncio.run(
-                        measure(services, store.process.pid, kafka.bootstrap, store.mongo_url, args)
-                    )
-                finally:
-                    services.stop_all()
-            finally:
-                kafka.stop()
-        finally:
-            store.stop()
+    with single_service_stack("evaluation", namespace="ingest") as stack:
+        store, kafka = stack.store, stack.kafka
+        asyncio.run(
+            measure(stack.services, store.process.pid, kafka.bootstrap, store.mongo_url, args)
+        )
 
 
 if __name__ == "__main__":

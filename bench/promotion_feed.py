@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -41,12 +40,10 @@ from aiokafka import AIOKafkaProducer
 from ocop_contracts import EntityRegistered, Event, ProductRated, ProductRegistered, topics, utc_now
 from ocop_contracts.reference import communes_of
 from ocop_contracts.vocabulary import LegalForm
+from ocop_devstack.bench_stack import single_service_stack
 from ocop_devstack.faults import burst_rating
-from ocop_devstack.ferretdb import start_ferretdb
-from ocop_devstack.kafka import start_kafka
 from ocop_devstack.kafka_bench import KafkaWatch, raw_batches
 from ocop_devstack.national_load import percentile
-from ocop_devstack.provision import provision_all
 from ocop_devstack.services import ServiceStack
 from ocop_platform.auth import ALL_PROVINCES, Role, mint_token
 from ocop_platform.mongo import create_client
@@ -239,31 +236,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="ratings/s offered")
     parser.add_argument("--subscriptions", type=int, default=0, help="feed subscriptions")
     args = parser.parse_args()
-    provisioned = provision_all()
-    with tempfile.TemporaryDirectory(prefix="ocop-promotion-feed-") as tmp:
-        workdir = Path(tmp)
-        store = start_ferretdb(workdir / "ferretdb", provisioned.ferretdb_binary)
-        try:
-            kafka = start_kafka(workdir / "kafka", provisioned.kafka_libs, num_partitions=3)
-            try:
-                services = ServiceStack.on_free_ports(
-                    kafka.bootstrap,
-                    store.mongo_url,
-                    workdir / "services",
-                    namespace=NAMESPACE,
-                    services=["promotion"],
-                )
-                try:
-                    services.start_all(["promotion"])
-                    asyncio.run(
-                        measure(services, store.process.pid, kafka.bootstrap, store.mongo_url, args)
-                    )
-                finally:
-                    services.stop_all()
-            finally:
-                kafka.stop()
-        finally:
-            store.stop()
+    with single_service_stack("promotion", namespace=NAMESPACE) as stack:
+        store, kafka = stack.store, stack.kafka
+        asyncio.run(
+            measure(stack.services, store.process.pid, kafka.bootstrap, store.mongo_url, args)
+        )
 
 
 if __name__ == "__main__":
