@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import date
 
+from pymongo import AsyncMongoClient
+
 from ocop_contracts import ProductRated, RatingLevel
+from ocop_platform.mongo import Database, Document
+from ocop_promotion.adapters.repository import MongoPromotionRepository, mongo_venue_stores
+from ocop_promotion.service_layer.placements import PlacementService
+from ocop_promotion.service_layer.services import PromotionService
 
 
 def rating(product_id: str, version: int) -> ProductRated:
@@ -23,3 +33,33 @@ def rating(product_id: str, version: int) -> ProductRated:
         rated_on=date(2026, 6, 1),
         scoring_set_code="I.1.a",
     )
+
+
+@contextlib.asynccontextmanager
+async def fresh_databases(
+    client: AsyncMongoClient[Document], prefix: str, count: int = 1
+) -> AsyncIterator[list[Database]]:
+    """``count`` databases no other test uses (random names after ``prefix``), on ``client``;
+    dropped afterwards, and the client closed."""
+    names = [f"{prefix}{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    try:
+        yield [client[name] for name in names]
+    finally:
+        for name in names:
+            await client.drop_database(name)
+        await client.close()
+
+
+@dataclass(frozen=True)
+class Promotion:
+    service: PromotionService
+    repo: MongoPromotionRepository
+    placements: PlacementService
+
+
+async def promotion_on(db: Database, today: Callable[[], date] = date.today) -> Promotion:
+    """Promotion's service on ``db`` as the app wires it (indexes made), without Kafka."""
+    repo = MongoPromotionRepository(db)
+    await repo.ensure_indexes()
+    placements = PlacementService(mongo_venue_stores(db, repo), today=today)
+    return Promotion(PromotionService(repo, placements), repo, placements)

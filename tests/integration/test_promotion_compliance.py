@@ -4,7 +4,6 @@ evaluation's CertificateExpired, in one write with its events; and delisting is 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -13,14 +12,10 @@ import pytest
 from ocop_contracts.vocabulary import DelistReason, VenueKind
 from ocop_devstack.infra import Infra
 from ocop_platform.mongo import Database, create_client
-from ocop_promotion.adapters.repository import (
-    PLACEMENTS,
-    MongoPromotionRepository,
-    mongo_venue_stores,
-)
+from ocop_promotion.adapters.repository import PLACEMENTS, MongoPromotionRepository
 from ocop_promotion.domain.placements import VenueRef
-from ocop_promotion.service_layer.placements import PlacementService
 from ocop_promotion.service_layer.services import PromotionService
+from tests.integration.support import fresh_databases, promotion_on
 
 pytestmark = pytest.mark.integration
 
@@ -35,18 +30,13 @@ class Clock:
 
 @pytest.fixture
 async def db(infra: Infra) -> AsyncIterator[Database]:
-    client = create_client(infra.mongo_url)
-    name = f"ocop_it_promotion_{uuid.uuid4().hex[:8]}"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    async with fresh_databases(create_client(infra.mongo_url), "ocop_it_promotion_") as (db,):
+        yield db
 
 
 async def _placed(db: Database, clock: Clock) -> tuple[PromotionService, MongoPromotionRepository]:
-    repo = MongoPromotionRepository(db)
-    await repo.ensure_indexes()
-    placements = PlacementService(mongo_venue_stores(db, repo), today=clock)
-    service = PromotionService(repo, placements)
+    promotion = await promotion_on(db, today=clock)
+    service, repo, placements = promotion.service, promotion.repo, promotion.placements
     await repo.apply_evaluation(
         "prd-1",
         2,

@@ -4,7 +4,6 @@ out its own entry; a redelivered batch adds nothing and fans out the entries as 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 
@@ -15,34 +14,23 @@ from ocop_contracts.vocabulary import LegalForm
 from ocop_devstack.infra import Infra
 from ocop_platform.mongo import Database, create_client
 from ocop_platform.outbox import OUTBOX_FIELD
-from ocop_promotion.adapters.repository import (
-    DELIVERIES,
-    FEED,
-    FEED_OUTBOX,
-    MongoPromotionRepository,
-    mongo_venue_stores,
-)
+from ocop_promotion.adapters.repository import DELIVERIES, FEED, FEED_OUTBOX
 from ocop_promotion.domain.feed import FeedFilter
-from ocop_promotion.service_layer.placements import PlacementService
 from ocop_promotion.service_layer.services import PromotionService
+from tests.integration.support import fresh_databases, promotion_on
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 async def db(infra: Infra) -> AsyncIterator[Database]:
-    client = create_client(infra.mongo_url)
-    name = f"ocop_it_promotion_{uuid.uuid4().hex[:8]}"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    async with fresh_databases(create_client(infra.mongo_url), "ocop_it_promotion_") as (db,):
+        yield db
 
 
 @pytest.fixture
 async def service(db: Database) -> PromotionService:
-    repo = MongoPromotionRepository(db)
-    await repo.ensure_indexes()
-    return PromotionService(repo, PlacementService(mongo_venue_stores(db, repo), today=date.today))
+    return (await promotion_on(db)).service
 
 
 def _rated(product_id: str, version: int, stars: int, previous: int) -> ProductRated:

@@ -5,7 +5,6 @@ small collection of markers); each filled from what a database written before it
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -25,22 +24,17 @@ from ocop_promotion.adapters.repository import (
     VENUE_INDEX,
     MongoPromotionRepository,
     MongoVenueIndex,
-    mongo_venue_stores,
 )
 from ocop_promotion.domain.placements import VenueRef
-from ocop_promotion.service_layer.placements import PlacementService
-from ocop_promotion.service_layer.services import PromotionService
+from tests.integration.support import fresh_databases, promotion_on
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 async def db(infra: Infra) -> AsyncIterator[Database]:
-    client = create_client(infra.mongo_url)
-    name = f"ocop_it_promotion_{uuid.uuid4().hex[:8]}"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    async with fresh_databases(create_client(infra.mongo_url), "ocop_it_promotion_") as (db,):
+        yield db
 
 
 def _rated(product_id: str, version: int, stars: int, previous: int) -> ProductRated:
@@ -81,11 +75,8 @@ async def test_an_older_or_repeated_rating_never_lowers_the_latest_stars(db: Dat
 
 
 async def test_ratings_handled_out_of_order_keep_the_newest(db: Database) -> None:
-    repo = MongoPromotionRepository(db)
-    await repo.ensure_indexes()
-    service = PromotionService(
-        repo, PlacementService(mongo_venue_stores(db, repo), today=date.today)
-    )
+    promotion = await promotion_on(db)
+    service, repo = promotion.service, promotion.repo
     await service.on_product_rated(_rated("prd-2", 4, 4, 2))  # newly certified: a feed entry
     await service.on_product_rated(_rated("prd-2", 2, 2, 0))  # the older one, late
     await service.on_product_rated(_rated("prd-2", 4, 4, 2))  # redelivered
