@@ -4,26 +4,30 @@ What FastStream 0.7 does (faststream/kafka/message.py, middlewares/acknowledgeme
 handler returns, one commit of the consumer's positions; on an exception, NACK_ON_ERROR seeks
 each partition of the batch back to its first record and commits nothing, so the whole batch
 comes again. (MANUAL would do neither: the next batch's commit would skip the failed one.)
+A batch whose end fails otherwise (a held write the store refuses) is applied again one record
+at a time, the record whose write fails is dead-lettered, and the batch is committed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pymongo.errors import ConnectionFailure
 
-from ocop_contracts import ProductRated
+from ocop_contracts import Event, ProductRated
+from ocop_contracts.topics import dead_letter_topic
 from ocop_devstack.infra import Infra
 from ocop_platform.consumer import (
     DeadLetter,
@@ -34,6 +38,7 @@ from ocop_platform.consumer import (
     consumer_router,
 )
 from ocop_platform.kafka import create_broker
+from ocop_platform.mongo import Database, create_client
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
 from tests.integration.support import rating
@@ -137,7 +142,7 @@ async def test_an_outage_mid_batch_commits_nothing_of_it_and_the_batch_comes_aga
     dispatcher = BatchRecordingDispatcher(model)
     model.outage.set()
     group = f"{topic}.group"
-    broker = _consuming(infra, topic, group, model, dispatcher)
+    broker = _consuming(infra, group, Subscription(topic, {ProductRated: model.apply}), dispatcher)
     await broker.start()
     try:
         # Hit twice: the batch has come again, so whatever followed the first failure (a
@@ -171,12 +176,120 @@ async def test_an_outage_mid_batch_commits_nothing_of_it_and_the_batch_comes_aga
 
 
 def _consuming(
-    infra: Infra, topic: str, group: str, model: ReadModel, dispatcher: Dispatcher
+    infra: Infra,
+    group: str,
+    subscription: Subscription,
+    dispatcher: Dispatcher,
+    broker: KafkaBroker | None = None,
 ) -> KafkaBroker:
-    broker = create_broker(ServiceSettings(kafka_bootstrap=infra.kafka_bootstrap))
-    subscription = Subscription(topic, {ProductRated: model.apply})
+    broker = broker or create_broker(ServiceSettings(kafka_bootstrap=infra.kafka_bootstrap))
     broker.include_router(consumer_router([subscription], dispatcher, group, batch_size=BATCH))
     return broker
+
+
+# --- a batch whose end fails with an error that is not an outage --------------------------------
+
+POISONED: Key = ("prd-2", 5)
+# Over the store's 16 MiB document limit: the write is refused, however often it is made.
+TOO_LARGE = 17 * 1024 * 1024
+
+
+@pytest.fixture
+async def db(infra: Infra) -> AsyncIterator[Database]:
+    client = create_client(infra.mongo_url, max_pool_size=1)  # one connection, as the services
+    name = f"ocop_it_{uuid.uuid4().hex[:8]}"
+    yield client[name]
+    await client.drop_database(name)
+    await client.close()
+
+
+class HeldVersions:
+    """Each product's newest version in a real collection. A batch's prefetch holds the writes
+    and makes them once per product as it exits, like reporting's summaries; the write of
+    POISONED carries a field over the document limit, so it fails, held or not."""
+
+    def __init__(self, db: Database) -> None:
+        self._collection = db["versions"]
+        self._held: dict[str, list[Key]] | None = None  # one subscription: one batch at a time
+        self.failed_ends = 0
+
+    @contextlib.asynccontextmanager
+    async def batch(self, events: Sequence[Event]) -> AsyncIterator[None]:
+        self._held = {}
+        try:
+            yield
+            held, self._held = self._held, None
+            for product, keys in held.items():
+                await self._write(product, keys)
+        except Exception:
+            self.failed_ends += 1
+            raise
+        finally:
+            self._held = None
+
+    async def apply(self, event: ProductRated) -> None:
+        key = (event.aggregate_id, event.aggregate_version)
+        if self._held is not None:
+            self._held.setdefault(event.aggregate_id, []).append(key)
+        else:
+            await self._write(event.aggregate_id, [key])
+
+    async def _write(self, product: str, keys: list[Key]) -> None:
+        update: dict[str, Any] = {"$max": {"version": max(version for _, version in keys)}}
+        if POISONED in keys:
+            update["$set"] = {"notes": "x" * TOO_LARGE}
+        await self._collection.update_one({"_id": product}, update, upsert=True)
+
+    async def stored(self) -> dict[str, int]:
+        return {doc["_id"]: doc["version"] async for doc in self._collection.find()}
+
+
+async def test_a_batch_whose_end_is_refused_dead_letters_the_record_and_moves_on(
+    infra: Infra, topic: str, db: Database
+) -> None:
+    await ensure_topics(infra.kafka_bootstrap, [dead_letter_topic(topic)], partitions=1)
+    model = HeldVersions(db)
+    group = f"{topic}.group"
+    broker = create_broker(ServiceSettings(kafka_bootstrap=infra.kafka_bootstrap))
+    dispatcher = Dispatcher(DeadLetterPublisher(broker, group), backoff_seconds=0.05)
+    subscription = Subscription(topic, {ProductRated: model.apply}, prefetch=model.batch)
+    _consuming(infra, group, subscription, dispatcher, broker)
+    await broker.start()
+    try:
+        async with asyncio.timeout(60):
+            await _until(lambda: _all_committed(infra, group, topic))
+    finally:
+        await broker.stop()
+
+    assert model.failed_ends >= 1  # the poisoned record's batch did fail at its end
+    assert await model.stored() == {f"prd-{k}": VERSIONS for k in range(KEYS)}
+    ((headers, value),) = await _dead_letters(infra, topic)
+    assert _key(value) == POISONED
+    assert headers["x-original-topic"] == topic
+    assert "DocumentTooLarge" in headers["x-dlq-reason"]
+    counters = (dispatcher.handled, dispatcher.dead_lettered, dispatcher.duplicates)
+    assert counters == (KEYS * VERSIONS - 1, 1, 0)
+
+
+async def _dead_letters(infra: Infra, topic: str) -> list[tuple[dict[str, str], bytes]]:
+    """What the dead-letter topic of ``topic`` holds (read for a few seconds)."""
+    consumer = AIOKafkaConsumer(
+        dead_letter_topic(topic),
+        bootstrap_servers=infra.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    letters: list[tuple[dict[str, str], bytes]] = []
+    try:
+        for _ in range(12):  # ~3 s: the letter was sent before the commit, so it is there
+            batches = await consumer.getmany(timeout_ms=250)
+            for record in (r for rs in batches.values() for r in rs):
+                headers = {name: value.decode() for name, value in record.headers}
+                letters.append((headers, record.value or b""))
+    finally:
+        await consumer.stop()
+    return letters
 
 
 def _first_offsets(batch: list[Polled]) -> dict[int, int]:
