@@ -23,6 +23,7 @@ from pymongo.errors import AutoReconnect, BulkWriteError, DuplicateKeyError
 from ocop_contracts import ProductRated, RatingLevel, parse_event, topic_of
 from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import (
+    DELETES_PER_COMMAND,
     OUTBOX_FIELD,
     PENDING_COLLECTION,
     PULLS_PER_COMMAND,
@@ -100,6 +101,7 @@ class FakeCollection:
         self.fail_inserts: list[Exception] = []  # raised by the next inserts, first one first
         self.before_update: Callable[[], Awaitable[None]] | None = None
         self.before_read: Callable[[], Awaitable[None]] | None = None  # of a read by _id
+        self.deletes: list[int] = []  # ids of each delete_many
 
     # test helpers
     def store(self, _id: str, events: Sequence[ProductRated]) -> None:
@@ -175,6 +177,7 @@ class FakeCollection:
     async def delete_many(self, query: Document) -> None:
         self.queries.append(query)
         assert list(query) == ["_id"] and list(query["_id"]) == ["$in"], f"unsupported {query}"
+        self.deletes.append(len(query["_id"]["$in"]))
         for _id in query["_id"]["$in"]:
             self.documents.pop(_id, None)
 
@@ -275,6 +278,7 @@ def relay_over(
     batch_size: int = 500,
     sweep_seconds: float = 300.0,
     clock: FakeClock | None = None,
+    write_once: Sequence[str] = (),
 ) -> OutboxRelay:
     return OutboxRelay(
         cast(Database, db),
@@ -284,6 +288,7 @@ def relay_over(
         batch_size=batch_size,
         sweep_seconds=sweep_seconds,
         clock=clock or FakeClock(),
+        write_once=write_once,
     )
 
 
@@ -737,3 +742,67 @@ async def test_a_pass_pulls_its_entries_in_commands_of_a_bounded_size() -> None:
 
     assert db.pull_commands == [PULLS_PER_COMMAND, PULLS_PER_COMMAND, 5]
     assert all(db["products"].pending_ids(p) == [] for p in products)
+
+
+# --- the relay: write-once collections ----------------------------------------------------------
+
+
+async def test_published_write_once_documents_are_deleted_with_one_delete_per_pass() -> None:
+    db, sink = FakeDatabase(), RecordingSink()
+    relay = await started(relay_over(db, sink, "feed", "products", write_once=["feed"]))
+    feed = [f"entry-{i}" for i in range(PULLS_PER_COMMAND + 3)]
+    await insert_many_with_events(
+        driver(db["feed"]), [{"_id": i, OUTBOX_FIELD: outbox_entries([rated(i, 1)])} for i in feed]
+    )
+    await write(db["products"], "prd-a", [rated("prd-a", 1)])
+
+    assert await relay.publish_pending() == len(feed) + 1
+
+    assert db["feed"].documents == {}  # deleted, not pulled
+    assert db["feed"].deletes == [len(feed)]
+    assert db.pull_commands == [1]  # the updated aggregate's entry only
+    assert db["products"].pending_ids("prd-a") == []
+    assert db.markers == []
+
+
+async def test_a_pass_deletes_write_once_documents_in_commands_of_a_bounded_size() -> None:
+    db, sink = FakeDatabase(), RecordingSink()
+    relay = await started(
+        relay_over(db, sink, "feed", batch_size=DELETES_PER_COMMAND + 2, write_once=["feed"])
+    )
+    feed = [f"entry-{i}" for i in range(DELETES_PER_COMMAND + 2)]
+    await insert_many_with_events(
+        driver(db["feed"]), [{"_id": i, OUTBOX_FIELD: outbox_entries([rated(i, 1)])} for i in feed]
+    )
+
+    assert await relay.publish_pending() == len(feed)
+    assert db["feed"].deletes == [DELETES_PER_COMMAND, 2]
+
+
+async def test_a_failed_send_keeps_write_once_documents_and_their_markers() -> None:
+    db, sink = FakeDatabase(), RecordingSink()
+    relay = await started(relay_over(db, sink, "feed", write_once=["feed"]))
+    event = rated("entry-1", 1)
+    await insert_with_events(driver(db["feed"]), {"_id": "entry-1"}, [event])
+    sink.failures.append(ConnectionError("broker down"))
+
+    with pytest.raises(ConnectionError):
+        await relay.publish_pending()
+
+    assert db["feed"].pending_ids("entry-1") == ids(event)
+    assert db.markers == ["feed/entry-1"]
+    assert await relay.publish_pending() == 1
+    assert db["feed"].documents == {}
+
+
+async def test_the_sweep_deletes_the_write_once_documents_it_publishes() -> None:
+    db, sink = FakeDatabase(), RecordingSink()
+    db["feed"].store("entry-1", [rated("entry-1", 1)])  # its writer died before the marker
+
+    assert await relay_over(db, sink, "feed", write_once=["feed"]).publish_pending() == 1
+    assert db["feed"].documents == {}
+
+
+def test_a_write_once_collection_must_be_one_the_relay_drains() -> None:
+    with pytest.raises(ValueError, match="feed"):
+        relay_over(FakeDatabase(), RecordingSink(), "products", write_once=["feed"])

@@ -17,6 +17,11 @@ A consumer applying a batch of messages writes the markers of the whole batch at
 last write (:func:`markers_deferred`): one insert and one relay pass per batch instead of one per
 message. The order (markers after the writes) is kept; a crash before the batch's markers are
 written leaves the same window as above, and the start-up sweep covers it.
+
+A collection whose documents exist only to carry events, written once with their whole outbox
+and never updated (promotion's ``feed_outbox``), can be given to the relay as write-once: its
+published documents are deleted, all of a pass's with one delete, instead of each getting its
+own ``$pullAll`` statement (on FerretDB v1 a SQLite transaction and a re-encoding per document).
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ SWEEP_RETRY_SECONDS = 5.0
 # FerretDB connection while it runs, and 500 of them would keep its HTTP requests waiting for
 # seconds (past their deadline).
 PULLS_PER_COMMAND = 20
+# Ids per delete of published write-once documents: the patched FerretDB reads a lone
+# {"_id": {"$in": …}} of at most 500 ids from the _id index (patch 0003), a longer one scans.
+DELETES_PER_COMMAND = 500
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -281,7 +289,12 @@ class _Pending:
 class OutboxRelay:
     """Publishes pending outbox entries: the marked aggregates at every pass (woken by notify()
     or every ``poll_seconds``), and every aggregate of ``collections`` in a full sweep once at
-    start-up and then every ``sweep_seconds`` (the safety net for an unmarked write)."""
+    start-up and then every ``sweep_seconds`` (the safety net for an unmarked write).
+
+    ``write_once``: those of ``collections`` whose documents are inserted with all their entries
+    and never updated; their published documents are deleted instead of pulled. Nothing may add
+    an entry to such a document after its insert: one added between the relay's read and its
+    delete would be lost."""
 
     def __init__(
         self,
@@ -293,9 +306,13 @@ class OutboxRelay:
         batch_size: int = 500,
         sweep_seconds: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        write_once: Sequence[str] = (),
     ) -> None:
+        if unknown := set(write_once) - set(collections):
+            raise ValueError(f"write-once collections not relayed: {sorted(unknown)}")
         self._db = db
         self._collections = tuple(collections)
+        self._write_once = frozenset(write_once)
         self._sink = sink
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
@@ -412,7 +429,10 @@ class OutboxRelay:
         for item in pending:
             by_collection.setdefault(item.collection, []).append(item)
         for collection, items in by_collection.items():
-            await self._pull(collection, items)
+            if collection in self._write_once:
+                await self._delete(collection, items)
+            else:
+                await self._pull(collection, items)
         self.published += len(records)
         return len(records)
 
@@ -430,6 +450,16 @@ class OutboxRelay:
             result = await self._db.command("update", collection, updates=updates, ordered=False)
             if result.get("writeErrors"):  # the command reports them instead of raising
                 raise RuntimeError(f"outbox pull in {collection} failed: {result['writeErrors']}")
+
+    async def _delete(self, collection: str, items: Sequence[_Pending]) -> None:
+        """Delete published write-once documents: every entry they will ever hold was read and
+        has just been published, so nothing is lost (a redelivered write that inserts one again
+        publishes its entries again, under the same event ids: consumers dedupe). One statement
+        per command, where pulls take one per document."""
+        ids = [item.aggregate_id for item in items]
+        for start in range(0, len(ids), DELETES_PER_COMMAND):
+            chunk = ids[start : start + DELETES_PER_COMMAND]
+            await self._db[collection].delete_many({"_id": {"$in": chunk}})
 
     async def _restore_markers(self, markers: Sequence[Document]) -> None:
         try:

@@ -63,7 +63,10 @@ def build_infrastructure(
     *,
     outbox_collections: Sequence[str],
     owned_topics: Sequence[str] = (),
+    write_once_outboxes: Sequence[str] = (),
 ) -> Infrastructure:
+    """``write_once_outboxes``: outbox collections whose documents are never updated after
+    their insert; the relay deletes them once published (see ``OutboxRelay``)."""
     client = create_client(settings.mongo_url, settings.mongo_max_pool_size)
     db = client[settings.mongo_db]
     broker = create_broker(settings)
@@ -74,6 +77,7 @@ def build_infrastructure(
         poll_seconds=settings.relay_poll_seconds,
         batch_size=settings.relay_batch_size,
         sweep_seconds=settings.outbox_sweep_seconds,
+        write_once=write_once_outboxes,
     )
     dispatcher = Dispatcher(
         DeadLetterPublisher(broker, settings.consumer_group),

@@ -13,6 +13,7 @@ from ocop_platform.runtime import build_infrastructure, run_service, service_app
 from ocop_platform.settings import ServiceSettings
 from ocop_promotion.adapters.repository import (
     OUTBOX_COLLECTIONS,
+    WRITE_ONCE_OUTBOXES,
     MongoPromotionRepository,
     mongo_venue_stores,
 )
@@ -67,7 +68,10 @@ def _background(
 def create_app(settings: PromotionSettings | None = None) -> FastAPI:
     settings = settings or PromotionSettings()
     infra = build_infrastructure(
-        settings, outbox_collections=OUTBOX_COLLECTIONS, owned_topics=[topics.PROMOTION]
+        settings,
+        outbox_collections=OUTBOX_COLLECTIONS,
+        owned_topics=[topics.PROMOTION],
+        write_once_outboxes=WRITE_ONCE_OUTBOXES,
     )
     repository = MongoPromotionRepository(infra.db)
     clock = settings.business_clock()

@@ -76,6 +76,10 @@ ACTIVITIES = "activities"
 FEED_OUTBOX = "feed_outbox"
 # Collections whose documents carry an outbox of events to publish.
 OUTBOX_COLLECTIONS: tuple[str, ...] = (FEED_OUTBOX, FAIRS, SHOWROOMS, PLACEMENTS, ACTIVITIES)
+# Those whose documents are inserted with all their events and never updated (insert-once): the
+# relay deletes one once published, with one delete per pass, instead of a $pullAll statement
+# (a SQLite transaction on FerretDB) per feed entry.
+WRITE_ONCE_OUTBOXES: tuple[str, ...] = (FEED_OUTBOX,)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -355,7 +359,8 @@ class MongoPromotionRepository:
         return {str(entry_id) for entry_id in added}
 
     async def forget_published_feed_events(self) -> int:
-        """Delete feed outbox documents the relay has drained, keeping the collection small."""
+        """Delete feed outbox documents drained by a pull: the relay deletes what it publishes
+        (WRITE_ONCE_OUTBOXES), but a database written before that holds pulled ones."""
         result = await self._db[FEED_OUTBOX].delete_many({OUTBOX_FIELD: []})
         return result.deleted_count
 

@@ -1,0 +1,115 @@
+"""The relay's write-once collections on the real store and the real broker: documents inserted
+with all their events (promotion's feed outbox) are deleted once published, not pulled."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from faststream.kafka import KafkaBroker
+
+from ocop_contracts import ProductRated, parse_event, topics
+from ocop_devstack.infra import Infra
+from ocop_platform.kafka import KafkaRecordSink, create_broker
+from ocop_platform.mongo import Database, create_client
+from ocop_platform.outbox import (
+    OUTBOX_FIELD,
+    PENDING_COLLECTION,
+    OutboxRelay,
+    insert_many_with_events,
+    outbox_entries,
+)
+from ocop_platform.settings import ServiceSettings
+from ocop_platform.topics import ensure_topics
+from tests.integration.support import rating
+
+pytestmark = pytest.mark.integration
+FEED = "feed_outbox"
+PRODUCTS = "products"
+
+
+@pytest.fixture
+async def db(infra: Infra) -> AsyncIterator[Database]:
+    client = create_client(infra.mongo_url, max_pool_size=1)  # one connection, as the services
+    name = f"ocop_it_{uuid.uuid4().hex[:8]}"
+    yield client[name]
+    await client.drop_database(name)
+    await client.close()
+
+
+@pytest.fixture
+async def broker(infra: Infra) -> AsyncIterator[KafkaBroker]:
+    await ensure_topics(infra.kafka_bootstrap, [topics.EVALUATION])
+    broker = create_broker(ServiceSettings(kafka_bootstrap=infra.kafka_bootstrap))
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+def relay(db: Database, broker: KafkaBroker) -> OutboxRelay:
+    return OutboxRelay(db, [FEED, PRODUCTS], KafkaRecordSink(broker), write_once=[FEED])
+
+
+async def test_published_write_once_documents_are_deleted_and_others_pulled(
+    db: Database, broker: KafkaBroker, infra: Infra
+) -> None:
+    relay_ = relay(db, broker)
+    await relay_.publish_pending()  # the start-up sweep, over nothing yet
+    entries = [f"ent-{uuid.uuid4().hex[:8]}" for _ in range(25)]
+    events = [rating(entry, 1) for entry in entries]
+    docs = [{"_id": e.aggregate_id, OUTBOX_FIELD: outbox_entries([e])} for e in events]
+    await insert_many_with_events(db[FEED], docs)
+    product = f"prd-{uuid.uuid4().hex[:8]}"
+    await insert_many_with_events(
+        db[PRODUCTS], [{"_id": product, "n": 1, OUTBOX_FIELD: outbox_entries([rating(product, 1)])}]
+    )
+
+    assert await relay_.publish_pending() == len(entries) + 1
+    assert await relay_.publish_pending() == 0
+
+    assert await db[FEED].count_documents({}) == 0
+    stored = await db[PRODUCTS].find_one({"_id": product})
+    assert stored is not None and stored[OUTBOX_FIELD] == [] and stored["n"] == 1
+    assert await db[PENDING_COLLECTION].count_documents({}) == 0
+    published = await read_keys(infra, [*entries, product], count=len(entries) + 1)
+    assert {e.event_id for e in events} <= {e.event_id for e in published}
+
+
+async def test_write_once_documents_left_without_a_marker_are_swept_and_deleted(
+    db: Database, broker: KafkaBroker, infra: Infra
+) -> None:
+    event = rating(f"ent-{uuid.uuid4().hex[:8]}", 1)
+    # A writer that died between its insert and its marker's.
+    await db[FEED].insert_one({"_id": event.aggregate_id, OUTBOX_FIELD: outbox_entries([event])})
+    await db[FEED].insert_one({"_id": "ent-pulled-before", OUTBOX_FIELD: []})
+
+    relay_ = relay(db, broker)
+    assert await relay_.publish_pending() == 1  # the start-up sweep
+
+    assert [doc["_id"] async for doc in db[FEED].find({})] == ["ent-pulled-before"]
+    published = await read_keys(infra, [event.aggregate_id], count=1)
+    assert [e.event_id for e in published] == [event.event_id]
+
+
+async def read_keys(infra: Infra, keys: Sequence[str], count: int) -> list[ProductRated]:
+    wanted = {key.encode() for key in keys}
+    consumer = AIOKafkaConsumer(
+        topics.EVALUATION,
+        bootstrap_servers=infra.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    values: list[bytes] = []
+    try:
+        for _ in range(80):
+            batches = await consumer.getmany(timeout_ms=250)
+            values += [r.value for rs in batches.values() for r in rs if r.key in wanted]
+            if len(values) >= count:
+                break
+    finally:
+        await consumer.stop()
+    events = [parse_event(v) for v in values if v is not None]
+    return [e for e in events if isinstance(e, ProductRated)]
