@@ -460,6 +460,8 @@ async def test_the_national_view_reads_the_summaries_once_for_new_products_and_a
     figures = await repo.queries.national_figures(2026, targets, None)
     assert len(reads) == 1
     monkeypatch.undo()
+    # The marks alone: no target here counts producers, and no figure rating ids.
+    assert not [i for i in reads[0] if i.startswith(("rated:", "producers:"))]
 
     assert figures.new_certified == {"82": 2, "01": 1}
     assert figures.actuals == await repo.queries.derived_actuals(targets, None)
@@ -484,3 +486,66 @@ async def test_a_read_of_more_ids_than_one_batch_finds_every_summary(repo: Repor
     found = await SummaryStore(repo.db).read(wanted)
 
     assert sorted(doc["_id"] for doc in found) == ["2025:01:2026", "2025:82:2026"]
+
+
+async def _as_before_the_split(repo: Reporting, summary: str) -> None:
+    """A unit-year's documents made one, as the code before the split wrote them: the rating
+    ids and producers in the marks document."""
+    collection = repo.db[SUMMARIES]
+    for kind in (f"rated:{summary}", f"producers:{summary}"):
+        doc = await collection.find_one({"_id": kind})
+        if doc is None:
+            continue
+        fields = {k: v for k, v in doc.items() if k in ("rated", "producers")}
+        await collection.update_one({"_id": summary}, {"$set": fields}, upsert=True)
+        await collection.delete_one({"_id": kind})
+
+
+async def test_a_database_written_before_the_split_reads_with_the_documents_written_after(
+    repo: Reporting,
+) -> None:
+    rated = _rated("p1", date(2026, 3, 1), 3)
+    await repo.projections.record_rating(rated)
+    await repo.projections.record_entity(_producer("e1", 1, date(2026, 2, 1), "82"))
+    await repo.projections.record_entity(_producer("e2", 1, date(2026, 2, 2), "82"))
+    await _as_before_the_split(repo, "2025:82:2026")
+    ids = sorted([doc["_id"] async for doc in repo.db[SUMMARIES].find({"current_code": "82"})])
+    assert ids == ["2025:82:2026"]
+
+    # The split code: a redelivery, a new rating, a producer's newer version.
+    await repo.projections.record_rating(rated)
+    await repo.projections.record_rating(_rated("p2", date(2026, 4, 1), 4))
+    await repo.projections.record_entity(
+        _producer("e1", 2, date(2026, 2, 1), "82", LegalForm.ENTERPRISE)
+    )
+
+    where = unit("82", "2025")
+    assert await repo.queries.rating_count(where, 2026) == 2  # p1's rating once
+    assert await repo.queries.ratings_by_province() == {("82", 3): 1, ("82", 4): 1}
+    mix = await repo.queries.producer_mix(where, None)
+    assert mix.by_legal_form == {LegalForm.COOPERATIVE.value: 1, LegalForm.ENTERPRISE.value: 1}
+    assert mix == await repo.queries.producer_mix(where, date(2026, 12, 31))  # by `_id`
+    targets = [
+        _target(TargetMetric.NEW_PRODUCERS),
+        _target(TargetMetric.CERTIFIED_PRODUCTS, min_stars=3),
+        _target(TargetMetric.CERTIFIED_PRODUCTS, min_stars=4),
+    ]
+    figures = await repo.queries.national_figures(2026, targets, None)
+    assert figures.new_certified == {"82": 2}
+    assert list(figures.actuals.values()) == [2, 2, 1]
+    assert figures.actuals == {t.target_id: await repo.queries.derived_actual(t) for t in targets}
+
+
+async def test_a_producer_moving_unit_leaves_a_document_written_before_the_split(
+    repo: Reporting,
+) -> None:
+    await repo.projections.record_entity(_producer("e1", 1, date(2024, 5, 1), "87"))
+    await _as_before_the_split(repo, "2008:87:2024")
+    old = _target(TargetMetric.NEW_PRODUCERS, "87", 2024, province_edition="2008")
+    assert await repo.queries.derived_actuals([old], None) == {old.target_id: 1}
+
+    await repo.projections.record_entity(_producer("e1", 2, date(2026, 1, 10), "82"))
+
+    assert await repo.queries.derived_actuals([old], None) == {old.target_id: 0}
+    new = _target(TargetMetric.NEW_PRODUCERS, "82", 2024)
+    assert await repo.queries.derived_actuals([new], None) == {new.target_id: 1}

@@ -14,7 +14,12 @@ from ocop_reporting.domain.figures import ProducerMix
 from ocop_reporting.domain.summaries import (
     SummaryView,
     Window,
+    kind_ids,
+    marks_by_document,
     producer_key,
+    producers_id,
+    rated_counts,
+    rated_id,
     rating_marks,
     summary_of,
 )
@@ -180,3 +185,41 @@ def test_any_id_becomes_a_field_name_without_dots_or_dollars() -> None:
     keys = {producer_key(i) for i in ("a.b", "a%2Eb", "$x", "plain")}
     assert len(keys) == 4
     assert not any("." in k or k.startswith("$") for k in keys)
+
+
+def _producer(key: str, version: int, form: str) -> Doc:
+    return {"id": key, "v": version, "day": "2026-01-05", "legal_form": form,
+            "women_led": False, "ethnic_minority_led": False}  # fmt: skip
+
+
+def test_a_ratings_id_goes_beside_its_marks_and_the_rest_in_them() -> None:
+    marks = rating_marks(_rating("e1", "p1", "2026-03-01", 3, 0, round_id="r"))
+    by_doc = marks_by_document("2025:82:2026", marks)
+    assert by_doc == {
+        "2025:82:2026": {"crossed.3": "2026-03-01 p1", "rounds": "2026-03-01 r"},
+        "rated:2025:82:2026": {"rated.3": "e1"},
+    }
+    assert rated_id("2025:82:2026") == "rated:2025:82:2026"
+    assert producers_id("2025:82:2026") == "producers:2025:82:2026"
+
+
+def test_the_marks_document_is_read_with_every_kind() -> None:
+    assert kind_ids("2025:82:2026") == ["2025:82:2026"]  # the national view: marks only
+    both = kind_ids("2025:82:2026", rated=True, producers=True)
+    assert both == ["2025:82:2026", "rated:2025:82:2026", "producers:2025:82:2026"]
+
+
+def test_a_rating_in_the_old_combined_document_and_the_rated_one_counts_once() -> None:
+    combined = {"_id": "2025:82:2026", "rated": {"3": ["e1", "e2"]}, "crossed": {"3": []}}
+    split = {"_id": "rated:2025:82:2026", "rated": {"3": ["e2", "e3"], "4": ["e4"]}}
+    assert rated_counts([combined, split]) == {3: 3, 4: 1}
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_a_producer_in_two_documents_counts_once_by_its_newest_version(newest_first: bool) -> None:
+    combined = {"_id": "2025:82:2026", "producers": {"a": _producer("a", 1, "household")}}
+    split = {"_id": "producers:2025:82:2026", "producers": {"a": _producer("a", 2, "cooperative")}}
+    docs = [split, combined] if newest_first else [combined, split]
+    view = SummaryView(docs)
+    assert view.new_producers(YEAR_2026) == 1
+    assert view.producer_mix(YEAR_2026).by_legal_form == {"cooperative": 1}

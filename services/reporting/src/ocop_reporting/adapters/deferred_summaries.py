@@ -35,8 +35,10 @@ from ocop_reporting.domain.summaries import (
     CERTIFIED_PREFIX,
     REVISION,
     certified_id,
+    marks_by_document,
     producer_entry,
     producer_key,
+    producers_id,
     summary_of,
     unit_fields,
 )
@@ -77,13 +79,14 @@ class DeferredSummaryStore(SummaryStore):
         return self._held.setdefault(summary, _Held())
 
     async def add_marks(self, fact: Document, marks: dict[str, str]) -> None:
-        held = self._of(summary_of(fact))
-        held.sets |= unit_fields(fact)
-        for name, value in marks.items():
-            held.marks.setdefault(name, set()).add(value)
+        for summary, some in marks_by_document(summary_of(fact), marks).items():
+            held = self._of(summary)
+            held.sets |= unit_fields(fact)
+            for name, value in some.items():
+                held.marks.setdefault(name, set()).add(value)
 
     async def put_producer(self, fact: Document) -> None:
-        held = self._of(summary_of(fact))
+        held = self._of(producers_id(summary_of(fact)))
         held.sets |= unit_fields(fact)
         name = f"producers.{producer_key(fact['_id'])}"
         entry = producer_entry(fact)

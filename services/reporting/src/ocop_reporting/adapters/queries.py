@@ -239,7 +239,7 @@ class MongoReportQueries:
     async def rating_count(self, where: Unit, year: int) -> int:
         """Rating events of the unit (with the old units merged into it) and year: the ids kept
         in their summaries, one read."""
-        docs = await self._summaries.read_units(where, [year])
+        docs = await self._summaries.read_units(where, [year], rated=True)
         return sum(rated_counts(docs).values())
 
     async def certified_products(
@@ -334,12 +334,14 @@ class MongoReportQueries:
 
     async def ratings_by_province(self) -> dict[tuple[str, int], int]:
         """Ratings at 3–5★ received, by (current province, stars): the ids in the summaries."""
-        found: dict[tuple[str, int], int] = {}
+        by_province: dict[str, list[Document]] = {}
         for doc in await self._summaries.read_ratings():
-            for stars, n in rated_counts([doc]).items():
+            by_province.setdefault(str(doc["current_code"]), []).append(doc)
+        found: dict[tuple[str, int], int] = {}
+        for code, docs in by_province.items():  # an event in two documents counts once
+            for stars, n in rated_counts(docs).items():
                 if stars >= 3:
-                    key = (str(doc["current_code"]), stars)
-                    found[key] = found.get(key, 0) + n
+                    found[(code, stars)] = n
         return found
 
     async def fact_counts(self) -> dict[str, int]:
@@ -419,7 +421,7 @@ def _summary_actuals(
     """Whole provinces' actuals from their summaries (`docs`, by `_id`)."""
     found: dict[str, int] = {}
     for t in targets:
-        mine = summary_ids(_target_unit(t), _years(t))
+        mine = _summary_ids_of(t)
         view = SummaryView(docs[i] for i in mine if i in docs)
         last = t.last_day if as_of is None else min(as_of, t.last_day)
         found[t.target_id] = view.actual(t.metric, t.min_stars, Window.of(t.first_day, last))
@@ -432,7 +434,13 @@ def _target_summary_ids(targets: list[Target], cut: date | None) -> list[str]:
     if cut is not None:
         return []
     summarised = [t for t in targets if _summarised(t)]
-    return [i for t in summarised for i in summary_ids(_target_unit(t), _years(t))]
+    return [i for t in summarised for i in _summary_ids_of(t)]
+
+
+def _summary_ids_of(target: Target) -> list[str]:
+    """A whole province's target's summaries: its marks, and its producers for new producers."""
+    producers = target.metric is TargetMetric.NEW_PRODUCERS
+    return summary_ids(_target_unit(target), _years(target), producers=producers)
 
 
 def _summarised(target: Target) -> bool:

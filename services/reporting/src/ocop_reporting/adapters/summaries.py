@@ -1,7 +1,11 @@
-"""The summaries in the store: one collection for the whole country (`summaries`), a handful of
-documents per unit and year plus one of certificates per current province, written idempotently
-beside the facts and read by `_id` — a province's progress or the national view is one
-`_id: {$in: [...]}` read, the one filter FerretDB v1 answers without scanning.
+"""The summaries in the store: one collection for the whole country (`summaries`), up to three
+documents per unit and year (its marks, its rating ids, its producers: domain.summaries) plus the
+certificate documents of each current province, written idempotently beside the facts and read by
+`_id` — a province's progress or the national view is one `_id: {$in: [...]}` read, the one
+filter FerretDB v1 answers without scanning, of only the kinds its figures need: FerretDB decodes
+every document it returns whole, so the national view reads no rating ids, and producers only
+for new producers' targets. The marks document is read with every kind: written before the split,
+it holds them all.
 
 Every write is a repeatable single-document update: marks go in with `$addToSet`, a producer's
 state or a product's withdrawal with `$set` guarded by its version, a certificate's fields with
@@ -34,8 +38,11 @@ from ocop_reporting.domain.summaries import (
     certificate_issue,
     certified_id,
     certified_ids,
+    kind_ids,
+    marks_by_document,
     producer_entry,
     producer_key,
+    producers_id,
     summary_id,
     summary_of,
     unit_fields,
@@ -60,11 +67,13 @@ class SummaryStore:
         return self._db[SUMMARIES]
 
     async def add_marks(self, fact: Document, marks: dict[str, str]) -> None:
-        await self._collection().update_one(
-            {"_id": summary_of(fact)},
-            {"$set": unit_fields(fact), "$addToSet": marks},
-            upsert=True,
-        )
+        """The marks in the fact's marks document, its rating id in the rating ids' beside."""
+        for summary, some in marks_by_document(summary_of(fact), marks).items():
+            await self._collection().update_one(
+                {"_id": summary},
+                {"$set": unit_fields(fact), "$addToSet": some},
+                upsert=True,
+            )
 
     async def put_producer(self, fact: Document) -> None:
         """The producer as its fact stands, unless the summary holds a newer version already
@@ -73,18 +82,24 @@ class SummaryStore:
         # DuplicateKeyError: the summary exists and holds a newer version of this producer.
         with contextlib.suppress(DuplicateKeyError):
             await self._collection().update_one(
-                {"_id": summary_of(fact), f"{field}.v": {"$not": {"$gt": fact["version"]}}},
+                {
+                    "_id": producers_id(summary_of(fact)),
+                    f"{field}.v": {"$not": {"$gt": fact["version"]}},
+                },
                 {"$set": {**unit_fields(fact), field: producer_entry(fact)}},
                 upsert=True,
             )
 
     async def remove_producer(self, fact: Document, newer_version: int) -> None:
-        """Take the producer out of the summary its fact was in (its unit or day changed)."""
+        """Take the producer out of the summary its fact was in (its unit or day changed): out
+        of its producers document, and of its marks document, which held it before the split."""
         field = f"producers.{producer_key(fact['_id'])}"
-        await self._collection().update_one(
-            {"_id": summary_of(fact), f"{field}.v": {"$lt": newer_version}},
-            {"$unset": {field: ""}},
-        )
+        summary = summary_of(fact)
+        for doc in (producers_id(summary), summary):
+            await self._collection().update_one(
+                {"_id": doc, f"{field}.v": {"$lt": newer_version}},
+                {"$unset": {field: ""}},
+            )
 
     async def put_certificate(self, certificate_id: str, fact: Document) -> None:
         """A certificate as issued (its fact's fields), in its product's document."""
@@ -182,8 +197,11 @@ class SummaryStore:
             found += [doc async for doc in self._collection().find({"_id": {"$in": batch}})]
         return found
 
-    async def read_units(self, where: Unit, years: Iterable[int]) -> list[Document]:
-        return await self.read(summary_ids(where, years))
+    async def read_units(
+        self, where: Unit, years: Iterable[int], *, rated: bool = False, producers: bool = False
+    ) -> list[Document]:
+        """The unit's marks documents of these years, and its rating ids' or producers' too."""
+        return await self.read(summary_ids(where, years, rated=rated, producers=producers))
 
     async def read_certified_counts(self, current_codes: Iterable[str]) -> dict[str, Document]:
         """The certified counts of these current provinces, by province: one id each."""
@@ -200,7 +218,8 @@ class SummaryStore:
         years): by `_id` from FIRST_PRODUCER_YEAR, since a producer's summary is the year its
         event was recorded; without a last year, by a filter on the unit (a scan on FerretDB)."""
         if last_year is not None:
-            return await self.read_units(where, range(FIRST_PRODUCER_YEAR, last_year + 1))
+            years = range(FIRST_PRODUCER_YEAR, last_year + 1)
+            return await self.read_units(where, years, producers=True)
         codes = [u.code for u in units_counted(where)]
         editions = sorted({u.edition for u in units_counted(where)})
         flt = {"unit_code": {"$in": codes}, "edition": {"$in": editions}}
@@ -244,5 +263,14 @@ def units_counted(where: Unit) -> tuple[Unit, ...]:
     return (where, *merged_from(where.code))
 
 
-def summary_ids(where: Unit, years: Iterable[int]) -> list[str]:
-    return [summary_id(u.edition, u.code, y) for u in units_counted(where) for y in years]
+def summary_ids(
+    where: Unit, years: Iterable[int], *, rated: bool = False, producers: bool = False
+) -> list[str]:
+    """The unit's marks documents of these years, and its rating ids' or producers' when asked
+    (domain.summaries.kind_ids)."""
+    return [
+        i
+        for u in units_counted(where)
+        for y in years
+        for i in kind_ids(summary_id(u.edition, u.code, y), rated=rated, producers=producers)
+    ]

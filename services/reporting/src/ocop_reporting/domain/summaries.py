@@ -1,15 +1,25 @@
 """Per-province, per-year summaries of the facts: what the dashboards ask, kept as documents
 addressed by `_id`. Pure: what a fact adds to its summary, and how a report reads summaries.
 
-One summary per unit a fact was recorded in and year of its day: `_id = "<edition>:<unit>:<year>"`
-(`2008:87:2022`, `2025:82:2026`). A current province's figures are the union of its own summaries
-and those of the old provinces merged into it, exactly as its facts are.
+Each unit a fact was recorded in and year of its day has up to three summary documents, one per
+kind, so that a report reads only the kinds its figures need (FerretDB decodes a whole document
+on every read, whatever the projection):
+- its marks, `_id = "<edition>:<unit>:<year>"` (`2008:87:2022`, `2025:82:2026`): the national
+  view and every whole-province target but new producers read these alone;
+- its rating ids, `rated:<edition>:<unit>:<year>` (the overview's and monitoring's counts);
+- its producers, `producers:<edition>:<unit>:<year>` (new producers, the producer mix).
+A database written before the split holds all three kinds in the marks document: readers of
+rating ids or producers read the marks document too and take the union (`SummaryView`,
+`rated_counts`), so such a database needs no migration (a rebuild writes the split layout).
+A current province's figures are the union of its own summaries and those of the old provinces
+merged into it, exactly as its facts are.
 
 Every figure is a set, never a counter, so applying a fact twice changes nothing:
 - product and round marks are strings `"<day> <id>"` added with `$addToSet` (`crossed.<k>`: a
   rating that took the product from below k stars to k or more; `upgraded.<s>`: an upgrade to s
   stars; `proposed`: ≥90 points or proposed for 5★; `rounds`: a province council's round);
-- `producers.<key>` is the producer's latest state, written only by a version not older;
+- `producers.<key>` is the producer's latest state, written only by a version not older (of a
+  producer in two documents, the newer version counts);
 - `rated.<stars>` holds the ids of the rating events (how many ratings a unit received).
 The day inside each mark keeps periods and as-of days exact; a report de-duplicates by id.
 
@@ -62,8 +72,43 @@ def summary_id(edition: str, unit_code: str, year: int) -> str:
 
 
 def summary_of(fact: Doc) -> str:
-    """The summary a fact (as stored, with its unit fields and ISO `day`) belongs to."""
+    """The marks summary a fact (as stored, with its unit fields and ISO `day`) belongs to."""
     return summary_id(fact["edition"], fact["unit_code"], int(fact["day"][:4]))
+
+
+RATED_PREFIX = "rated:"
+PRODUCERS_PREFIX = "producers:"
+
+
+def rated_id(summary: str) -> str:
+    """The document of the rating ids beside a unit-year's marks document `summary`."""
+    return f"{RATED_PREFIX}{summary}"
+
+
+def producers_id(summary: str) -> str:
+    """The document of the producers beside a unit-year's marks document `summary`."""
+    return f"{PRODUCERS_PREFIX}{summary}"
+
+
+def kind_ids(summary: str, *, rated: bool = False, producers: bool = False) -> list[str]:
+    """The documents to read for a unit-year: its marks (which a database written before the
+    split holds every kind in), and its rating ids or producers when asked."""
+    ids = [summary]
+    if rated:
+        ids.append(rated_id(summary))
+    if producers:
+        ids.append(producers_id(summary))
+    return ids
+
+
+def marks_by_document(summary: str, marks: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """A fact's marks (`rating_marks`, `proposal_marks`) by the document each goes to: the rating
+    ids beside the marks summary, the rest in it."""
+    found: dict[str, dict[str, str]] = {}
+    for name, value in marks.items():
+        doc = rated_id(summary) if name.startswith("rated.") else summary
+        found.setdefault(doc, {})[name] = value
+    return found
 
 
 def unit_fields(fact: Doc) -> dict[str, Any]:
@@ -255,12 +300,13 @@ class Window:
 
 
 def rated_counts(summaries: Iterable[Doc]) -> dict[int, int]:
-    """Rating events by stars in these summaries (each event is in one summary only)."""
-    found: Counter[int] = Counter()
+    """Rating events by stars in these summaries. An event is in one unit-year only, but may be
+    in both its documents (written before the split, and again by a redelivery after): by id."""
+    found: dict[int, set[str]] = {}
     for doc in summaries:
         for stars, ids in doc.get("rated", {}).items():
-            found[int(stars)] += len(ids)
-    return dict(found)
+            found.setdefault(int(stars), set()).update(ids)
+    return {stars: len(ids) for stars, ids in found.items()}
 
 
 class SummaryView:
@@ -294,12 +340,16 @@ class SummaryView:
         return len(self._ids(["rounds"], window))
 
     def producers(self, window: Window) -> list[Doc]:
+        """Each producer's newest version: a producer may be in two documents (the marks one
+        written before the split and its producers one after), as the guarded `$set` would have
+        kept in one."""
         latest: dict[str, Doc] = {}
         for doc in self._docs:
             for entry in doc.get("producers", {}).values():
-                if entry["day"] in window:
+                held = latest.get(entry["id"])
+                if held is None or int(held["v"]) < int(entry["v"]):
                     latest[entry["id"]] = entry
-        return list(latest.values())
+        return [entry for entry in latest.values() if entry["day"] in window]
 
     def new_producers(self, window: Window) -> int:
         return len(self.producers(window))
