@@ -7,14 +7,19 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from ocop_contracts import ProductRated, RatingLevel
+from ocop_contracts import Event, ProductRated, RatingLevel
+from ocop_devstack.national import generate
+from ocop_devstack.national_events import fact_events
 from ocop_platform.mongo import Database, Document
 from ocop_promotion.adapters.repository import MongoPromotionRepository, mongo_venue_stores
 from ocop_promotion.service_layer.placements import PlacementService
 from ocop_promotion.service_layer.services import PromotionService
+from ocop_reporting.adapters.projections import WRITERS
+from ocop_reporting.adapters.summaries import SUMMARIES
 
 
 def rating(product_id: str, version: int) -> ProductRated:
@@ -63,3 +68,22 @@ async def promotion_on(db: Database, today: Callable[[], date] = date.today) -> 
     await repo.ensure_indexes()
     placements = PlacementService(mongo_venue_stores(db, repo), today=today)
     return Promotion(PromotionService(repo, placements), repo, placements)
+
+
+def national_facts() -> list[Event]:
+    """The national data set's events (scale 0.01) that reporting's projections write."""
+    return [e for _, e in fact_events(generate(scale=0.01)) if type(e) in WRITERS]
+
+
+async def summary_documents(db: Database) -> list[dict[str, Any]]:
+    """Reporting's summary documents by `_id`, each with its sets in one order, to compare."""
+    return [_sorted(doc) async for doc in db[SUMMARIES].find({}).sort("_id", 1)]
+
+
+def _sorted(value: Any) -> Any:
+    # $addToSet appends in arrival order, which differs between two ways of writing.
+    if isinstance(value, dict):
+        return {k: _sorted(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return sorted(_sorted(v) for v in value)
+    return value

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,13 +15,12 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
-from ocop_contracts import Event, ProductRated
+from ocop_contracts import ProductRated
 from ocop_devstack.infra import Infra
-from ocop_devstack.national import generate
-from ocop_devstack.national_events import fact_events
 from ocop_platform.mongo import Database, Document
-from ocop_reporting.adapters.projections import WRITERS, MongoProjections
+from ocop_reporting.adapters.projections import MongoProjections
 from ocop_reporting.adapters.summaries import SUMMARIES
+from tests.integration.support import fresh_databases, national_facts, summary_documents
 
 pytestmark = pytest.mark.integration
 
@@ -58,34 +56,12 @@ async def two_dbs(
     client: AsyncMongoClient[Document] = AsyncMongoClient(
         infra.mongo_url, tz_aware=True, uuidRepresentation="standard", event_listeners=[recorded]
     )
-    names = [f"batched_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    try:
-        yield client[names[0]], client[names[1]]
-    finally:
-        for name in names:
-            await client.drop_database(name)
-        await client.close()
-
-
-async def _summaries(db: Database) -> list[dict[str, Any]]:
-    return [_sorted(doc) async for doc in db[SUMMARIES].find({}).sort("_id", 1)]
-
-
-def _sorted(value: Any) -> Any:
-    """A document with its sets in one order ($addToSet appends in arrival order)."""
-    if isinstance(value, dict):
-        return {k: _sorted(v) for k, v in sorted(value.items())}
-    if isinstance(value, list):
-        return sorted(_sorted(v) for v in value)
-    return value
-
-
-def _events() -> list[Event]:
-    return [e for _, e in fact_events(generate(scale=0.01)) if type(e) in WRITERS]
+    async with fresh_databases(client, "batched_", 2) as (first, second):
+        yield first, second
 
 
 def _ratings(count: int) -> list[ProductRated]:
-    return [e for e in _events() if isinstance(e, ProductRated)][:count]
+    return [e for e in national_facts() if isinstance(e, ProductRated)][:count]
 
 
 async def test_a_batch_writes_each_summary_document_once_as_the_events_one_by_one_would(
@@ -109,7 +85,7 @@ async def test_a_batch_writes_each_summary_document_once_as_the_events_one_by_on
     written = Counter(recorded.ids)
     assert set(written.values()) == {1}
     assert len(written) < len(ratings)  # ratings of one unit and year share a document
-    assert await _summaries(batched_db) == await _summaries(one_by_one_db)
+    assert await summary_documents(batched_db) == await summary_documents(one_by_one_db)
 
 
 async def test_a_batch_that_ends_with_an_error_writes_nothing_it_held(
@@ -125,7 +101,7 @@ async def test_a_batch_that_ends_with_an_error_writes_nothing_it_held(
             raise ConnectionError("the store went away")  # the consumer commits nothing
 
     assert recorded.ids == []
-    assert await _summaries(db) == []  # the redelivered batch writes them
+    assert await summary_documents(db) == []  # the redelivered batch writes them
 
 
 async def test_two_batches_at_once_each_write_only_their_own(
@@ -135,7 +111,7 @@ async def test_two_batches_at_once_each_write_only_their_own(
     projections, reference = MongoProjections(db), MongoProjections(reference_db)
     first, second = _ratings(2)
     await reference.apply(second)
-    only_second = await _summaries(reference_db)
+    only_second = await summary_documents(reference_db)
     first_applied, second_done = asyncio.Event(), asyncio.Event()
     seen_meanwhile: list[list[dict[str, Any]]] = []
 
@@ -144,7 +120,7 @@ async def test_two_batches_at_once_each_write_only_their_own(
             await projections.apply(first)
             first_applied.set()
             await second_done.wait()
-            seen_meanwhile.append(await _summaries(db))
+            seen_meanwhile.append(await summary_documents(db))
 
     async def a_batch_ending_meanwhile() -> None:
         await first_applied.wait()
@@ -156,14 +132,14 @@ async def test_two_batches_at_once_each_write_only_their_own(
 
     assert seen_meanwhile == [only_second]  # the open batch's writes were still held
     await reference.apply(first)
-    assert await _summaries(db) == await _summaries(reference_db)
+    assert await summary_documents(db) == await summary_documents(reference_db)
 
 
 async def test_batches_of_the_data_set_make_the_documents_of_the_events_one_by_one(
     two_dbs: tuple[Database, Database],
 ) -> None:
     rng = random.Random(9)
-    events = _events()
+    events = national_facts()
     events += rng.sample(events, 60)  # redelivered later
     one_by_one_db, batched_db = two_dbs
     one_by_one, batched = MongoProjections(one_by_one_db), MongoProjections(batched_db)
@@ -174,6 +150,6 @@ async def test_batches_of_the_data_set_make_the_documents_of_the_events_one_by_o
             for event in events[start : start + BATCH]:
                 await batched.apply(event)
 
-    expected = await _summaries(one_by_one_db)
+    expected = await summary_documents(one_by_one_db)
     assert len(expected) > 50  # units, years and certificate buckets of 34 provinces
-    assert await _summaries(batched_db) == expected
+    assert await summary_documents(batched_db) == expected

@@ -7,10 +7,8 @@ withdrawals — certificate documents' revisions and the certified counts includ
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
-from typing import Any
 
 import pytest
 
@@ -19,27 +17,19 @@ from ocop_contracts.events.evaluation import CertificateRevoked
 from ocop_contracts.events.registry import EntityRegistered, EntityUpdated, ProductWithdrawn
 from ocop_contracts.vocabulary import LegalForm, RevocationGround
 from ocop_devstack.infra import Infra
-from ocop_devstack.national import generate
-from ocop_devstack.national_events import fact_events
 from ocop_platform.mongo import Database, create_client
-from ocop_reporting.adapters.projections import WRITERS, MongoProjections
-from ocop_reporting.adapters.summaries import SUMMARIES
+from ocop_reporting.adapters.projections import MongoProjections
 from ocop_reporting.domain.certified_counts import count, is_counted, province_steps
 from ocop_reporting.domain.summaries import CERTIFIED_PREFIX, CertifiedView, bucket_of, revision
+from tests.integration.support import fresh_databases, national_facts, summary_documents
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 async def two_dbs(infra: Infra) -> AsyncIterator[tuple[Database, Database]]:
-    client = create_client(infra.mongo_url)
-    names = [f"deferred_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    try:
-        yield client[names[0]], client[names[1]]
-    finally:
-        for name in names:
-            await client.drop_database(name)
-        await client.close()
+    async with fresh_databases(create_client(infra.mongo_url), "deferred_", 2) as (live, rebuilt):
+        yield live, rebuilt
 
 
 def _producer(entity: str, version: int, day: date, code: str, form: LegalForm) -> Event:
@@ -96,24 +86,11 @@ def _by_hand() -> list[Event]:
     ]
 
 
-async def _summaries(db: Database) -> list[dict[str, Any]]:
-    return [_sorted(doc) async for doc in db[SUMMARIES].find({}).sort("_id", 1)]
-
-
-def _sorted(value: Any) -> Any:
-    """A document with its sets in one order ($addToSet appends in arrival order)."""
-    if isinstance(value, dict):
-        return {k: _sorted(v) for k, v in sorted(value.items())}
-    if isinstance(value, list):
-        return sorted(_sorted(v) for v in value)
-    return value
-
-
 async def test_the_rebuild_s_held_writes_make_the_live_writes_documents(
     two_dbs: tuple[Database, Database],
 ) -> None:
     rng = random.Random(5)
-    events = [e for _, e in fact_events(generate(scale=0.01)) if type(e) in WRITERS]
+    events = national_facts()
     events += _by_hand()
     events += rng.sample(events, 60)  # redelivered later
     live_db, rebuilt_db = two_dbs
@@ -125,9 +102,9 @@ async def test_the_rebuild_s_held_writes_make_the_live_writes_documents(
             await rebuilt.apply(event)
         await rebuilt.flush()
 
-    expected = await _summaries(live_db)
+    expected = await summary_documents(live_db)
     assert len(expected) > 50  # units, years and certificate buckets of 34 provinces
-    assert await _summaries(rebuilt_db) == expected
+    assert await summary_documents(rebuilt_db) == expected
     # The certified counts among them: each certificate document's, of its revision, giving the
     # figures its certificates give.
     buckets = [d for d in expected if d["_id"].startswith(CERTIFIED_PREFIX)]
