@@ -445,10 +445,15 @@ async def test_the_national_view_reads_the_summaries_once_for_new_products_and_a
         await repo.projections.record_rating(event)
     targets = [
         _target(metric, code, 2026, min_stars=stars)
-        for metric in (TargetMetric.CERTIFIED_PRODUCTS, TargetMetric.EVALUATION_ROUNDS)
+        for metric in (
+            TargetMetric.CERTIFIED_PRODUCTS,
+            TargetMetric.EVALUATION_ROUNDS,
+            TargetMetric.NEW_PRODUCERS,
+        )
         for code in ("82", "01")
         for stars in (3, 4)
     ]
+    await repo.projections.record_entity(_producer("e1", 1, date(2026, 2, 1), "82"))
     reads: list[list[str]] = []
     read = SummaryStore.read
 
@@ -460,13 +465,15 @@ async def test_the_national_view_reads_the_summaries_once_for_new_products_and_a
     figures = await repo.queries.national_figures(2026, targets, None)
     assert len(reads) == 1
     monkeypatch.undo()
-    # The marks alone: no target here counts producers, and no figure rating ids.
+    # The marks alone: no figure here needs rating ids or producers' states.
     assert not [i for i in reads[0] if i.startswith(("rated:", "producers:"))]
 
     assert figures.new_certified == {"82": 2, "01": 1}
     assert figures.actuals == await repo.queries.derived_actuals(targets, None)
     three = _target(TargetMetric.CERTIFIED_PRODUCTS, "82", 2026, min_stars=3).target_id
     assert figures.actuals[three] == 2
+    producers = _target(TargetMetric.NEW_PRODUCERS, "82", 2026, min_stars=3).target_id
+    assert figures.actuals[producers] == 1
     as_of = date(2026, 3, 31)
     corrected = await repo.queries.national_figures(2026, targets, as_of)
     assert corrected.actuals == await repo.queries.derived_actuals(targets, as_of)
@@ -490,7 +497,7 @@ async def test_a_read_of_more_ids_than_one_batch_finds_every_summary(repo: Repor
 
 async def _as_before_the_split(repo: Reporting, summary: str) -> None:
     """A unit-year's documents made one, as the code before the split wrote them: the rating
-    ids and producers in the marks document."""
+    ids and producers in the marks document, no `joined` marks."""
     collection = repo.db[SUMMARIES]
     for kind in (f"rated:{summary}", f"producers:{summary}"):
         doc = await collection.find_one({"_id": kind})
@@ -499,6 +506,7 @@ async def _as_before_the_split(repo: Reporting, summary: str) -> None:
         fields = {k: v for k, v in doc.items() if k in ("rated", "producers")}
         await collection.update_one({"_id": summary}, {"$set": fields}, upsert=True)
         await collection.delete_one({"_id": kind})
+    await collection.update_one({"_id": summary}, {"$unset": {"joined": ""}})
 
 
 async def test_a_database_written_before_the_split_reads_with_the_documents_written_after(

@@ -17,6 +17,8 @@ from ocop_reporting.domain.summaries import (
     kind_ids,
     marks_by_document,
     producer_key,
+    producer_places,
+    producer_writes,
     producers_id,
     rated_counts,
     rated_id,
@@ -223,3 +225,36 @@ def test_a_producer_in_two_documents_counts_once_by_its_newest_version(newest_fi
     view = SummaryView(docs)
     assert view.new_producers(YEAR_2026) == 1
     assert view.producer_mix(YEAR_2026).by_legal_form == {"cooperative": 1}
+
+
+def _producer_fact(key: str, version: int, day: str = "2026-02-01") -> Doc:
+    return {"_id": key, "version": version, "day": day, "legal_form": "cooperative",
+            "edition": "2025", "unit_code": "82", "current_code": "82"}  # fmt: skip
+
+
+def test_a_producer_goes_whole_to_its_producers_document_and_by_day_to_its_marks() -> None:
+    state, joined = producer_writes(_producer_fact("e.1", 3))
+    assert (state.doc, state.field, state.guard) == (
+        "producers:2025:82:2026",
+        "producers.e%2E1",
+        "producers.e%2E1.v",
+    )
+    assert state.value["v"] == state.version == 3
+    assert (joined.doc, joined.field, joined.guard) == (
+        "2025:82:2026",
+        "joined.2026-02-01.e%2E1",
+        "joined.2026-02-01.e%2E1",
+    )
+    assert joined.value == joined.version == 3
+    # Leaving a unit: out of both, and of the marks document that held it before the split.
+    assert ("2025:82:2026", "producers.e%2E1", "producers.e%2E1.v") in producer_places(
+        _producer_fact("e.1", 3)
+    )
+
+
+def test_new_producers_count_the_joined_marks_and_the_states_of_before_once_each() -> None:
+    combined = {"producers": {"a": _producer("a", 1, "household"), "b": _producer("b", 1, "x")}}
+    marks = {"joined": {"2026-01-05": {"a": 2, "c": 1}, "2025-12-30": {"d": 1}}}
+    view = SummaryView([combined, marks])
+    assert view.new_producers(YEAR_2026) == 3  # a, b, c
+    assert view.new_producers(Window.of(date(2025, 1, 1), date(2025, 12, 31))) == 1  # d

@@ -7,7 +7,7 @@ the rebuild's time, and most of the live consumers' store time. So the rebuild h
 of a batch of records, and a live consumer batch those of its events (MongoProjections.batch,
 flushed before the batch's offsets are committed), per document, and `flush` writes each
 document once: the marks as one `$addToSet` with `$each`, the certificates' and units' fields as
-one `$set`, the producers as one `$set` guarded by each one's version.
+one `$set`, the producers' states and `joined` marks as one `$set` guarded by each one's version.
 
 The same operations as one by one, so the same documents: `$addToSet` and `$set` of distinct
 fields do not depend on their order, and of one producer only the newest version held is
@@ -23,7 +23,6 @@ depends on them before `flush`.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +33,10 @@ from ocop_reporting.adapters.summaries import SummaryStore
 from ocop_reporting.domain.summaries import (
     CERTIFIED_PREFIX,
     REVISION,
+    GuardedSet,
     certified_id,
     marks_by_document,
-    producer_entry,
-    producer_key,
-    producers_id,
+    producer_writes,
     summary_of,
     unit_fields,
 )
@@ -50,13 +48,19 @@ class _Held:
 
     sets: dict[str, Any] = field(default_factory=dict)
     marks: dict[str, set[str]] = field(default_factory=dict)
-    producers: dict[str, Document] = field(default_factory=dict)  # field → newest entry
+    # Fields set only over a version not newer (a producer's state or `joined` mark): the newest.
+    guarded: dict[str, GuardedSet] = field(default_factory=dict)
     # A certificate document's writes held: its revision goes up by as many, as one by one.
     writes: int = 0
 
+    def hold(self, write: GuardedSet) -> None:
+        held = self.guarded.get(write.field)
+        if held is None or held.version <= write.version:
+            self.guarded[write.field] = write
+
     def update(self) -> Document:
         update: Document = {}
-        sets = self.sets | self.producers
+        sets = self.sets | {name: w.value for name, w in self.guarded.items()}
         if sets:
             update["$set"] = sets
         if self.marks:
@@ -66,8 +70,8 @@ class _Held:
         return update
 
     def guard(self) -> Document:
-        """Each producer only over a version not newer (as SummaryStore.put_producer)."""
-        return {f"{f}.v": {"$not": {"$gt": e["v"]}} for f, e in self.producers.items()}
+        """Each guarded field only over a version not newer (as SummaryStore.put_producer)."""
+        return {w.guard: {"$not": {"$gt": w.version}} for w in self.guarded.values()}
 
 
 class DeferredSummaryStore(SummaryStore):
@@ -86,12 +90,10 @@ class DeferredSummaryStore(SummaryStore):
                 held.marks.setdefault(name, set()).add(value)
 
     async def put_producer(self, fact: Document) -> None:
-        held = self._of(producers_id(summary_of(fact)))
-        held.sets |= unit_fields(fact)
-        name = f"producers.{producer_key(fact['_id'])}"
-        entry = producer_entry(fact)
-        if name not in held.producers or held.producers[name]["v"] <= entry["v"]:
-            held.producers[name] = entry
+        for write in producer_writes(fact):
+            held = self._of(write.doc)
+            held.sets |= unit_fields(fact)
+            held.hold(write)
 
     async def remove_producer(self, fact: Document, newer_version: int) -> None:
         await self.flush()  # its older state, if held, goes in first and then out
@@ -117,15 +119,8 @@ class DeferredSummaryStore(SummaryStore):
             )
         except DuplicateKeyError:
             # The document holds a newer version of one of the producers (a live service
-            # beside the rebuild): the rest together, then each producer by its own guard.
+            # beside the rebuild): the rest together, then each guarded field by its own guard.
             rest = _Held(sets=held.sets, marks=held.marks, writes=held.writes)
             await self._collection().update_one({"_id": summary}, rest.update(), upsert=True)
-            for name, entry in held.producers.items():
-                await self._put_entry(summary, name, entry)
-
-    async def _put_entry(self, summary: str, name: str, entry: Document) -> None:
-        guard = {f"{name}.v": {"$not": {"$gt": entry["v"]}}}
-        with contextlib.suppress(DuplicateKeyError):  # newer there already
-            await self._collection().update_one(
-                {"_id": summary, **guard}, {"$set": {name: entry}}, upsert=True
-            )
+            for write in held.guarded.values():
+                await self._put_guarded(write, {})

@@ -421,7 +421,7 @@ def _summary_actuals(
     """Whole provinces' actuals from their summaries (`docs`, by `_id`)."""
     found: dict[str, int] = {}
     for t in targets:
-        mine = _summary_ids_of(t)
+        mine = summary_ids(_target_unit(t), _years(t))
         view = SummaryView(docs[i] for i in mine if i in docs)
         last = t.last_day if as_of is None else min(as_of, t.last_day)
         found[t.target_id] = view.actual(t.metric, t.min_stars, Window.of(t.first_day, last))
@@ -434,13 +434,7 @@ def _target_summary_ids(targets: list[Target], cut: date | None) -> list[str]:
     if cut is not None:
         return []
     summarised = [t for t in targets if _summarised(t)]
-    return [i for t in summarised for i in _summary_ids_of(t)]
-
-
-def _summary_ids_of(target: Target) -> list[str]:
-    """A whole province's target's summaries: its marks, and its producers for new producers."""
-    producers = target.metric is TargetMetric.NEW_PRODUCERS
-    return summary_ids(_target_unit(target), _years(target), producers=producers)
+    return [i for t in summarised for i in summary_ids(_target_unit(t), _years(t))]
 
 
 def _summarised(target: Target) -> bool:

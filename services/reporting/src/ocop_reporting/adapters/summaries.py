@@ -3,9 +3,9 @@ documents per unit and year (its marks, its rating ids, its producers: domain.su
 certificate documents of each current province, written idempotently beside the facts and read by
 `_id` — a province's progress or the national view is one `_id: {$in: [...]}` read, the one
 filter FerretDB v1 answers without scanning, of only the kinds its figures need: FerretDB decodes
-every document it returns whole, so the national view reads no rating ids, and producers only
-for new producers' targets. The marks document is read with every kind: written before the split,
-it holds them all.
+every document it returns whole, so the national view and new producers' targets read the marks
+alone (a producer's `joined` mark there), not its rating ids or producers' states. The marks
+document is read with every kind: written before the split, it holds them all.
 
 Every write is a repeatable single-document update: marks go in with `$addToSet`, a producer's
 state or a product's withdrawal with `$set` guarded by its version, a certificate's fields with
@@ -33,6 +33,7 @@ from ocop_platform.mongo import Database, Document
 from ocop_reporting.domain.certified_counts import counts_entry, counts_id, is_counted
 from ocop_reporting.domain.summaries import (
     REVISION,
+    GuardedSet,
     bucket_of,
     certificate_end,
     certificate_issue,
@@ -40,9 +41,8 @@ from ocop_reporting.domain.summaries import (
     certified_ids,
     kind_ids,
     marks_by_document,
-    producer_entry,
-    producer_key,
-    producers_id,
+    producer_places,
+    producer_writes,
     summary_id,
     summary_of,
     unit_fields,
@@ -76,29 +76,28 @@ class SummaryStore:
             )
 
     async def put_producer(self, fact: Document) -> None:
-        """The producer as its fact stands, unless the summary holds a newer version already
-        (a rebuild beside the running service may apply an older event later)."""
-        field = f"producers.{producer_key(fact['_id'])}"
-        # DuplicateKeyError: the summary exists and holds a newer version of this producer.
+        """The producer as its fact stands (its state and its `joined` mark), unless the summary
+        holds a newer version already (a rebuild beside the running service may apply an older
+        event later)."""
+        for write in producer_writes(fact):
+            await self._put_guarded(write, unit_fields(fact))
+
+    async def _put_guarded(self, write: GuardedSet, fields: Document) -> None:
+        # DuplicateKeyError: the document exists and holds a newer version there.
         with contextlib.suppress(DuplicateKeyError):
             await self._collection().update_one(
-                {
-                    "_id": producers_id(summary_of(fact)),
-                    f"{field}.v": {"$not": {"$gt": fact["version"]}},
-                },
-                {"$set": {**unit_fields(fact), field: producer_entry(fact)}},
+                {"_id": write.doc, write.guard: {"$not": {"$gt": write.version}}},
+                {"$set": {**fields, write.field: write.value}},
                 upsert=True,
             )
 
     async def remove_producer(self, fact: Document, newer_version: int) -> None:
-        """Take the producer out of the summary its fact was in (its unit or day changed): out
-        of its producers document, and of its marks document, which held it before the split."""
-        field = f"producers.{producer_key(fact['_id'])}"
-        summary = summary_of(fact)
-        for doc in (producers_id(summary), summary):
+        """Take the producer out of the summaries its fact was in (its unit or day changed):
+        its state, its `joined` mark, and its state in the marks document, where a database
+        written before the split has it."""
+        for doc, field, guard in producer_places(fact):
             await self._collection().update_one(
-                {"_id": doc, f"{field}.v": {"$lt": newer_version}},
-                {"$unset": {field: ""}},
+                {"_id": doc, guard: {"$lt": newer_version}}, {"$unset": {field: ""}}
             )
 
     async def put_certificate(self, certificate_id: str, fact: Document) -> None:

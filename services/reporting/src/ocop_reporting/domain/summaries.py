@@ -7,7 +7,7 @@ on every read, whatever the projection):
 - its marks, `_id = "<edition>:<unit>:<year>"` (`2008:87:2022`, `2025:82:2026`): the national
   view and every whole-province target but new producers read these alone;
 - its rating ids, `rated:<edition>:<unit>:<year>` (the overview's and monitoring's counts);
-- its producers, `producers:<edition>:<unit>:<year>` (new producers, the producer mix).
+- its producers, `producers:<edition>:<unit>:<year>` (the producer mix).
 A database written before the split holds all three kinds in the marks document: readers of
 rating ids or producers read the marks document too and take the union (`SummaryView`,
 `rated_counts`), so such a database needs no migration (a rebuild writes the split layout).
@@ -19,7 +19,10 @@ Every figure is a set, never a counter, so applying a fact twice changes nothing
   rating that took the product from below k stars to k or more; `upgraded.<s>`: an upgrade to s
   stars; `proposed`: ≥90 points or proposed for 5★; `rounds`: a province council's round);
 - `producers.<key>` is the producer's latest state, written only by a version not older (of a
-  producer in two documents, the newer version counts);
+  producer in two documents, the newer version counts), in the producers document; beside it,
+  `joined.<day>.<key>` in the marks document holds the producer's version alone under the day
+  it was recorded (which its later versions keep): what a count of new producers needs, one
+  value per producer instead of its whole state, so new producers' targets read the marks only;
 - `rated.<stars>` holds the ids of the rating events (how many ratings a unit received).
 The day inside each mark keeps periods and as-of days exact; a report de-duplicates by id.
 
@@ -165,6 +168,36 @@ def producer_entry(fact: Doc) -> dict[str, Any]:
         "women_led": bool(fact.get("women_led")),
         "ethnic_minority_led": bool(fact.get("ethnic_minority_led")),
     }
+
+
+@dataclass(frozen=True)
+class GuardedSet:
+    """A `$set` of `field` in document `doc`, only over a version not newer (`guard` ≤ version)."""
+
+    doc: str
+    field: str
+    guard: str
+    value: Any
+    version: int
+
+
+def producer_writes(fact: Doc) -> list[GuardedSet]:
+    """Where a producer's fact goes: its whole state in its producers document, and its version
+    under its day in its marks document (`joined`, what new producers' counts read)."""
+    summary, key, entry = summary_of(fact), producer_key(fact["_id"]), producer_entry(fact)
+    whole, joined = f"producers.{key}", f"joined.{fact['day']}.{key}"
+    return [
+        GuardedSet(producers_id(summary), whole, f"{whole}.v", entry, entry["v"]),
+        GuardedSet(summary, joined, joined, entry["v"], entry["v"]),
+    ]
+
+
+def producer_places(fact: Doc) -> list[tuple[str, str, str]]:
+    """Every (document, field, version field) a producer's fact may be in: `producer_writes`'
+    and the marks document's `producers.<key>`, where a database written before the split has it."""
+    places = [(w.doc, w.field, w.guard) for w in producer_writes(fact)]
+    whole = f"producers.{producer_key(fact['_id'])}"
+    return [*places, (summary_of(fact), whole, f"{whole}.v")]
 
 
 # A province's certificates are spread over this many documents, by product: Hà Nội's 5,000
@@ -352,7 +385,14 @@ class SummaryView:
         return [entry for entry in latest.values() if entry["day"] in window]
 
     def new_producers(self, window: Window) -> int:
-        return len(self.producers(window))
+        """Producers recorded in the window: their `joined` marks, and the whole states of a
+        database written before those marks (a producer in both counts once)."""
+        keys = {producer_key(str(p["id"])) for p in self.producers(window)}
+        for doc in self._docs:
+            for day, joined in doc.get("joined", {}).items():
+                if day in window:
+                    keys.update(joined)
+        return len(keys)
 
     def producer_mix(self, window: Window) -> ProducerMix:
         producers = self.producers(window)
