@@ -17,6 +17,9 @@ provinces) on topics of its own, then in the same run:
   figures         the national view's certified and new products in all, and a digest by
                   province: the same line from the code before a change and after it (the data
                   set is the same in every run) says the change kept the figures
+`--relay`: one outbox relay pass after the targets are set, as a running service's relay would
+make (the app's lifespan, and so its relay, is not started here): the targets' events are
+dropped and pulled from their documents, which otherwise keep them and are read with them.
 Infrastructure as in the tests: env URLs, Docker, or native processes.
 """
 
@@ -30,6 +33,7 @@ import random
 import statistics
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from typing import Any
@@ -52,8 +56,10 @@ from ocop_contracts.vocabulary import LegalForm
 from ocop_devstack.infra import InfraStack
 from ocop_devstack.kafka_bench import raw_replay
 from ocop_platform.mongo import create_client
+from ocop_platform.outbox import OutboxRecord, OutboxRelay
 from ocop_platform.topics import ensure_topics
 from ocop_reporting.adapters.facts import RATINGS, fact_collection
+from ocop_reporting.adapters.targets import OUTBOX_COLLECTIONS
 from ocop_reporting.domain.commands import SetTarget
 from ocop_reporting.main import ReportingSettings, create_app
 from ocop_reporting.rebuild import rebuild
@@ -211,7 +217,16 @@ def _stats(samples: list[float]) -> str:
     )
 
 
-async def latencies(mongo_url: str, db: str, year: int, requests: int) -> dict[str, str]:
+class _Dropped:
+    """A relay's sink that sends nothing anywhere (the bench's targets' events)."""
+
+    async def send_batch(self, records: Sequence[OutboxRecord]) -> None:
+        return None
+
+
+async def latencies(
+    mongo_url: str, db: str, year: int, requests: int, relay: bool = False
+) -> dict[str, str]:
     # A slow report is measured, not cut off at the service's deadline (a 503 after 5 s).
     settings = ReportingSettings(mongo_url=mongo_url, mongo_db=db, request_deadline_seconds=300)
     app = create_app(settings)
@@ -237,6 +252,8 @@ async def latencies(mongo_url: str, db: str, year: int, requests: int) -> dict[s
                 )
             )
     client = create_client(mongo_url)
+    if relay:
+        await OutboxRelay(client[db], OUTBOX_COLLECTIONS, _Dropped()).publish_all_pending()
     raw: list[float] = []
     progress: list[float] = []
     overview: list[float] = []
@@ -295,7 +312,7 @@ def _params(code: str, year: int) -> dict[str, str | int]:
     return {"province_code": code, "year": year, "edition": "2025"}
 
 
-async def main(products: int, producers: int, years: int, requests: int) -> None:
+async def main(products: int, producers: int, years: int, requests: int, relay: bool) -> None:
     run = f"b{uuid.uuid4().hex[:6]}"
     canonical = (topics.REGISTRY, topics.EVALUATION, topics.PROMOTION)
     names = {t: f"bench.{run}.{t}" for t in canonical}
@@ -313,14 +330,14 @@ async def main(products: int, producers: int, years: int, requests: int) -> None
             infra.kafka_bootstrap, infra.mongo_url, db, topic_names=names, every=10000
         )
         rebuilt = time.perf_counter() - started
-        figures = await latencies(infra.mongo_url, db, 2026, requests)
+        figures = await latencies(infra.mongo_url, db, 2026, requests, relay)
         client = create_client(infra.mongo_url)
         await client.drop_database(db)
         await client.close()
     n = len(events)
     print(
         f"\n{n} events ({products} products, {producers} producers, 34 provinces, {years} years);"
-        f" infrastructure {infra.mode}"
+        f" infrastructure {infra.mode}" + ("; the targets' events relayed" if relay else "")
     )
     print(f"  raw replay (insert per message)   {raw:7.1f} s   {n / raw:7.0f} events/s")
     print(
@@ -340,5 +357,8 @@ if __name__ == "__main__":
     parser.add_argument("--producers", type=int, default=10000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200, help="progress and national requests")
+    parser.add_argument(
+        "--relay", action="store_true", help="relay the targets' events before the reports"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.products, args.producers, args.years, args.requests))
+    asyncio.run(main(args.products, args.producers, args.years, args.requests, args.relay))
