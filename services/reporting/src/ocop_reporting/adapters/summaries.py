@@ -8,11 +8,11 @@ alone (a producer's `joined` mark there), not its rating ids or producers' state
 document is read with every kind: written before the split, it holds them all.
 
 Every write is a repeatable single-document update: marks go in with `$addToSet`, a producer's
-state or a product's withdrawal with `$set` guarded by its version, a certificate's fields with
-`$set`. So the fact writers call them on every delivery, not only when the fact was new: a
-redelivery after a crash between the fact and its summary completes the summary, and a plain
-redelivery changes nothing. That is also what lets a consumer batch hold its summary writes until
-its end (adapters/deferred_summaries.py): a batch whose flush never happened is redelivered.
+state, its `joined` mark or a product's withdrawal with `$set` guarded by its version, a
+certificate's fields with `$set`. So the fact writers call them on every delivery, not only when the
+fact was new: a redelivery after a crash between the fact and its summary completes the summary, and
+a plain redelivery changes nothing. That is also what lets a consumer batch hold its summary writes
+until its end (adapters/deferred_summaries.py): a batch whose flush never happened is redelivered.
 
 A write to a certificate document also increments its revision (`rev`, in the same update), then
 recounts it into its province's `certified_counts:` document (domain.certified_counts), never

@@ -5,12 +5,14 @@ Each unit a fact was recorded in and year of its day has up to three summary doc
 kind, so that a report reads only the kinds its figures need (FerretDB decodes a whole document
 on every read, whatever the projection):
 - its marks, `_id = "<edition>:<unit>:<year>"` (`2008:87:2022`, `2025:82:2026`): the national
-  view and every whole-province target but new producers read these alone;
+  view and every whole-province target (new producers' too, by their `joined` marks) read these
+  alone;
 - its rating ids, `rated:<edition>:<unit>:<year>` (the overview's and monitoring's counts);
 - its producers, `producers:<edition>:<unit>:<year>` (the producer mix).
 A database written before the split holds all three kinds in the marks document: readers of
 rating ids or producers read the marks document too and take the union (`SummaryView`,
-`rated_counts`), so such a database needs no migration (a rebuild writes the split layout).
+`rated_counts`; new producers are counted from its producers' states, which it holds instead of
+`joined` marks), so such a database needs no migration (a rebuild writes the split layout).
 A current province's figures are the union of its own summaries and those of the old provinces
 merged into it, exactly as its facts are.
 
