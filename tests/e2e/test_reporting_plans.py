@@ -299,6 +299,7 @@ async def test_the_xlsx_export_is_a_workbook_with_the_api_figures(plans: Plans) 
 
 async def test_openmetrics_exposes_the_headline_figures(plans: Plans) -> None:
     response = await plans.client.get(f"{plans.url}/metrics")
+    assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/openmetrics-text")
     text = response.text
     assert text.rstrip().endswith("# EOF")

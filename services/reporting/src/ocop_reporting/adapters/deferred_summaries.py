@@ -16,9 +16,10 @@ the number of writes held, and it is recounted once at `flush` from what it then
 counts are those of the same revision as live (withdrawals are not held: written at once). A
 producer leaving a document (`remove_producer`) first writes what is held, so it leaves after its
 older state was put there. Held writes are lost with the process; a rebuild that stops is run
-again (it drops the read models first), and a live batch that does not flush is not committed,
-so Kafka redelivers it and its writers make the summary writes again (on every delivery): nothing
-depends on them before `flush`.
+again (it drops the read models first), and a live batch that does not flush is not committed:
+Kafka redelivers it after an outage, or the consumer applies it again one event at a time with
+nothing held after any other error (ocop_platform.consumer), and its writers make the summary
+writes again (on every delivery): nothing depends on them before `flush`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from ocop_platform.mongo import Database, Document
-from ocop_reporting.adapters.summaries import SummaryStore
+from ocop_reporting.adapters.summaries import SummaryStore, old_unit_unknown_id
 from ocop_reporting.domain.summaries import (
     CERTIFIED_PREFIX,
     REVISION,
@@ -94,6 +95,11 @@ class DeferredSummaryStore(SummaryStore):
             held = self._of(write.doc)
             held.sets |= unit_fields(fact)
             held.hold(write)
+
+    async def note_old_unit_unknown(self, current_code: str, fact: str) -> None:
+        held = self._of(old_unit_unknown_id(current_code))
+        held.sets["current_code"] = current_code
+        held.marks.setdefault("facts", set()).add(fact)
 
     async def remove_producer(self, fact: Document, newer_version: int) -> None:
         await self.flush()  # its older state, if held, goes in first and then out

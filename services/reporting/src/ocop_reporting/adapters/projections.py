@@ -101,8 +101,10 @@ class MongoProjections:
     async def batch(self) -> AsyncIterator[None]:
         """The summary writes of the events applied inside, held and written once per document
         when it exits without an error: a consumer batch's, before its offsets are committed.
-        On an error nothing held is written: the batch is redelivered, and since every writer
-        makes its summary writes on every delivery (repeatable), the redelivery makes them."""
+        On an error nothing held is written: the batch is redelivered (an outage) or applied
+        again one event at a time with nothing held (any other error: ocop_platform.consumer),
+        and since every writer makes its summary writes on every delivery (repeatable), that
+        second application makes them."""
         if self._deferred:  # the rebuild holds them already, until its own `flush`
             yield
             return
@@ -124,6 +126,7 @@ class MongoProjections:
     async def ensure_indexes(self) -> None:
         for name in await fact_collections(self._db):
             await self._index_province(province_of(name))
+        await self.note_old_units_written_before()
 
     async def drop_read_models(self) -> None:
         for name in await fact_collections(self._db):
@@ -173,6 +176,26 @@ class MongoProjections:
             self.old_units.record(str(event.event_id), event.type, str(day), where["current_code"])
         return where
 
+    async def _note_old_unit(self, base: str, where: Document, key: str) -> None:
+        """A fact written without its old unit, noted for /metrics (on every delivery: a crash
+        between the fact and the note is completed by the redelivery; a set adds it once)."""
+        if where.get("old_unit_unknown"):
+            await self._summaries.note_old_unit_unknown(where["current_code"], f"{base} {key}")
+
+    async def note_old_units_written_before(self) -> None:
+        """Once per database: note the facts flagged before notes were kept (a scan of every
+        fact collection, at startup; a rebuild drops the summaries, so the scan runs again)."""
+        if await self._own_summaries.old_units_noted():
+            return
+        held = DeferredSummaryStore(self._db)  # one write per province
+        for name in await fact_collections(self._db):
+            base = name.rsplit("_", 1)[0]
+            cursor = self._db[name].find({"old_unit_unknown": True}, {"current_code": 1})
+            async for fact in cursor:
+                await held.note_old_unit_unknown(fact["current_code"], f"{base} {fact['_id']}")
+        await held.flush()
+        await self._own_summaries.mark_old_units_noted()
+
     def _facts(self, base: str, where: Document) -> AsyncCollection[Document]:
         return self._db[fact_collection(base, where["current_code"])]
 
@@ -212,9 +235,12 @@ class MongoProjections:
         try:  # most producers arrive once (version 1): an insert costs a fraction of an update
             await facts.insert_one(fact)
         except DuplicateKeyError:
-            return await self._update_entity(facts, fact)
-        await self._summaries.put_producer(fact)
-        return True
+            applied = await self._update_entity(facts, fact)
+        else:
+            await self._summaries.put_producer(fact)
+            applied = True
+        await self._note_old_unit(ENTITIES, fields, event.entity_id)
+        return applied
 
     async def _update_entity(self, facts: AsyncCollection[Document], event_fact: Document) -> bool:
         """A later version (or a redelivery) of a producer already recorded. Its summary is
@@ -257,7 +283,9 @@ class MongoProjections:
         first_day = {"day": day.isoformat(), "known": known_on(event.occurred_at)}
         facts = self._facts(PRODUCTS, fields)
         version = event.aggregate_version
-        return await self._upsert_newer(facts, event.product_id, version, fields, first_day)
+        applied = await self._upsert_newer(facts, event.product_id, version, fields, first_day)
+        await self._note_old_unit(PRODUCTS, fields, event.product_id)
+        return applied
 
     async def record_withdrawal(self, event: ProductWithdrawn) -> bool:
         where = await self._where(event, event.withdrawn_on)
@@ -297,6 +325,7 @@ class MongoProjections:
             "known": known_on(event.occurred_at),
         }
         inserted = await insert_once(self._facts(RATINGS, where), fact)
+        await self._note_old_unit(RATINGS, where, fact["_id"])
         # On every delivery, not only a new fact: a redelivery after a crash between the two
         # writes completes the summary, and $addToSet adds nothing twice.
         await self._summaries.add_marks(fact, rating_marks(fact))
@@ -313,6 +342,7 @@ class MongoProjections:
             "known": known_on(event.occurred_at),
         }
         inserted = await insert_once(self._facts(PROPOSALS, where), fact)
+        await self._note_old_unit(PROPOSALS, where, fact["_id"])
         await self._summaries.add_marks(fact, proposal_marks(fact))  # every delivery, as ratings
         return inserted
 
@@ -333,6 +363,7 @@ class MongoProjections:
                 {"_id": event.certificate_id}, {"$set": fields}, upsert=True
             )
         await self._summaries.put_certificate(event.certificate_id, fields)
+        await self._note_old_unit(CERTIFICATES, fields, event.certificate_id)
         return True
 
     async def end_certificate(self, event: CertificateExpired | CertificateRevoked) -> bool:
@@ -362,7 +393,9 @@ class MongoProjections:
             "known": known_on(event.occurred_at),
         }
         facts = self._facts(FAIRS, fields)
-        return await self._upsert_newer(facts, event.fair_id, event.aggregate_version, fields)
+        applied = await self._upsert_newer(facts, event.fair_id, event.aggregate_version, fields)
+        await self._note_old_unit(FAIRS, fields, event.fair_id)
+        return applied
 
     async def record_showcase(self, event: ProductShowcased) -> bool:
         where = await self._where(event, event.since)
@@ -375,7 +408,9 @@ class MongoProjections:
             "day": event.since.isoformat(),
             "known": known_on(event.occurred_at),
         }
-        return await insert_once(self._facts(SHOWCASES, where), fact)
+        inserted = await insert_once(self._facts(SHOWCASES, where), fact)
+        await self._note_old_unit(SHOWCASES, where, fact["_id"])
+        return inserted
 
     async def record_activity(self, event: PromotionActivityRecorded) -> bool:
         fields = {
@@ -386,7 +421,10 @@ class MongoProjections:
             "known": known_on(event.occurred_at),
         }
         facts = self._facts(ACTIVITIES, fields)
-        return await self._upsert_newer(facts, event.activity_id, event.aggregate_version, fields)
+        version = event.aggregate_version
+        applied = await self._upsert_newer(facts, event.activity_id, version, fields)
+        await self._note_old_unit(ACTIVITIES, fields, event.activity_id)
+        return applied
 
 
 _FIRST_VERSION = frozenset({"day", "known"})

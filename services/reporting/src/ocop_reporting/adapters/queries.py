@@ -27,7 +27,6 @@ from ocop_reporting.adapters.facts import (
     fact_collection,
     fact_collections,
     known_filter,
-    province_of,
     target_unit_filter,
     unit_filter,
 )
@@ -355,14 +354,9 @@ class MongoReportQueries:
 
     async def old_unit_unknown_counts(self) -> dict[str, int]:
         """Facts before the merger recorded without their old unit, by current province: only
-        today's province counts them, no old province's plan (domain/units.attributed)."""
-        counts: dict[str, int] = {}
-        for name in await fact_collections(self._db):
-            found = await self._db[name].count_documents({"old_unit_unknown": True})
-            if found:
-                province = province_of(name)
-                counts[province] = counts.get(province, 0) + found
-        return counts
+        today's province counts them, no old province's plan (domain/units.attributed). Noted
+        as they are written (SummaryStore.note_old_unit_unknown): 34 ids, not a scan."""
+        return await self._summaries.read_old_unit_unknown()
 
 
 _RATING_METRICS = frozenset(

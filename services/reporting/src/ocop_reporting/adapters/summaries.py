@@ -12,7 +12,12 @@ state, its `joined` mark or a product's withdrawal with `$set` guarded by its ve
 certificate's fields with `$set`. So the fact writers call them on every delivery, not only when the
 fact was new: a redelivery after a crash between the fact and its summary completes the summary, and
 a plain redelivery changes nothing. That is also what lets a consumer batch hold its summary writes
-until its end (adapters/deferred_summaries.py): a batch whose flush never happened is redelivered.
+until its end (adapters/deferred_summaries.py): a batch whose end fails is redelivered on an outage,
+and otherwise applied again one event at a time with nothing held (ocop_platform.consumer).
+
+Monitoring's count of facts recorded without their old unit is one `old_unit_unknown:<cc>`
+document per current province (the facts' ids, `$addToSet`), so /metrics reads 34 ids instead of
+scanning every fact collection; a database written before is noted once at start-up.
 
 A write to a certificate document also increments its revision (`rev`, in the same update), then
 recounts it into its province's `certified_counts:` document (domain.certified_counts), never
@@ -55,6 +60,9 @@ SUMMARIES = "summaries"
 # No producer was recorded on the platform before this year (its facts' day is the day its
 # event was recorded, not a day of the past).
 FIRST_PRODUCER_YEAR = 2000
+# Per current province, the facts recorded without their old unit (`old_unit_unknown`).
+OLD_UNIT_UNKNOWN_PREFIX = "old_unit_unknown:"
+OLD_UNITS_NOTED = "old_unit_unknown"  # present once the facts flagged before were noted
 # FerretDB reads an `_id: {$in: [...]}` of at most 500 ids by index (patch 0003), more by a scan.
 ID_BATCH = 500
 
@@ -99,6 +107,30 @@ class SummaryStore:
             await self._collection().update_one(
                 {"_id": doc, guard: {"$lt": newer_version}}, {"$unset": {field: ""}}
             )
+
+    async def note_old_unit_unknown(self, current_code: str, fact: str) -> None:
+        """A fact recorded without its old unit (`"<read model> <fact id>"`), in its current
+        province's list: /metrics counts them by `_id` instead of scanning every fact."""
+        await self._collection().update_one(
+            {"_id": old_unit_unknown_id(current_code)},
+            {"$set": {"current_code": current_code}, "$addToSet": {"facts": fact}},
+            upsert=True,
+        )
+
+    async def read_old_unit_unknown(self) -> dict[str, int]:
+        """How many facts each current province holds without their old unit."""
+        found = await self.read(old_unit_unknown_id(cc) for cc in current_provinces())
+        return {str(doc["current_code"]): len(doc.get("facts", [])) for doc in found}
+
+    async def old_units_noted(self) -> bool:
+        """Whether the facts flagged before notes were kept have been noted (once per database)."""
+        found = await self._collection().find_one({"_id": OLD_UNITS_NOTED}, {"_id": 1})
+        return found is not None
+
+    async def mark_old_units_noted(self) -> None:
+        await self._collection().update_one(
+            {"_id": OLD_UNITS_NOTED}, {"$set": {"noted": True}}, upsert=True
+        )
 
     async def put_certificate(self, certificate_id: str, fact: Document) -> None:
         """A certificate as issued (its fact's fields), in its product's document."""
@@ -252,6 +284,10 @@ class SummaryStore:
 
     async def count(self) -> int:
         return await self._collection().estimated_document_count()
+
+
+def old_unit_unknown_id(current_code: str) -> str:
+    return f"{OLD_UNIT_UNKNOWN_PREFIX}{current_code}"
 
 
 def units_counted(where: Unit) -> tuple[Unit, ...]:
