@@ -4,7 +4,6 @@ database written before the notes were kept, once at start-up; read by `_id`, ne
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -16,6 +15,7 @@ from ocop_platform.mongo import Database, create_client
 from ocop_reporting.adapters.facts import RATINGS, fact_collection
 from ocop_reporting.adapters.projections import MongoProjections
 from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore
+from tests.integration.support import fresh_databases
 
 pytestmark = pytest.mark.integration
 
@@ -24,13 +24,8 @@ BEFORE_MERGER = date(2024, 5, 10)
 
 @pytest.fixture
 async def db(infra: Infra) -> AsyncIterator[Database]:
-    client = create_client(infra.mongo_url)
-    name = f"old_units_{uuid.uuid4().hex[:10]}"
-    try:
-        yield client[name]
-    finally:
-        await client.drop_database(name)
-        await client.close()
+    async with fresh_databases(create_client(infra.mongo_url), "old_units_") as (db,):
+        yield db
 
 
 def _rated_without_old_unit(product: str, province: str = "82") -> ProductRated:
