@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer
 from pymongo import AsyncMongoClient
 
-from ocop_contracts import Event, ProductRated, RatingLevel
+from ocop_contracts import Event, ProductRated, RatingLevel, parse_event, topics
+from ocop_devstack.infra import Infra
 from ocop_devstack.national import generate
 from ocop_devstack.national_events import fact_events
 from ocop_platform.mongo import Database, Document
@@ -87,3 +89,27 @@ def _sorted(value: Any) -> Any:
     if isinstance(value, list):
         return sorted(_sorted(v) for v in value)
     return value
+
+
+async def read_keys(infra: Infra, keys: Sequence[str], count: int) -> list[ProductRated]:
+    """The ratings published on evaluation's topic under these keys, from its start: at least
+    ``count`` of them, or those found within about 20 s."""
+    wanted = {key.encode() for key in keys}
+    consumer = AIOKafkaConsumer(
+        topics.EVALUATION,
+        bootstrap_servers=infra.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    values: list[bytes] = []
+    try:
+        for _ in range(80):
+            batches = await consumer.getmany(timeout_ms=250)
+            values += [r.value for rs in batches.values() for r in rs if r.key in wanted]
+            if len(values) >= count:
+                break
+    finally:
+        await consumer.stop()
+    events = [parse_event(v) for v in values if v is not None]
+    return [e for e in events if isinstance(e, ProductRated)]

@@ -41,7 +41,7 @@ from ocop_platform.kafka import create_broker
 from ocop_platform.mongo import Database, create_client
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
-from tests.integration.support import rating
+from tests.integration.support import fresh_databases, rating
 
 pytestmark = pytest.mark.integration
 
@@ -196,11 +196,10 @@ TOO_LARGE = 17 * 1024 * 1024
 
 @pytest.fixture
 async def db(infra: Infra) -> AsyncIterator[Database]:
-    client = create_client(infra.mongo_url, max_pool_size=1)  # one connection, as the services
-    name = f"ocop_it_{uuid.uuid4().hex[:8]}"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    # One connection, as the services use on FerretDB (updates on two connections get lost).
+    client = create_client(infra.mongo_url, max_pool_size=1)
+    async with fresh_databases(client, "ocop_it_") as (db,):
+        yield db
 
 
 class HeldVersions:

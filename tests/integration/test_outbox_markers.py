@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
 
-from ocop_contracts import ProductRated, parse_event, topics
+from ocop_contracts import ProductRated, topics
 from ocop_devstack.infra import Infra
 from ocop_platform.kafka import KafkaRecordSink, create_broker
 from ocop_platform.mongo import Database, Document, create_client
@@ -34,7 +33,7 @@ from ocop_platform.outbox import (
 )
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
-from tests.integration.support import rating
+from tests.integration.support import fresh_databases, rating, read_keys
 
 pytestmark = pytest.mark.integration
 RATINGS = "ratings"
@@ -52,10 +51,8 @@ class ManualClock:
 async def db(infra: Infra) -> AsyncIterator[Database]:
     # One connection, as the services use on FerretDB (updates on two connections get lost).
     client = create_client(infra.mongo_url, max_pool_size=1)
-    name = f"ocop_it_{uuid.uuid4().hex[:8]}"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    async with fresh_databases(client, "ocop_it_") as (db,):
+        yield db
 
 
 @pytest.fixture
@@ -268,25 +265,3 @@ async def test_entries_written_while_the_relay_runs_are_all_published_in_order(
     for product, events in written.items():
         versions = [e.aggregate_version for e in published if e.aggregate_id == product]
         assert list(dict.fromkeys(versions)) == [e.aggregate_version for e in events]
-
-
-async def read_keys(infra: Infra, keys: Sequence[str], count: int) -> list[ProductRated]:
-    wanted = {key.encode() for key in keys}
-    consumer = AIOKafkaConsumer(
-        topics.EVALUATION,
-        bootstrap_servers=infra.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    values: list[bytes] = []
-    try:
-        for _ in range(80):
-            batches = await consumer.getmany(timeout_ms=250)
-            values += [r.value for rs in batches.values() for r in rs if r.key in wanted]
-            if len(values) >= count:
-                break
-    finally:
-        await consumer.stop()
-    events = [parse_event(v) for v in values if v is not None]
-    return [e for e in events if isinstance(e, ProductRated)]

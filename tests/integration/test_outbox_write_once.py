@@ -4,13 +4,12 @@ with all their events (promotion's feed outbox) are deleted once published, not 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
 
-from ocop_contracts import ProductRated, parse_event, topics
+from ocop_contracts import topics
 from ocop_devstack.infra import Infra
 from ocop_platform.kafka import KafkaRecordSink, create_broker
 from ocop_platform.mongo import Database, create_client
@@ -23,7 +22,7 @@ from ocop_platform.outbox import (
 )
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
-from tests.integration.support import rating
+from tests.integration.support import fresh_databases, rating, read_keys
 
 pytestmark = pytest.mark.integration
 FEED = "feed_outbox"
@@ -32,11 +31,10 @@ PRODUCTS = "products"
 
 @pytest.fixture
 async def db(infra: Infra) -> AsyncIterator[Database]:
-    client = create_client(infra.mongo_url, max_pool_size=1)  # one connection, as the services
-    name = f"ocop_it_{uuid.uuid4().hex[:8]}"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    # One connection, as the services use on FerretDB (updates on two connections get lost).
+    client = create_client(infra.mongo_url, max_pool_size=1)
+    async with fresh_databases(client, "ocop_it_") as (db,):
+        yield db
 
 
 @pytest.fixture
@@ -91,25 +89,3 @@ async def test_write_once_documents_left_without_a_marker_are_swept_and_deleted(
     assert [doc["_id"] async for doc in db[FEED].find({})] == ["ent-pulled-before"]
     published = await read_keys(infra, [event.aggregate_id], count=1)
     assert [e.event_id for e in published] == [event.event_id]
-
-
-async def read_keys(infra: Infra, keys: Sequence[str], count: int) -> list[ProductRated]:
-    wanted = {key.encode() for key in keys}
-    consumer = AIOKafkaConsumer(
-        topics.EVALUATION,
-        bootstrap_servers=infra.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    values: list[bytes] = []
-    try:
-        for _ in range(80):
-            batches = await consumer.getmany(timeout_ms=250)
-            values += [r.value for rs in batches.values() for r in rs if r.key in wanted]
-            if len(values) >= count:
-                break
-    finally:
-        await consumer.stop()
-    events = [parse_event(v) for v in values if v is not None]
-    return [e for e in events if isinstance(e, ProductRated)]
