@@ -6,9 +6,8 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
-from ocop_contracts import parse_event, topics
+from ocop_contracts import topics
 from ocop_devstack.infra import Infra
 from ocop_platform.idempotency import apply_if_newer, insert_once
 from ocop_platform.kafka import KafkaRecordSink, create_broker
@@ -16,7 +15,7 @@ from ocop_platform.mongo import Database, create_client
 from ocop_platform.outbox import OutboxRelay, outbox_entries, push_outbox
 from ocop_platform.settings import ServiceSettings
 from ocop_platform.topics import ensure_topics
-from tests.integration.support import rating
+from tests.integration.support import rating, read_keys
 
 pytestmark = pytest.mark.integration
 
@@ -49,9 +48,9 @@ async def test_relay_publishes_pending_events_in_order_keyed_by_aggregate_then_d
 
     stored = await db["ratings"].find_one({"_id": product})
     assert stored is not None and stored["outbox"] == [] and stored["n"] == 3
-    published = await _read_key(infra, topics.EVALUATION, product.encode(), count=3)
-    assert [parse_event(v).aggregate_version for v in published] == [1, 2, 3]
-    assert [parse_event(v).event_id for v in published] == [e.event_id for e in events]
+    published = await read_keys(infra, [product], count=3)
+    assert [e.aggregate_version for e in published] == [1, 2, 3]
+    assert [e.event_id for e in published] == [e.event_id for e in events]
 
 
 async def test_apply_if_newer_applies_newer_versions_only(db: Database) -> None:
@@ -69,23 +68,3 @@ async def test_insert_once_ignores_a_repeat(db: Database) -> None:
     assert await insert_once(db["facts"], {"_id": "e1", "n": 1})
     assert not await insert_once(db["facts"], {"_id": "e1", "n": 2})
     assert await db["facts"].count_documents({}) == 1
-
-
-async def _read_key(infra: Infra, topic: str, key: bytes, count: int) -> list[bytes]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=infra.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    values: list[bytes] = []
-    try:
-        for _ in range(40):
-            batches = await consumer.getmany(timeout_ms=250)
-            values += [r.value for rs in batches.values() for r in rs if r.key == key]
-            if len(values) >= count:
-                break
-    finally:
-        await consumer.stop()
-    return values
