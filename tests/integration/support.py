@@ -9,14 +9,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import pytest
 from aiokafka import AIOKafkaConsumer
+from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from ocop_contracts import Event, ProductRated, RatingLevel, parse_event, topics
 from ocop_devstack.infra import Infra
 from ocop_devstack.national import generate
 from ocop_devstack.national_events import fact_events
-from ocop_platform.mongo import Database, Document
+from ocop_platform.kafka import create_broker
+from ocop_platform.mongo import Database, Document, create_client
+from ocop_platform.settings import ServiceSettings
+from ocop_platform.topics import ensure_topics
 from ocop_promotion.adapters.repository import MongoPromotionRepository, mongo_venue_stores
 from ocop_promotion.service_layer.placements import PlacementService
 from ocop_promotion.service_layer.services import PromotionService
@@ -113,3 +118,25 @@ async def read_keys(infra: Infra, keys: Sequence[str], count: int) -> list[Produ
         await consumer.stop()
     events = [parse_event(v) for v in values if v is not None]
     return [e for e in events if isinstance(e, ProductRated)]
+
+
+# --- fixtures: a test module takes them by binding them to its names (db = support.db) ---
+
+
+@pytest.fixture
+async def db(infra: Infra) -> AsyncIterator[Database]:
+    """A database of the test's own on one connection, as the services use on FerretDB
+    (updates on two connections get lost)."""
+    client = create_client(infra.mongo_url, max_pool_size=1)
+    async with fresh_databases(client, "ocop_it_") as (db,):
+        yield db
+
+
+@pytest.fixture
+async def broker(infra: Infra) -> AsyncIterator[KafkaBroker]:
+    """A started FastStream broker, evaluation's topic made."""
+    await ensure_topics(infra.kafka_bootstrap, [topics.EVALUATION])
+    broker = create_broker(ServiceSettings(kafka_bootstrap=infra.kafka_bootstrap))
+    await broker.start()
+    yield broker
+    await broker.stop()

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from faststream.kafka import KafkaBroker
 
-from ocop_contracts import ProductRated, topics
+from ocop_contracts import ProductRated
 from ocop_devstack.infra import Infra
-from ocop_platform.kafka import KafkaRecordSink, create_broker
-from ocop_platform.mongo import Database, Document, create_client
+from ocop_platform.kafka import KafkaRecordSink
+from ocop_platform.mongo import Database, Document
 from ocop_platform.outbox import (
     OUTBOX_FIELD,
     PENDING_COLLECTION,
@@ -31,11 +30,12 @@ from ocop_platform.outbox import (
     outbox_entries,
     update_with_events,
 )
-from ocop_platform.settings import ServiceSettings
-from ocop_platform.topics import ensure_topics
-from tests.integration.support import fresh_databases, rating, read_keys
+from tests.integration import support
+from tests.integration.support import rating, read_keys
 
 pytestmark = pytest.mark.integration
+# The one-connection database and the started broker of support (fixtures, taken by name).
+db, broker = support.db, support.broker
 RATINGS = "ratings"
 
 
@@ -45,23 +45,6 @@ class ManualClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def db(infra: Infra) -> AsyncIterator[Database]:
-    # One connection, as the services use on FerretDB (updates on two connections get lost).
-    client = create_client(infra.mongo_url, max_pool_size=1)
-    async with fresh_databases(client, "ocop_it_") as (db,):
-        yield db
-
-
-@pytest.fixture
-async def broker(infra: Infra) -> AsyncIterator[KafkaBroker]:
-    await ensure_topics(infra.kafka_bootstrap, [topics.EVALUATION])
-    broker = create_broker(ServiceSettings(kafka_bootstrap=infra.kafka_bootstrap))
-    await broker.start()
-    yield broker
-    await broker.stop()
 
 
 def relay(db: Database, broker: KafkaBroker, clock: ManualClock | None = None) -> OutboxRelay:

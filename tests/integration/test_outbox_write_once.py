@@ -4,15 +4,13 @@ with all their events (promotion's feed outbox) are deleted once published, not 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from faststream.kafka import KafkaBroker
 
-from ocop_contracts import topics
 from ocop_devstack.infra import Infra
-from ocop_platform.kafka import KafkaRecordSink, create_broker
-from ocop_platform.mongo import Database, create_client
+from ocop_platform.kafka import KafkaRecordSink
+from ocop_platform.mongo import Database
 from ocop_platform.outbox import (
     OUTBOX_FIELD,
     PENDING_COLLECTION,
@@ -20,30 +18,14 @@ from ocop_platform.outbox import (
     insert_many_with_events,
     outbox_entries,
 )
-from ocop_platform.settings import ServiceSettings
-from ocop_platform.topics import ensure_topics
-from tests.integration.support import fresh_databases, rating, read_keys
+from tests.integration import support
+from tests.integration.support import rating, read_keys
 
 pytestmark = pytest.mark.integration
+# The one-connection database and the started broker of support (fixtures, taken by name).
+db, broker = support.db, support.broker
 FEED = "feed_outbox"
 PRODUCTS = "products"
-
-
-@pytest.fixture
-async def db(infra: Infra) -> AsyncIterator[Database]:
-    # One connection, as the services use on FerretDB (updates on two connections get lost).
-    client = create_client(infra.mongo_url, max_pool_size=1)
-    async with fresh_databases(client, "ocop_it_") as (db,):
-        yield db
-
-
-@pytest.fixture
-async def broker(infra: Infra) -> AsyncIterator[KafkaBroker]:
-    await ensure_topics(infra.kafka_bootstrap, [topics.EVALUATION])
-    broker = create_broker(ServiceSettings(kafka_bootstrap=infra.kafka_bootstrap))
-    await broker.start()
-    yield broker
-    await broker.stop()
 
 
 def relay(db: Database, broker: KafkaBroker) -> OutboxRelay:
