@@ -16,6 +16,7 @@ import pytest
 from pymongo import AsyncMongoClient, monitoring
 
 from ocop_contracts import LegalForm, ProductRated, RatingLevel
+from ocop_contracts.clock import SYSTEM_CLOCK
 from ocop_contracts.events.evaluation import CertificateIssued
 from ocop_contracts.reference import communes_of
 from ocop_devstack.infra import Infra
@@ -23,6 +24,7 @@ from ocop_platform.errors import Conflict
 from ocop_platform.identity import Principal, Role
 from ocop_platform.mongo import Database, Document, create_client
 from ocop_platform.outbox import OUTBOX_FIELD
+from ocop_registry.adapters import keys
 from ocop_registry.adapters.keys import KeyIndex, code_key, name_key, product_keys
 from ocop_registry.adapters.mongo import (
     PRODUCT_KEYS,
@@ -30,6 +32,7 @@ from ocop_registry.adapters.mongo import (
     ensure_indexes,
     mongo_stores,
 )
+from ocop_registry.domain import rules
 from ocop_registry.domain.commands import (
     RegisterEntity,
     RegisterProduct,
@@ -38,6 +41,8 @@ from ocop_registry.domain.commands import (
 )
 from ocop_registry.domain.duplicates import index_keys, near_duplicates
 from ocop_registry.domain.lifecycle import EvaluationEvent
+from ocop_registry.domain.model import product_code
+from ocop_registry.domain.products import Product
 from ocop_registry.service_layer.services import RegistryService
 from tests.unit.registry.test_registry_duplicate_keys import generated
 
@@ -298,3 +303,45 @@ async def test_a_database_from_before_the_keys_gets_them_at_startup(db: Database
     assert await KeyIndex(db[PRODUCT_KEYS]).lookup([code_key(stored["code_key"])])  # type: ignore[index]
     _, warnings = await service.register_product(product(entity, "Kẹo dừa Bến Tre"), OFFICE)
     assert [d.product_id for d in warnings] == [made.id]
+
+
+async def test_a_numbered_series_crowds_its_shared_keys_and_still_warns(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province registering "… số 1", "… số 2", …: the keys every name shares stop taking
+    products at the cap (one by one and in a batch alike), so a registration's reads and writes
+    stay the same size; a new name is still compared with the products they hold, and an
+    identical name, filed under its rarer keys too, is still found first."""
+    monkeypatch.setattr(keys, "CROWDED_AFTER", 5)
+    service = RegistryService(mongo_stores(db))
+    entity = await producer(service)
+    for i in range(12):
+        await service.register_product(product(entity, f"Sản phẩm thử sự cố số {i}"), OFFICE)
+    await service.stores.products.add_many(
+        [await _draft(service, entity, f"Sản phẩm thử sự cố số {i}") for i in range(12, 24)]
+    )
+
+    name_keys = [d async for d in db[PRODUCT_KEYS].find({"_id": {"$regex": "^name:"}})]
+    assert max(len(d["e"]) for d in name_keys) == 5
+    assert all(d["n"] <= 5 for d in name_keys)
+    crowded = [d["_id"] for d in name_keys if d["n"] == 5]
+    assert name_key(PROVINCE, "w:pham san") in crowded
+
+    again, warnings = await service.register_product(
+        product(entity, "Sản phẩm thử sự cố số 11"), OFFICE
+    )
+    assert len(warnings) == 5
+    assert (warnings[0].name, warnings[0].similarity) == ("Sản phẩm thử sự cố số 11", 1.0)
+    assert again.id not in {w.product_id for w in warnings}
+
+
+async def _draft(service: RegistryService, entity_id: str, name: str) -> Product:
+    """A registered product as the import builds it, not yet stored."""
+    producer = await service.stores.producers.get(entity_id)
+    assert producer is not None
+    cmd = product(entity_id, name)
+    classification = rules.classify(cmd.scoring_set_code, producer.legal_form, None)
+    now = SYSTEM_CLOCK.now()
+    made = Product.draft(f"prd-{uuid.uuid4().hex[:12]}", cmd, producer, classification, now)
+    made.register(product_code(PROVINCE, producer.commune_code, len(name), 2026), now)
+    return made

@@ -7,6 +7,16 @@ registry looks products or producers up by is also a document whose ``_id`` is t
 to, each with the values filed beside it (a product's folded names, for the near-duplicate
 check): ``{_id: "code:…", e: {"prd-…": {"<digest>": "tom kho ca mau"}}}``.
 
+A name key is *crowded* once ``CROWDED_AFTER`` products have been filed under it: it keeps the
+products it holds and takes no more (its ``n`` counts the filings). Without the cap, a province
+registering a numbered series ("Sản phẩm số 1", "… số 2", …) grows the keys every name shares
+with every product, and each registration reads and rewrites all of them: 500 such
+registrations took 538 s. A crowded key still leads to the products it holds, so a new name is
+compared with them, and with every product sharing one of its other keys; only a product filed
+after the cap and sharing nothing but crowded keys with the new name goes unseen. The warning is
+advisory (the office looks before certifying), and such a product is one of hundreds alike.
+Keys that must be complete (codes, certificates, a producer's products) are never capped.
+
 Written before the aggregate, removed after it: a crash in between, or a save refused, leaves a
 key that leads to an aggregate no longer (or never) carrying that value, or an extra value
 beside it, never an aggregate missing its key or its current value. Readers therefore load what
@@ -16,6 +26,7 @@ a key leads to and check the aggregate itself.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +40,10 @@ from ocop_registry.domain.model import ProductStatus
 IN_CHUNK = 500  # FerretDB patch 0003 pushes an _id $in of at most 500 down to the index
 DUPLICATE_KEY = 11000
 ENTRIES = "e"
+FILINGS = "n"  # how many products were filed under a capped key (never decremented)
+CROWDED_AFTER = 50
+CAPPED_PREFIX = "name:"
+KNOWN_KEYS = 20_000  # key documents a KeyIndex remembers having seen (see KeyIndex)
 
 Entry = tuple[str, set[str], Any]  # an aggregate id, its keys, the value kept beside the id
 
@@ -56,29 +71,52 @@ def _path(aggregate_id: str, value: Any) -> str:
 
 
 class KeyIndex:
+    """Remembers the key documents it has read or written, with their filings: a registration
+    reads its name's keys for the near-duplicate check, then files the product under them, so
+    the second read is saved when one KeyIndex serves both. Safe as a hint: key documents are
+    never deleted and their filings only grow; a key remembered absent that another writer
+    inserted meanwhile is a duplicate on insert, handled as before."""
+
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._collection = collection
+        self._known: OrderedDict[str, int] = OrderedDict()
 
     async def add(self, entries: Sequence[Entry]) -> None:
-        """File each aggregate under its keys, its value beside it (added to those there)."""
+        """File each aggregate under its keys, its value beside it (added to those there);
+        a crowded key takes no more."""
         wanted = sorted({key for _, keys, _ in entries for key in keys})
-        existing = await self._existing(wanted)
+        filings = await self._filings(wanted)
         fresh: dict[str, Document] = {}
         for aggregate_id, keys, value in entries:
-            for key in keys - existing:
+            for key in keys - filings.keys():
                 fresh.setdefault(key, {})[_field(aggregate_id)] = {_digest(value): value}
-        existing |= await self._insert(fresh)
+        filings.update(await self._insert(fresh))
+        self._remember({key: len(entries) for key, entries in fresh.items()})
+        self._remember({key: filings[key] + 1 for key in filings if _capped(key)})
         by_key: dict[str, Document] = {}
         for aggregate_id, keys, value in entries:
-            for key in keys & existing:
+            for key in keys & filings.keys():
                 by_key.setdefault(key, {})[_path(aggregate_id, value)] = value
         if len(entries) > 1:  # a batch: each key document rewritten once, whatever its size
             for key, fields in by_key.items():
-                await self._collection.update_one({"_id": key}, {"$set": fields})
+                await self._file(key, fields, filings[key])
             return
         for aggregate_id, keys, value in entries:
-            update = {"$set": {_path(aggregate_id, value): value}}
-            await self._update(keys & existing, update)
+            path = _path(aggregate_id, value)
+            capped = {key for key in keys & filings.keys() if _capped(key)}
+            await self._update((keys & filings.keys()) - capped, {"$set": {path: value}})
+            with_room = sorted(key for key in capped if filings[key] < CROWDED_AFTER)
+            await self._update(with_room, _filed({path: value}), _not_crowded())
+
+    async def _file(self, key: str, fields: Document, filed: int) -> None:
+        """One key document's share of a batch (as much as a capped key has room for)."""
+        if not _capped(key):
+            await self._collection.update_one({"_id": key}, {"$set": fields})
+            return
+        room = CROWDED_AFTER - filed
+        if room > 0:
+            kept = dict(list(fields.items())[:room])
+            await self._collection.update_one({"_id": key, **_not_crowded()}, _filed(kept))
 
     async def remove(self, aggregate_id: str, keys: Collection[str]) -> None:
         """The aggregate no longer has these keys."""
@@ -93,34 +131,70 @@ class KeyIndex:
         found: dict[str, set[Any]] = {}
         for chunk in chunks(sorted(set(keys))):
             async for document in self._collection.find({"_id": {"$in": chunk}}):
+                self._remember({document["_id"]: int(document.get(FILINGS, 0))})
                 for field, values in document.get(ENTRIES, {}).items():
                     found.setdefault(_aggregate_id(field), set()).update(values.values())
         return found
 
-    async def _update(self, keys: Collection[str], update: Document) -> None:
-        for chunk in chunks(sorted(keys)):
-            await self._collection.update_many({"_id": {"$in": chunk}}, update)
+    def _remember(self, filings: Mapping[str, int]) -> None:
+        for key, filed in filings.items():
+            self._known[key] = max(filed, self._known.get(key, 0))
+            self._known.move_to_end(key)
+        while len(self._known) > KNOWN_KEYS:
+            self._known.popitem(last=False)
 
-    async def _existing(self, keys: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk in chunks(keys):
-            cursor = self._collection.find({"_id": {"$in": chunk}}, {"_id": 1})
-            found.update([document["_id"] async for document in cursor])
+    async def _update(
+        self, keys: Collection[str], update: Document, condition: Document | None = None
+    ) -> None:
+        for chunk in chunks(sorted(keys)):
+            await self._collection.update_many({"_id": {"$in": chunk}, **(condition or {})}, update)
+
+    async def _filings(self, keys: Sequence[str]) -> dict[str, int]:
+        """The stored keys among these, each with the products filed under it (0 if uncounted:
+        an uncapped key, or one from before the cap)."""
+        found = {key: self._known[key] for key in keys if key in self._known}
+        for chunk in chunks([key for key in keys if key not in found]):
+            cursor = self._collection.find({"_id": {"$in": chunk}}, {FILINGS: 1})
+            read = {d["_id"]: int(d.get(FILINGS, 0)) async for d in cursor}
+            self._remember(read)
+            found.update(read)
         return found
 
-    async def _insert(self, fresh: Mapping[str, Document]) -> set[str]:
-        """Insert new key documents; returns those another writer inserted first."""
+    async def _insert(self, fresh: Mapping[str, Document]) -> dict[str, int]:
+        """Insert new key documents (a capped one with at most ``CROWDED_AFTER`` products);
+        returns those another writer inserted first, as unknown filings (0: the conditional
+        update that follows still refuses a crowded one)."""
         if not fresh:
-            return set()
-        documents = [{"_id": key, ENTRIES: entries} for key, entries in fresh.items()]
+            return {}
+        documents = [_key_document(key, entries) for key, entries in fresh.items()]
         try:
             await self._collection.insert_many(documents, ordered=False)
         except BulkWriteError as error:
             failures = error.details.get("writeErrors", [])
             if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
                 raise
-            return {documents[failure["index"]]["_id"] for failure in failures}
-        return set()
+            return {documents[failure["index"]]["_id"]: 0 for failure in failures}
+        return {}
+
+
+def _capped(key: str) -> bool:
+    return key.startswith(CAPPED_PREFIX)
+
+
+def _not_crowded() -> Document:
+    # Also matches a key document from before the cap (it has no count).
+    return {FILINGS: {"$not": {"$gte": CROWDED_AFTER}}}
+
+
+def _filed(fields: Document) -> Document:
+    return {"$set": fields, "$inc": {FILINGS: len(fields)}}
+
+
+def _key_document(key: str, entries: Document) -> Document:
+    if not _capped(key):
+        return {"_id": key, ENTRIES: entries}
+    kept = dict(list(entries.items())[:CROWDED_AFTER])
+    return {"_id": key, ENTRIES: kept, FILINGS: len(kept)}
 
 
 # --- what products and producers are filed under -------------------------------------------------

@@ -51,7 +51,13 @@ from ocop_registry.adapters.keys import (
     registration_key,
 )
 from ocop_registry.adapters.stores import Job, RegistryStores, sequence_key
-from ocop_registry.domain.duplicates import THRESHOLD, Candidate, query_keys, similarity
+from ocop_registry.domain.duplicates import (
+    THRESHOLD,
+    WARNINGS_SHOWN,
+    Candidate,
+    query_keys,
+    similarity,
+)
 from ocop_registry.domain.model import ProductStatus
 from ocop_registry.domain.producers import Producer
 from ocop_registry.domain.products import CodeTaken, Product
@@ -66,6 +72,7 @@ PRODUCT_KEYS = "product_keys"
 PRODUCER_KEYS = "producer_keys"
 BUILT = "built:2"  # the key collections' marker: every stored aggregate has its keys
 OUTBOX_COLLECTIONS = (ENTITIES, PRODUCTS)
+CANDIDATES_READ = 2 * WARNINGS_SHOWN  # near-duplicate candidates read per round trip, closest first
 DUPLICATE_KEY = 11000
 _CANDIDATE_FIELDS = {
     "product_code": 1,
@@ -80,11 +87,14 @@ A = TypeVar("A", bound=Aggregate)
 
 def mongo_stores(db: Database, events_written: Callable[[], None] = lambda: None) -> RegistryStores:
     """``events_written``: the relay's notify(), so events go out now, not at its next poll."""
+    product_keys = KeyIndex(db[PRODUCT_KEYS])  # one for the check and the filing that follows
     return RegistryStores(
-        products=MongoProductStore(db, PRODUCTS, Product, after_write=events_written),
+        products=MongoProductStore(
+            db, PRODUCTS, Product, after_write=events_written, index=product_keys
+        ),
         producers=MongoProducerStore(db, ENTITIES, Producer, after_write=events_written),
         sequences=MongoCodeSequences(db),
-        catalogue=MongoCatalogue(db),
+        catalogue=MongoCatalogue(db, product_keys),
         jobs=MongoImportJobs(db),
     )
 
@@ -152,10 +162,12 @@ class KeyedStore(MongoAggregateStore[A]):
         keys_of: Callable[[Mapping[str, Any]], set[str]],
         fields: Mapping[str, int],
         after_write: Callable[[], None] = lambda: None,
+        index: KeyIndex | None = None,
     ) -> None:
-        """``fields``: what ``keys_of`` reads from a stored document."""
+        """``fields``: what ``keys_of`` reads from a stored document; ``index``: the key index
+        of ``keys`` when shared with a reader of it."""
         super().__init__(db, collection, aggregate_type, after_write=after_write)
-        self._keys = KeyIndex(db[keys])
+        self._keys = index or KeyIndex(db[keys])
         self._keys_of = keys_of
         self._fields = dict(fields)
         self._remembered: OrderedDict[tuple[str, int], Entry] = OrderedDict()
@@ -241,6 +253,7 @@ class MongoProductStore(KeyedStore[Product]):
         aggregate_type: type[Product],
         *,
         after_write: Callable[[], None] = lambda: None,
+        index: KeyIndex | None = None,
     ) -> None:
         super().__init__(
             db,
@@ -250,6 +263,7 @@ class MongoProductStore(KeyedStore[Product]):
             keys_of=product_keys,
             fields=PRODUCT_FIELDS,
             after_write=after_write,
+            index=index,
         )
 
     async def add(self, aggregate: Product) -> None:
@@ -310,13 +324,13 @@ class MongoCatalogue(StoreCatalogue):
     """Lookups through the key collections (loads by ``_id``, each aggregate checked: a key may
     outlive its value, see ``adapters/keys.py``); search pages read only the fields they need."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, product_keys: KeyIndex | None = None) -> None:
         super().__init__(
             MongoAggregateStore(db, PRODUCTS, Product), MongoAggregateStore(db, ENTITIES, Producer)
         )
         self._collection = db[PRODUCTS]
         self._entities = db[ENTITIES]
-        self._product_keys = KeyIndex(db[PRODUCT_KEYS])
+        self._product_keys = product_keys or KeyIndex(db[PRODUCT_KEYS])
         self._producer_keys = KeyIndex(db[PRODUCER_KEYS])
 
     async def product_with(self, field: str, value: str) -> Product | None:
@@ -351,19 +365,34 @@ class MongoCatalogue(StoreCatalogue):
         ]
 
     async def near_duplicate_candidates(self, province_code: str, name: str) -> list[Candidate]:
+        """The closest names first, read until the warnings shown are settled: those after
+        can only score lower (a key's values include the product's current name, so the
+        score from them is at least the product's own)."""
         fold = fold_vi(name)
         keys = query_keys(fold)
         if keys is None:  # a very long name: more keys than names worth reading
             return await self.duplicate_candidates(province_code)
         found = await self._product_keys.lookup(name_key(province_code, key) for key in keys)
-        close = sorted(
-            product_id
+        scored = sorted(
+            (-best, product_id)
             for product_id, folds in found.items()
-            if any(similarity(fold, other) >= THRESHOLD for other in folds)
+            if (best := max(similarity(fold, other) for other in folds)) >= THRESHOLD
         )
+        kept: list[tuple[float, Candidate]] = []
+        for start in range(0, len(scored), CANDIDATES_READ):
+            chunk = scored[start : start + CANDIDATES_READ]
+            if len(kept) >= WARNINGS_SHOWN and -chunk[0][0] < kept[WARNINGS_SHOWN - 1][0]:
+                break
+            kept.extend(await self._candidates(province_code, fold, [i for _, i in chunk]))
+            kept.sort(key=lambda scored_candidate: -scored_candidate[0])
+        return [candidate for _, candidate in kept]
+
+    async def _candidates(
+        self, province_code: str, fold: str, ids: Sequence[str]
+    ) -> list[tuple[float, Candidate]]:
         return [
-            _candidate(document)
-            for document in await _by_ids(self._collection, close, _CANDIDATE_FIELDS)
+            (similarity(fold, document["name_fold"]), _candidate(document))
+            for document in await _by_ids(self._collection, ids, _CANDIDATE_FIELDS)
             if document["province_code"] == province_code
             and document["status"] != ProductStatus.WITHDRAWN.value
         ]

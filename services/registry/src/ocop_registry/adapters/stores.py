@@ -62,8 +62,8 @@ class Catalogue(Protocol):
         province: once per import, never per registration)."""
 
     async def near_duplicate_candidates(self, province_code: str, name: str) -> list[Candidate]:
-        """The province's products that are not withdrawn, among them every one whose name
-        ``near_duplicates`` finds close to ``name`` (a few more may come)."""
+        """The province's products that are not withdrawn, among them those ``near_duplicates``
+        reports for ``name`` (a few more may come; see ``adapters/keys.py`` for crowded keys)."""
 
     async def certificate_holders(self, numbers: Sequence[str]) -> list[Product]:
         """The products holding, or declared (by an import) with, one of these certificates."""

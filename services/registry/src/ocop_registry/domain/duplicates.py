@@ -16,6 +16,7 @@ from fractions import Fraction
 from ocop_contracts.reference import fold_vi
 
 THRESHOLD = 0.85
+WARNINGS_SHOWN = 5  # the closest names a registration warns about
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def near_duplicates(
     candidates: Iterable[Candidate],
     *,
     threshold: float = THRESHOLD,
-    limit: int = 5,
+    limit: int = WARNINGS_SHOWN,
 ) -> list[NearDuplicate]:
     """Candidates whose folded name is at least `threshold` similar, closest first."""
     folded = fold_vi(name)
