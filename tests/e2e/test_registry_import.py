@@ -1,7 +1,9 @@
-"""Bulk import of a province's register from CSV and XLSX, as a job with progress and a report."""
+"""Bulk import of a province's register from CSV and XLSX, as a job with progress and a report;
+with an Idempotency-Key, a repeated upload starts one job and imports once."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import random
@@ -11,8 +13,12 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
+from pymongo import AsyncMongoClient
 
+from ocop_devstack.infra import Infra
 from ocop_devstack.services import ServiceStack
+from ocop_platform.aggregates import AggregateExists
+from ocop_registry.adapters.mongo import MongoImportJobs
 from ocop_registry.domain.codes import tax_check_digit
 from tests.e2e.registry_helpers import COMMUNES, PROVINCE, client, token
 from tests.e2e.support import eventually, expect
@@ -250,3 +256,94 @@ async def test_an_unsupported_file_type_is_refused_naming_file(
     )
     refused = expect(response, 422)
     assert refused["detail"][0]["loc"] == ["body", "file"]
+
+
+async def _upload(
+    http: httpx.AsyncClient, services: ServiceStack, name: str, data: bytes, key: str
+) -> httpx.Response:
+    return await http.post(
+        f"{services.url('registry')}/imports",
+        files={"file": (name, data)},
+        data={"province_code": PROVINCE},
+        headers={"Idempotency-Key": key},
+    )
+
+
+async def _jobs_named(infra: Infra, services: ServiceStack, file_name: str) -> int:
+    """How many import jobs the registry's store holds for this file name."""
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(infra.mongo_url)
+    try:
+        db = client[services.env_for("registry")["OCOP_MONGO_DB"]]
+        return await db["imports"].count_documents({"file_name": file_name})
+    finally:
+        await client.close()
+
+
+async def test_a_repeated_upload_with_an_idempotency_key_imports_once(
+    http: httpx.AsyncClient, services: ServiceStack, infra: Infra
+) -> None:
+    tag, key = uuid.uuid4().hex[:8], str(uuid.uuid4())
+    name, data = f"{tag}.csv", as_csv(rows(5, tag))
+
+    first = expect(await _upload(http, services, name, data, key), 202)
+    again = expect(await _upload(http, services, name, data, key), 200)
+    job = await finished(http, services, first["job_id"])
+    after = expect(await _upload(http, services, name, data, key), 200)
+
+    assert again["job_id"] == first["job_id"]
+    assert after == job  # the first job, as it is now
+    assert (job["status"], job["products_created"]) == ("done", 5), job["message"]
+    assert await _count(http, services, tag) == 5
+    assert await _jobs_named(infra, services, name) == 1
+
+
+async def test_the_same_key_with_another_file_is_a_422_naming_the_header(
+    http: httpx.AsyncClient, services: ServiceStack, infra: Infra
+) -> None:
+    tag, key = uuid.uuid4().hex[:8], str(uuid.uuid4())
+    name = f"{tag}.csv"
+    first = expect(await _upload(http, services, name, as_csv(rows(2, tag)), key), 202)
+
+    refused = expect(await _upload(http, services, name, as_csv(rows(3, tag)), key), 422)
+
+    (problem,) = refused["detail"]
+    assert problem["loc"] == ["header", "Idempotency-Key"]
+    assert first["job_id"] in problem["msg"]
+    assert (await finished(http, services, first["job_id"]))["products_created"] == 2
+    assert await _count(http, services, tag) == 2
+    assert await _jobs_named(infra, services, name) == 1
+
+
+async def test_two_uploads_in_flight_with_one_key_start_one_job(
+    http: httpx.AsyncClient, services: ServiceStack, infra: Infra
+) -> None:
+    """A client that sent again before the first answer: one job, whichever reads the job
+    first (the other answered 200 from it, or from its refused insert: see the next test)."""
+    tag, key = uuid.uuid4().hex[:8], str(uuid.uuid4())
+    name, data = f"{tag}.csv", as_csv(rows(3, tag))
+
+    answers = await asyncio.gather(*(_upload(http, services, name, data, key) for _ in range(2)))
+
+    assert sorted(a.status_code for a in answers) == [200, 202], [a.text for a in answers]
+    (job_id,) = {a.json()["job_id"] for a in answers}
+    assert (await finished(http, services, job_id))["products_created"] == 3
+    assert await _count(http, services, tag) == 3
+    assert await _jobs_named(infra, services, name) == 1
+
+
+async def test_the_job_store_refuses_a_second_job_under_one_id(infra: Infra) -> None:
+    """The guard of two keyed uploads in flight at once, on the real store: the second insert
+    under the key's job id is AggregateExists (a Conflict that start_once answers by reading
+    the job), and the first job stays as it was."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongo_url)
+    name = f"ocop_imp_{uuid.uuid4().hex[:10]}"
+    jobs = MongoImportJobs(client[name])
+    job = {"job_id": f"imp-{uuid.uuid4().hex[:24]}", "status": "queued", "file_name": "a.csv"}
+    try:
+        await jobs.add(job)
+        with pytest.raises(AggregateExists):
+            await jobs.add({**job, "file_name": "b.csv"})
+        assert await jobs.get(job["job_id"]) == job
+    finally:
+        await client.drop_database(name)
+        await client.close()

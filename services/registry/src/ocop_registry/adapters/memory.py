@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ocop_platform.aggregates import InMemoryAggregateStore
+from ocop_platform.aggregates import AggregateExists, InMemoryAggregateStore
 from ocop_registry.adapters.catalogue import StoreCatalogue
 from ocop_registry.adapters.stores import Job, RegistryStores, sequence_key
 from ocop_registry.domain.producers import Producer
@@ -77,6 +77,8 @@ class MemoryImportJobs:
         self.report: list[dict[str, Any]] = []
 
     async def add(self, job: Job) -> None:
+        if job["job_id"] in self.jobs:  # as MongoDB's unique _id refuses it
+            raise AggregateExists("import", job["job_id"])
         self.jobs[job["job_id"]] = dict(job)
 
     async def update(self, job_id: str, **fields: Any) -> None:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import OperationFailure
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from ocop_contracts.reference import fold_vi
 from ocop_platform.aggregates import Aggregate, AggregateExists, MongoAggregateStore
@@ -466,7 +466,10 @@ class MongoImportJobs:
         self._report = db[IMPORT_REPORT]
 
     async def add(self, job: Job) -> None:
-        await self._jobs.insert_one({"_id": job["job_id"], **job})
+        try:
+            await self._jobs.insert_one({"_id": job["job_id"], **job})
+        except DuplicateKeyError as exc:  # the job of the same Idempotency-Key, added first
+            raise AggregateExists("import", job["job_id"]) from exc
 
     async def update(self, job_id: str, **fields: Any) -> None:
         await self._jobs.update_one({"_id": job_id}, {"$set": fields})

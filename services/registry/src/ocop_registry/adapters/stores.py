@@ -74,7 +74,8 @@ class Catalogue(Protocol):
 
 
 class ImportJobs(Protocol):
-    async def add(self, job: Job) -> None: ...
+    async def add(self, job: Job) -> None:
+        """Insert a new job; one already under its ``job_id`` is ``AggregateExists``."""
 
     async def update(self, job_id: str, **fields: Any) -> None: ...
 

@@ -1,13 +1,14 @@
-"""Creating requests safe to retry: the ``Idempotency-Key`` header of ``POST /entities`` and
-``POST /products`` (the convention of Stripe and the IETF draft "The Idempotency-Key HTTP Header
-Field": a client-chosen opaque string, e.g. a UUID). Pure: no I/O.
+"""Creating requests safe to retry: the ``Idempotency-Key`` header of ``POST /entities``,
+``POST /products`` and ``POST /imports`` (the convention of Stripe and the IETF draft "The
+Idempotency-Key HTTP Header Field": a client-chosen opaque string, e.g. a UUID). Pure: no I/O.
 
-The aggregate's id is derived from (the caller's token subject, the key), so the insert of the
-aggregate — state and its event in one document — is itself the guard: a repeat, or a retry of
-an attempt still in flight or cut short, lands on the same ``_id`` and can never create a second
-producer or product, nor a second event. There is no separate idempotency record written in a
-second step, hence no crash window between the two. The aggregate carries the request's
-fingerprint, which a repeat is compared with: the same → the record (200); another → 422.
+The id of what the request creates (an aggregate, an import job) is derived from (the caller's
+token subject, the key), so its insert — an aggregate's state and its event in one document, a
+job's one document — is itself the guard: a repeat, or a retry of an attempt still in flight or
+cut short, lands on the same ``_id`` and can never create a second producer, product or job, nor
+a second event. There is no separate idempotency record written in a second step, hence no
+crash window between the two. The record carries the request's fingerprint, which a repeat is
+compared with: the same → the record (200); another → 422.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class KeyReused(DomainError):
 
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(
-            f"this {HEADER} was first sent with another body (which registered {aggregate_id}); "
+            f"this {HEADER} was first sent with another body (which created {aggregate_id}); "
             "a retry repeats the same body, a new request takes a new key",
             field=HEADER,
         )
@@ -38,8 +39,8 @@ class KeyReused(DomainError):
 
 
 class IdempotentRequest:
-    """A creating request sent with an ``Idempotency-Key``: the id its aggregate gets, and the
-    fingerprint of what it asked for."""
+    """A creating request sent with an ``Idempotency-Key``: the id its record (aggregate or
+    job) gets, and the fingerprint of what it asked for."""
 
     def __init__(self, subject: str, key: str, command: BaseModel) -> None:
         # The caller's subject scopes the key: two callers' keys never meet.
@@ -50,7 +51,7 @@ class IdempotentRequest:
         return f"{prefix}-{self._scope[:_ID_DIGITS]}"
 
     def check_repeat(self, aggregate_id: str, stored_fingerprint: str | None) -> None:
-        """The aggregate found under this request's id was created by the same request, or the
+        """The record found under this request's id was created by the same request, or the
         key was reused with another body (KeyReused)."""
         if stored_fingerprint != self.fingerprint:
             raise KeyReused(aggregate_id)

@@ -12,12 +12,17 @@ A 3–5★ row's certificate is checked like evaluation would (``domain/certifie
 unique in the file and not held by a product already in the register; the product is written
 with PriorCertificateDeclared after its ProductRegistered, in the same insert, for evaluation to
 adopt.
+
+With an ``Idempotency-Key`` (``start_once``), the job's id is derived from (caller, key) and the
+job keeps the request's fingerprint (the form's fields and the file's SHA-256), so its insert is
+the guard against a second job, as for producers and products (``domain/idempotency.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -28,20 +33,38 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from ocop_contracts.reference import fold_vi
 from ocop_registry.adapters.stores import Job
 from ocop_registry.adapters.tables import UnreadableFile, read_rows
+from ocop_registry.domain.idempotency import IdempotentRequest
 from ocop_registry.domain.imports import COLUMNS, REQUIRED, Checked, RowProblem, check_row
 from ocop_registry.domain.model import product_code
 from ocop_registry.domain.producers import Producer
 from ocop_registry.domain.products import Product
-from ocop_registry.service_layer.services import RegistryService, new_id
+from ocop_registry.service_layer.services import RegistryService, create_once, new_id
 
-__all__ = ["COLUMNS", "REQUIRED", "Checked", "ImportService", "check_row"]
+__all__ = ["COLUMNS", "REQUIRED", "Checked", "ImportRequest", "ImportService", "check_row"]
 log = logging.getLogger(__name__)
 BATCH = 500
 PREVIEW = 20
 KEYS_PER_READ = 1000  # registration keys looked up at once
+JOB_PREFIX = "imp"
+_DIGEST_CHUNK = 1 << 20
+
+
+class ImportRequest(BaseModel):
+    """What a ``POST /imports`` asks for, as a repeat of it is compared: the form's fields and
+    the uploaded file by its digest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file_name: str
+    kind: str
+    province_code: str
+    import_valid_rows: bool
+    file_sha256: str
 
 
 @dataclass
@@ -82,8 +105,13 @@ class ImportService:
         province_code: str,
         import_valid_rows: bool,
         subject: str,
+        job_id: str | None = None,
+        fingerprint: str | None = None,
     ) -> Job:
-        job_id = new_id("imp")
+        """Add the job and run it in the background; it removes the file when it ends.
+        ``job_id`` and ``fingerprint``: set by an idempotent request (start_once); a job
+        already under that id is a Conflict (AggregateExists), and then nothing runs."""
+        job_id = job_id or new_id(JOB_PREFIX)
         job: Job = {
             "job_id": job_id,
             "file_name": file_name,
@@ -106,12 +134,69 @@ class ImportService:
             "started_at": time.time(),
             "finished_at": None,
             "seconds": None,
+            "request_fingerprint": fingerprint,
         }
         await self._jobs.add(job)
         task = asyncio.create_task(self._run(job, path))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return job
+
+    async def start_once(
+        self,
+        path: Path,
+        kind: str,
+        *,
+        file_name: str,
+        province_code: str,
+        import_valid_rows: bool,
+        subject: str,
+        key: str | None,
+    ) -> tuple[Job, bool]:
+        """POST /imports: the job, and whether an earlier request with this Idempotency-Key
+        (and the same form and file) started it; without a key, always a job of its own. The
+        file is removed unless a job was started on it now (a repeat's upload is a copy
+        nobody reads)."""
+        started = False
+
+        async def create(job_id: str | None = None, fingerprint: str | None = None) -> Job:
+            nonlocal started
+            job = await self.start(
+                path,
+                kind,
+                file_name=file_name,
+                province_code=province_code,
+                import_valid_rows=import_valid_rows,
+                subject=subject,
+                job_id=job_id,
+                fingerprint=fingerprint,
+            )
+            started = True
+            return job
+
+        try:
+            if key is None:
+                return await create(), False
+            form = ImportRequest(
+                file_name=file_name,
+                kind=kind,
+                province_code=province_code,
+                import_valid_rows=import_valid_rows,
+                file_sha256=await asyncio.to_thread(_sha256, path),
+            )
+            request = IdempotentRequest(subject, key, form)
+            job_id = request.aggregate_id(JOB_PREFIX)
+
+            async def earlier() -> Job | None:
+                job = await self._jobs.get(job_id)
+                if job is not None:
+                    request.check_repeat(job_id, job.get("request_fingerprint"))
+                return job
+
+            return await create_once(earlier, lambda: create(job_id, request.fingerprint))
+        finally:
+            if not started:
+                await asyncio.to_thread(path.unlink, missing_ok=True)
 
     async def job(self, job_id: str) -> Job | None:
         return await self._jobs.get(job_id)
@@ -432,6 +517,14 @@ class _Pass2:
         number = self.numbers[checked.sequence_key]
         self.numbers[checked.sequence_key] = number + 1
         return product_code(self.province, checked.row.commune_code, number, checked.row.year)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_DIGEST_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _certificate_of(checked: Checked) -> str | None:

@@ -118,7 +118,7 @@ class RegistryService:
                 request.check_repeat(entity_id, producer.request_fingerprint)
             return producer
 
-        return await _once(
+        return await create_once(
             earlier,
             lambda: self.register_entity(
                 cmd, caller, entity_id=entity_id, fingerprint=request.fingerprint
@@ -239,7 +239,7 @@ class RegistryService:
             request.check_repeat(product_id, product.request_fingerprint)
             return product, list(product.near_duplicates)
 
-        return await _once(
+        return await create_once(
             earlier,
             lambda: self.register_product(
                 cmd, caller, product_id=product_id, fingerprint=request.fingerprint
@@ -380,13 +380,14 @@ def _ensure_producer_write(caller: Caller, producer: Producer) -> None:
     )
 
 
-async def _once(
+async def create_once(
     earlier: Callable[[], Awaitable[T | None]], create: Callable[[], Awaitable[T]]
 ) -> tuple[T, bool]:
     """What an idempotent request created earlier (True), else what it creates now (False).
-    The aggregate's id comes from the request's key, so its insert is the guard: an attempt of
-    the same request that saved it meanwhile (in flight alongside) makes this one's insert, or
-    a uniqueness check before it, a Conflict, answered with what that attempt saved."""
+    The record's id (an aggregate's, an import job's) comes from the request's key, so its
+    insert is the guard: an attempt of the same request that saved it meanwhile (in flight
+    alongside) makes this one's insert, or a uniqueness check before it, a Conflict, answered
+    with what that attempt saved."""
     if (found := await earlier()) is not None:
         return found, True
     try:

@@ -53,24 +53,41 @@ Reader = Annotated[Caller, Depends(reader)]
 MaybeCaller = Annotated[Caller | None, Depends(maybe_caller)]
 
 
-IDEMPOTENCY_KEY = (
-    'Makes the request safe to retry (the convention of Stripe and the IETF draft "The '
-    'Idempotency-Key HTTP Header Field"): an opaque string of your choice, unique per request, '
-    f"e.g. a UUID (visible ASCII, at most {MAX_KEY_LENGTH} characters). The first request "
-    "with a key is handled as usual and answered 201; a repeat of it (the same caller, key and "
-    "body), also while the first is still in flight or after it was cut short, creates nothing "
-    "more and is answered 200 with the record it created (as it is now). The same key with "
-    "another body: 422 naming this header. Without it, every request creates a new record."
-)
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
+def _idempotency_key(answered: str, repeat: str) -> Any:
+    """The header's parameter, described for one endpoint (``answered``: its first answer,
+    ``repeat``: what a repeat creates nothing more of and is answered with)."""
+    description = (
+        'Makes the request safe to retry (the convention of Stripe and the IETF draft "The '
+        'Idempotency-Key HTTP Header Field"): an opaque string of your choice, unique per '
+        f"request, e.g. a UUID (visible ASCII, at most {MAX_KEY_LENGTH} characters). The first "
+        f"request with a key is handled as usual and answered {answered}; a repeat of it (the "
+        "same caller, key and body), also while the first is still in flight or after it was "
+        f"cut short, {repeat}. The same key with another body: 422 naming this header. Without "
+        "it, each request is handled as new (a retry creates again)."
+    )
+    return Header(
         alias=HEADER,
         min_length=1,
         max_length=MAX_KEY_LENGTH,
         pattern=KEY_PATTERN,
-        description=IDEMPOTENCY_KEY,
+        description=description,
         examples=["3f1c2b9e-6d4a-4e8b-9a51-2c7d0e5f8a10"],
+    )
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    _idempotency_key(
+        "201",
+        "creates nothing more and is answered 200 with the record it created (as it is now)",
+    ),
+]
+ImportIdempotencyKey = Annotated[
+    str | None,
+    _idempotency_key(
+        "202 with a new job",
+        "starts no second job and is answered 200 with the first one's job (its progress as "
+        "it is now); the body is the form's fields and the file's bytes",
     ),
 ]
 REPEATED: dict[int | str, dict[str, Any]] = {

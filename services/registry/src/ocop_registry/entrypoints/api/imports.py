@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -9,13 +10,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import uuid4
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
 from ocop_platform.errors import DomainError, NotFound
+from ocop_registry.domain.idempotency import KeyReused
 from ocop_registry.domain.imports import FOR_CERTIFICATES
-from ocop_registry.entrypoints.api.deps import Reader, Writer
+from ocop_registry.entrypoints.api.deps import (
+    REPEATED,
+    ImportIdempotencyKey,
+    Reader,
+    Writer,
+    key_reused,
+)
 from ocop_registry.service_layer.access import ensure_province_writer, ensure_write
 from ocop_registry.service_layer.imports import COLUMNS, REQUIRED, ImportService
 
@@ -92,39 +100,54 @@ def _need(column: str) -> str:
     return "required for 3–5★" if column in FOR_CERTIFICATES else ""
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ImportJob)
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ImportJob, responses=REPEATED)
 async def start_import(
     request: Request,
     who: Writer,
+    response: Response,
     file: Annotated[UploadFile, File(description="The register, .csv (UTF-8) or .xlsx")],
     province_code: Annotated[str, Form(pattern=r"^\d{2}$")],
     import_valid_rows: Annotated[bool, Form()] = False,
+    idempotency_key: ImportIdempotencyKey = None,
 ) -> ImportJob:
     """Start importing a register. Every row is checked first; a file with errors imports
-    nothing unless `import_valid_rows` is true. Poll GET /imports/{job_id} for progress."""
+    nothing unless `import_valid_rows` is true. Poll GET /imports/{job_id} for progress. With
+    an `Idempotency-Key`, a repeat of the upload (same form, same file) starts no second job
+    (200, the first one's job)."""
     ensure_province_writer(who, province_code)
     kind = _kind(file)
     imports = _imports(request)
+    path = await _save_upload(file, imports.workdir / f"{uuid4().hex}.{kind}", request)
+    try:
+        job, repeat = await imports.start_once(
+            path,
+            kind,
+            file_name=file.filename or f"upload.{kind}",
+            province_code=province_code,
+            import_valid_rows=import_valid_rows,
+            subject=who.subject,
+            key=idempotency_key,
+        )
+    except KeyReused as reused:
+        raise key_reused(reused) from reused
+    if repeat:
+        response.status_code = status.HTTP_200_OK
+    return ImportJob.model_validate(job)
+
+
+async def _save_upload(file: UploadFile, path: Path, request: Request) -> Path:
+    """The upload written to ``path``, refused (and removed) past the service's size limit."""
     limit: int = request.app.state.settings.max_import_bytes
-    path = imports.workdir / f"{uuid4().hex}.{kind}"
     size = 0
     with path.open("wb") as out:
         while chunk := await file.read(_CHUNK):
             size += len(chunk)
             if size > limit:
                 out.close()
-                path.unlink(missing_ok=True)
+                await asyncio.to_thread(path.unlink, missing_ok=True)
                 raise DomainError(f"the file is larger than {limit} bytes", field="file")
             out.write(chunk)
-    job = await imports.start(
-        Path(path),
-        kind,
-        file_name=file.filename or f"upload.{kind}",
-        province_code=province_code,
-        import_valid_rows=import_valid_rows,
-        subject=who.subject,
-    )
-    return ImportJob.model_validate(job)
+    return path
 
 
 async def _job(imports: ImportService, job_id: str, who: Reader) -> dict[str, Any]:
