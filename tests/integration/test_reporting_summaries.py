@@ -23,9 +23,15 @@ from ocop_reporting.adapters.facts import ENTITIES, RATINGS, fact_collection
 from ocop_reporting.adapters.projections import MongoProjections
 from ocop_reporting.adapters.queries import MongoReportQueries
 from ocop_reporting.adapters.summaries import ID_BATCH, SUMMARIES, SummaryStore
-from ocop_reporting.domain.certified_counts import counts_id
+from ocop_reporting.domain.certified_counts import counts_id, decompress_steps, encode_steps
 from ocop_reporting.domain.progress import Target
-from ocop_reporting.domain.summaries import CertifiedView, certified_id, certified_ids
+from ocop_reporting.domain.summaries import (
+    CertifiedView,
+    certified_id,
+    certified_ids,
+    is_marks_id,
+    packed_id,
+)
 from ocop_reporting.domain.units import unit
 
 pytestmark = pytest.mark.integration
@@ -114,8 +120,13 @@ def _target(metric: TargetMetric, code: str = "82", year: int = 2026, **more: An
 
 
 async def _summaries(repo: Reporting, code: str = "82") -> list[dict[str, Any]]:
+    """What the province's summaries hold, and the packed copies of its marks, without their
+    revisions (a count of writes: a redelivery is one more)."""
     found = repo.db[SUMMARIES].find({"current_code": code}).sort("_id", 1)
-    return [doc async for doc in found]
+    docs = [doc async for doc in found]
+    packed = {packed_id(str(d["_id"])) for d in docs if is_marks_id(str(d["_id"]))}
+    docs += [doc async for doc in repo.db[SUMMARIES].find({"_id": {"$in": sorted(packed)}})]
+    return [{k: v for k, v in doc.items() if k not in ("rev", "r")} for doc in docs]
 
 
 async def test_a_redelivered_rating_changes_no_summary(repo: Reporting) -> None:
@@ -335,9 +346,8 @@ async def test_counts_of_an_earlier_shape_are_recounted_at_startup(repo: Reporti
     counts = await repo.db[SUMMARIES].find_one({"_id": counts_id("82")})
     assert counts is not None
     entry = counts["b"][bucket]
-    # The same revision, its steps as fields (as kept before they were one string).
-    steps = {key: int(n) for key, n in (i.rsplit(":", 1) for i in entry["s"].split(";"))}
-    fields = {f"b.{bucket}": {"r": entry["r"], "s": steps}}
+    # The same revision, its steps as one string not compressed (as kept before).
+    fields = {f"b.{bucket}": {"r": entry["r"], "s": encode_steps(decompress_steps(entry["z"]))}}
     await repo.db[SUMMARIES].update_one({"_id": counts_id("82")}, {"$set": fields})
     assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 0}
 
@@ -427,7 +437,8 @@ async def test_the_national_figures_and_ratings_come_from_one_summaries_read_per
         await repo.projections.record_rating(event)
     assert await repo.queries.national_certified(2026) == {"82": 2, "01": 1}
     assert await repo.queries.national_certified(2025) == {"82": 1}
-    assert await repo.queries.ratings_by_province() == {("82", 3): 2, ("82", 4): 1, ("01", 4): 1}
+    by_province = {("82", 3): 2, ("82", 4): 1, ("01", 4): 1}
+    assert await repo.queries.ratings_by_province(2026) == by_province
     assert await repo.queries.rating_count(unit("82", "2025"), 2025) == 1
     assert await repo.queries.rating_count(unit("82", "2025"), 2026) == 2
     assert await repo.queries.rating_count(unit("01", "2025"), 2026) == 1
@@ -529,7 +540,7 @@ async def test_a_database_written_before_the_split_reads_with_the_documents_writ
 
     where = unit("82", "2025")
     assert await repo.queries.rating_count(where, 2026) == 2  # p1's rating once
-    assert await repo.queries.ratings_by_province() == {("82", 3): 1, ("82", 4): 1}
+    assert await repo.queries.ratings_by_province(2026) == {("82", 3): 1, ("82", 4): 1}
     mix = await repo.queries.producer_mix(where, None)
     assert mix.by_legal_form == {LegalForm.COOPERATIVE.value: 1, LegalForm.ENTERPRISE.value: 1}
     assert mix == await repo.queries.producer_mix(where, date(2026, 12, 31))  # by `_id`
@@ -542,6 +553,33 @@ async def test_a_database_written_before_the_split_reads_with_the_documents_writ
     assert figures.new_certified == {"82": 2}
     assert list(figures.actuals.values()) == [2, 2, 1]
     assert figures.actuals == {t.target_id: await repo.queries.derived_actual(t) for t in targets}
+
+
+async def test_a_database_written_before_the_packed_marks_gets_them_at_startup(
+    repo: Reporting,
+) -> None:
+    await repo.projections.record_rating(_rated("p1", date(2026, 3, 1), 3))
+    await repo.projections.record_rating(_rated("p2", date(2026, 4, 1), 4, code="01"))
+    await repo.projections.record_entity(_producer("e1", 1, date(2026, 2, 1), "82"))
+    await _as_before_the_split(repo, "2025:82:2026")
+    # As the code before the packed copies wrote it: no packed copies, no revisions.
+    collection = repo.db[SUMMARIES]
+    await collection.delete_many({"_id": {"$regex": "^packed:"}})
+    await collection.update_many({}, {"$unset": {"rev": ""}})
+    assert await repo.queries.national_certified(2026) == {}
+
+    await SummaryStore(repo.db).ensure_indexes()  # the service's startup
+
+    assert await repo.queries.national_certified(2026) == {"82": 1, "01": 1}
+    # The rating ids the marks document kept before the split, from its packed copy.
+    assert await repo.queries.ratings_by_province(2026) == {("82", 3): 1, ("01", 4): 1}
+    target = _target(TargetMetric.NEW_PRODUCERS)  # from the producers' states kept there
+    figures = await repo.queries.national_figures(2026, [target], None)
+    assert figures.actuals == {target.target_id: 1}
+    # Once per database: a packed copy lost later is not filled by a restart (the writes do).
+    await collection.delete_many({"_id": {"$regex": "^packed:"}})
+    await SummaryStore(repo.db).ensure_indexes()
+    assert await repo.queries.national_certified(2026) == {}
 
 
 async def test_a_producer_moving_unit_leaves_a_document_written_before_the_split(

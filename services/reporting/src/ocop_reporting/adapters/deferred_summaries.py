@@ -13,13 +13,15 @@ The same operations as one by one, so the same documents: `$addToSet` and `$set`
 fields do not depend on their order, and of one producer only the newest version held is
 written (the guarded write keeps the newest anyway). A certificate document's revision goes up by
 the number of writes held, and it is recounted once at `flush` from what it then holds: its
-counts are those of the same revision as live (withdrawals are not held: written at once). A
-producer leaving a document (`remove_producer`) first writes what is held, so it leaves after its
-older state was put there. Held writes are lost with the process; a rebuild that stops is run
-again (it drops the read models first), and a live batch that does not flush is not committed:
-Kafka redelivers it after an outage, or the consumer applies it again one event at a time with
-nothing held after any other error (ocop_platform.consumer), and its writers make the summary
-writes again (on every delivery): nothing depends on them before `flush`.
+counts are those of the same revision as live (withdrawals are not held: written at once). The
+marks documents' revisions go up the same way, and each is packed once at `flush`
+(domain.summaries.pack). A producer leaving a document (`remove_producer`) first writes what is
+held, so it leaves after its older state was put there. Held writes are lost with the process;
+a rebuild that stops is run again (it drops the read models first), and a live batch that does
+not flush is not committed: Kafka redelivers it after an outage, or the consumer applies it again
+one event at a time with nothing held after any other error (ocop_platform.consumer), and its
+writers make the summary writes again (on every delivery): nothing depends on them before
+`flush`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ocop_reporting.domain.summaries import (
     REVISION,
     GuardedSet,
     certified_id,
+    is_marks_id,
     marks_by_document,
     producer_writes,
     summary_of,
@@ -51,7 +54,8 @@ class _Held:
     marks: dict[str, set[str]] = field(default_factory=dict)
     # Fields set only over a version not newer (a producer's state or `joined` mark): the newest.
     guarded: dict[str, GuardedSet] = field(default_factory=dict)
-    # A certificate document's writes held: its revision goes up by as many, as one by one.
+    # A certificate or marks document's writes held: its revision goes up by as many, as one
+    # by one.
     writes: int = 0
 
     def hold(self, write: GuardedSet) -> None:
@@ -87,6 +91,7 @@ class DeferredSummaryStore(SummaryStore):
         for summary, some in marks_by_document(summary_of(fact), marks).items():
             held = self._of(summary)
             held.sets |= unit_fields(fact)
+            held.writes += is_marks_id(summary)
             for name, value in some.items():
                 held.marks.setdefault(name, set()).add(value)
 
@@ -94,6 +99,7 @@ class DeferredSummaryStore(SummaryStore):
         for write in producer_writes(fact):
             held = self._of(write.doc)
             held.sets |= unit_fields(fact)
+            held.writes += is_marks_id(write.doc)
             held.hold(write)
 
     async def note_old_unit_unknown(self, current_code: str, fact: str) -> None:
@@ -115,8 +121,10 @@ class DeferredSummaryStore(SummaryStore):
         held, self._held = self._held, {}
         for summary, writes in held.items():
             await self._write(summary, writes)
-        # The certificate documents written: their counts once each, from what they hold now.
+        # The certificate documents written: their counts once each, from what they hold now;
+        # the marks documents written: packed once each, the same way.
         await self.count_certified(i for i in held if i.startswith(CERTIFIED_PREFIX))
+        await self.pack_marks(held)
 
     async def _write(self, summary: str, held: _Held) -> None:
         try:

@@ -30,7 +30,12 @@ from ocop_reporting.adapters.facts import (
     target_unit_filter,
     unit_filter,
 )
-from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore, summary_ids
+from ocop_reporting.adapters.summaries import (
+    FIRST_PRODUCER_YEAR,
+    SUMMARIES,
+    SummaryStore,
+    summary_ids,
+)
 from ocop_reporting.domain.certificates import certified_products
 from ocop_reporting.domain.certified_counts import count, province_steps
 from ocop_reporting.domain.figures import (
@@ -48,10 +53,12 @@ from ocop_reporting.domain.metrics import (
 )
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.summaries import (
+    RATED_PREFIX,
     SUMMARY_METRICS,
     SummaryView,
     Window,
     rated_counts,
+    rated_id,
 )
 from ocop_reporting.domain.units import Edition, Unit, unit
 
@@ -170,9 +177,11 @@ class MongoReportQueries:
         return NationalFigures(new_certified=certified, actuals=actuals)
 
     async def _read_summaries(self, ids: list[str]) -> dict[str, Document]:
+        """The marks of these unit-years, by `_id`: from their packed copies (one short value
+        each, where the marks documents hold thousands: SummaryStore.read_marks)."""
         if not ids:
             return {}
-        return {doc["_id"]: doc for doc in await self._summaries.read(ids)}
+        return await self._summaries.read_marks(ids)
 
     async def _derived_actuals(
         self,
@@ -331,11 +340,21 @@ class MongoReportQueries:
         by_province = await self._summaries.read_certified_counts(current_provinces())
         return {cc: count(province_steps(doc), day, cut) for cc, doc in by_province.items()}
 
-    async def ratings_by_province(self) -> dict[tuple[str, int], int]:
-        """Ratings at 3–5★ received, by (current province, stars): the ids in the summaries."""
+    async def ratings_by_province(self, last_year: int) -> dict[tuple[str, int], int]:
+        """Ratings at 3–5★ received up to `last_year`, by (current province, stars): the ids in
+        every unit-year's rating ids document, by `_id` (not a scan of the summaries), and in
+        the packed copy of its marks, where a database written before the split keeps them."""
+        years = range(FIRST_PRODUCER_YEAR, last_year + 1)
+        province_of = {
+            i: cc for cc in current_provinces() for i in summary_ids(unit(cc, "2025"), years)
+        }
         by_province: dict[str, list[Document]] = {}
-        for doc in await self._summaries.read_ratings():
-            by_province.setdefault(str(doc["current_code"]), []).append(doc)
+        for doc in await self._summaries.read(rated_id(i) for i in province_of):
+            marks = str(doc["_id"]).removeprefix(RATED_PREFIX)
+            by_province.setdefault(province_of[marks], []).append(doc)
+        for marks, doc in (await self._summaries.read_marks(province_of)).items():
+            if "rated" in doc:
+                by_province.setdefault(province_of[marks], []).append(doc)
         found: dict[tuple[str, int], int] = {}
         for code, docs in by_province.items():  # an event in two documents counts once
             for stars, n in rated_counts(docs).items():

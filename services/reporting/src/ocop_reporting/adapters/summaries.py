@@ -22,7 +22,9 @@ scanning every fact collection; a database written before is noted once at start
 A write to a certificate document also increments its revision (`rev`, in the same update), then
 recounts it into its province's `certified_counts:` document (domain.certified_counts), never
 written over counts of a newer revision: of two recounts of one document in flight at once, the
-newer stays.
+newer stays. A write to a unit-year's marks document does the same with its packed copy
+(`packed:<edition>:<unit>:<year>`, domain.summaries.pack), which the national view and
+whole-province targets read instead of the marks: one compressed string each.
 """
 
 from __future__ import annotations
@@ -44,13 +46,18 @@ from ocop_reporting.domain.summaries import (
     certificate_issue,
     certified_id,
     certified_ids,
+    is_marks_id,
+    is_packed,
     kind_ids,
     marks_by_document,
+    pack,
+    packed_id,
     producer_places,
     producer_writes,
     summary_id,
     summary_of,
     unit_fields,
+    unpack,
     withdrawal_entry,
     withdrawal_field,
 )
@@ -63,6 +70,7 @@ FIRST_PRODUCER_YEAR = 2000
 # Per current province, the facts recorded without their old unit (`old_unit_unknown`).
 OLD_UNIT_UNKNOWN_PREFIX = "old_unit_unknown:"
 OLD_UNITS_NOTED = "old_unit_unknown"  # present once the facts flagged before were noted
+MARKS_PACKED = "marks_packed"  # present once the marks documents written before were packed
 # FerretDB reads an `_id: {$in: [...]}` of at most 500 ids by index (patch 0003), more by a scan.
 ID_BATCH = 500
 
@@ -79,23 +87,26 @@ class SummaryStore:
         for summary, some in marks_by_document(summary_of(fact), marks).items():
             await self._collection().update_one(
                 {"_id": summary},
-                {"$set": unit_fields(fact), "$addToSet": some},
+                {"$set": unit_fields(fact), "$addToSet": some, **_revised(summary)},
                 upsert=True,
             )
+        await self.pack_marks([summary_of(fact)])
 
     async def put_producer(self, fact: Document) -> None:
         """The producer as its fact stands (its state and its `joined` mark), unless the summary
         holds a newer version already (a rebuild beside the running service may apply an older
         event later)."""
-        for write in producer_writes(fact):
+        writes = producer_writes(fact)
+        for write in writes:
             await self._put_guarded(write, unit_fields(fact))
+        await self.pack_marks(w.doc for w in writes)
 
     async def _put_guarded(self, write: GuardedSet, fields: Document) -> None:
         # DuplicateKeyError: the document exists and holds a newer version there.
         with contextlib.suppress(DuplicateKeyError):
             await self._collection().update_one(
                 {"_id": write.doc, write.guard: {"$not": {"$gt": write.version}}},
-                {"$set": {**fields, write.field: write.value}},
+                {"$set": {**fields, write.field: write.value}, **_revised(write.doc)},
                 upsert=True,
             )
 
@@ -103,10 +114,54 @@ class SummaryStore:
         """Take the producer out of the summaries its fact was in (its unit or day changed):
         its state, its `joined` mark, and its state in the marks document, where a database
         written before the split has it."""
-        for doc, field, guard in producer_places(fact):
+        places = producer_places(fact)
+        for doc, field, guard in places:
             await self._collection().update_one(
-                {"_id": doc, guard: {"$lt": newer_version}}, {"$unset": {field: ""}}
+                {"_id": doc, guard: {"$lt": newer_version}},
+                {"$unset": {field: ""}, **_revised(doc)},
             )
+        await self.pack_marks(doc for doc, _, _ in places)
+
+    async def pack_marks(self, ids: Iterable[str]) -> None:
+        """Pack these marks documents from what they hold now (domain.summaries.pack), each
+        never over a packing of a newer revision: the same value whatever wrote them and in
+        what order. Other ids are skipped."""
+        for doc in await self.read(i for i in ids if is_marks_id(i)):
+            await self._put_packed(doc)
+
+    async def _put_packed(self, doc: Document) -> None:
+        """The guard is a conditional update, atomic on MongoDB and, on FerretDB, with the one
+        connection per process the service runs with there. Over the same revision it writes
+        the same value (the same state)."""
+        packed = pack(doc)
+        # DuplicateKeyError: the packed copy there is of a newer revision (it stays).
+        with contextlib.suppress(DuplicateKeyError):
+            await self._collection().update_one(
+                {"_id": packed_id(str(doc["_id"])), "r": {"$not": {"$gt": packed["r"]}}},
+                {"$set": packed},
+                upsert=True,
+            )
+
+    async def read_marks(self, ids: Iterable[str]) -> dict[str, Document]:
+        """The marks of these unit-years' marks documents, by their `_id`, from their packed
+        copies (one short value each): a missing one is a unit-year without marks."""
+        wanted = {packed_id(i): i for i in ids}
+        return {wanted[str(d["_id"])]: unpack(d) for d in await self.read(wanted)}
+
+    async def fill_packed_marks(self) -> None:
+        """Once per database, at startup: pack the marks documents written before their packed
+        copies were kept (a scan of the summaries; the marker is written last, so a crash
+        before it packs again, the same values)."""
+        if await self._collection().find_one({"_id": MARKS_PACKED}, {"_id": 1}) is not None:
+            return
+        docs = [d async for d in self._collection().find({}) if is_marks_id(str(d["_id"]))]
+        held = {str(d["_id"]): d for d in await self.read(packed_id(str(d["_id"])) for d in docs)}
+        for doc in docs:
+            if not is_packed(held.get(packed_id(str(doc["_id"]))), doc):
+                await self._put_packed(doc)
+        await self._collection().update_one(
+            {"_id": MARKS_PACKED}, {"$set": {"packed": True}}, upsert=True
+        )
 
     async def note_old_unit_unknown(self, current_code: str, fact: str) -> None:
         """A fact recorded without its old unit (`"<read model> <fact id>"`), in its current
@@ -239,11 +294,6 @@ class SummaryStore:
         found = await self.read(counts_id(cc) for cc in current_codes)
         return {str(doc["current_code"]): doc for doc in found}
 
-    async def read_ratings(self) -> list[Document]:
-        """Every unit's and year's rating ids (monitoring: a scan of the summaries)."""
-        cursor = self._collection().find({}, {"current_code": 1, "rated": 1})
-        return [doc async for doc in cursor if "rated" in doc]
-
     async def read_all_years(self, where: Unit, last_year: int | None = None) -> list[Document]:
         """Every year of a unit up to `last_year` (the producer mix counts producers of all
         years): by `_id` from FIRST_PRODUCER_YEAR, since a producer's summary is the year its
@@ -262,6 +312,7 @@ class SummaryStore:
         # read_all_years filters on the unit (MongoDB; FerretDB scans the summaries anyway).
         await self._collection().create_index([("edition", 1), ("unit_code", 1), ("year", 1)])
         await self.fill_certified_counts()
+        await self.fill_packed_marks()
 
     async def fill_certified_counts(self) -> None:
         """At startup, the certificate documents whose counts are missing or not of their
@@ -284,6 +335,12 @@ class SummaryStore:
 
     async def count(self) -> int:
         return await self._collection().estimated_document_count()
+
+
+def _revised(summary: str) -> Document:
+    """A marks document's revision goes up with each write to it (what its packed copy is
+    known by); other documents' writes leave theirs alone."""
+    return {"$inc": {REVISION: 1}} if is_marks_id(summary) else {}
 
 
 def old_unit_unknown_id(current_code: str) -> str:

@@ -43,6 +43,8 @@ per document with the revision they were recounted from.
 
 from __future__ import annotations
 
+import base64
+import json
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -200,6 +202,68 @@ def producer_places(fact: Doc) -> list[tuple[str, str, str]]:
     places = [(w.doc, w.field, w.guard) for w in producer_writes(fact)]
     whole = f"producers.{producer_key(fact['_id'])}"
     return [*places, (summary_of(fact), whole, f"{whole}.v")]
+
+
+# Each unit-year's marks packed into one string beside them (`packed:<edition>:<unit>:<year>`):
+# the national view and whole-province targets read these instead of the marks documents, whose
+# thousands of strings FerretDB decodes one value at a time (~134 ms for a year's 34 documents
+# on the full national set). A marks document's every write increments its revision (`rev`, in
+# the same update), and its packed copy is rewritten from a read of it made after that write,
+# never over a newer revision: of two packings in flight at once the newer stays, and a
+# redelivery or a write in any order packs the same document to the same value.
+PACKED_PREFIX = "packed:"
+# What a report reads from the marks (SummaryView.actual, new ≥3★ products): the marks, the
+# `joined` versions, and of a database written before the split its rating ids (monitoring's
+# counts) and its producers' id, version and day (what new producers' counts read of them).
+PACKED_FIELDS = ("crossed", "upgraded", "proposed", "rounds", "joined", "rated")
+_PACKED_PRODUCER = ("id", "v", "day")
+
+
+def packed_id(summary: str) -> str:
+    """The packed copy of a unit-year's marks document `summary`."""
+    return f"{PACKED_PREFIX}{summary}"
+
+
+def is_marks_id(summary: str) -> bool:
+    """Whether an `_id` is a unit-year's marks document (`<edition>:<unit>:<year>`)."""
+    parts = summary.split(":")
+    return len(parts) == 3 and parts[0] in ("2008", "2025") and parts[2].isdigit()
+
+
+def pack(doc: Doc) -> dict[str, Any]:
+    """A marks document as `{"r": <its revision>, "z": <its marks as compressed JSON>}`: one
+    short value to read instead of one per mark."""
+    kept: dict[str, Any] = {name: doc[name] for name in PACKED_FIELDS if name in doc}
+    producers = {
+        key: {name: entry[name] for name in _PACKED_PRODUCER}
+        for key, entry in doc.get("producers", {}).items()
+    }
+    if producers:
+        kept["producers"] = producers
+    # Sets sorted: the same marks pack to the same value whatever order they were added in.
+    text = json.dumps(_sorted_sets(kept), sort_keys=True, separators=(",", ":"))
+    return {"r": revision(doc), "z": base64.b64encode(zlib.compress(text.encode())).decode()}
+
+
+def _sorted_sets(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _sorted_sets(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return sorted(value)
+    return value
+
+
+def unpack(packed: Doc) -> dict[str, Any]:
+    """The marks a packed copy holds, shaped as in its marks document (for SummaryView)."""
+    found: dict[str, Any] = json.loads(zlib.decompress(base64.b64decode(packed["z"])))
+    return found
+
+
+def is_packed(packed: Doc | None, doc: Doc) -> bool:
+    """Whether a packed copy is of the marks document's revision (not when missing)."""
+    return (
+        packed is not None and isinstance(packed.get("z"), str) and packed.get("r") == revision(doc)
+    )
 
 
 # A province's certificates are spread over this many documents, by product: Hà Nội's 5,000

@@ -227,7 +227,7 @@ class ReportingService:
     async def metrics(self) -> Metrics:
         """Ratings by province and stars, targets by province, documents per read model."""
         return Metrics(
-            rated_products=await self._queries.ratings_by_province(),
+            rated_products=await self._queries.ratings_by_province(self.today().year),
             targets=await self._targets.targets_by_province(),
             read_model_documents=await self._queries.fact_counts(),
             old_unit_unknown=await self._queries.old_unit_unknown_counts(),
