@@ -291,6 +291,7 @@ def test_a_marks_document_packs_to_the_same_value_whatever_order_its_marks_came_
         "crossed": {"3": marks, "4": marks[1:]},
         "rounds": ["2026-03-01 r1"],
         "joined": {"2026-02-01": {"e1": 2}},
+        "rated": {"3": ["ev1"]},
         "producers": {"e0": {"id": "e0", "v": 1, "day": "2026-01-05"}},
     }
     assert pack(doc | {"proposed": ["2026-03-01 p1"]}) != packed
