@@ -335,7 +335,7 @@ async def test_a_database_written_before_the_certified_counts_gets_them_at_start
     await repo.db[SUMMARIES].delete_many({"_id": {"$in": [counts_id("82"), counts_id("01")]}})
     assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {}
 
-    await SummaryStore(repo.db).ensure_indexes()  # the service's startup
+    await repo.projections.ensure_indexes()  # the service's startup (on FerretDB too)
 
     assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 1, "01": 1}
 
@@ -351,7 +351,7 @@ async def test_counts_of_an_earlier_shape_are_recounted_at_startup(repo: Reporti
     await repo.db[SUMMARIES].update_one({"_id": counts_id("82")}, {"$set": fields})
     assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 0}
 
-    await SummaryStore(repo.db).ensure_indexes()  # the service's startup
+    await repo.projections.ensure_indexes()  # the service's startup (on FerretDB too)
 
     assert await repo.queries.national_valid_certified(date(2026, 2, 1)) == {"82": 1}
 
@@ -568,7 +568,7 @@ async def test_a_database_written_before_the_packed_marks_gets_them_at_startup(
     await collection.update_many({}, {"$unset": {"rev": ""}})
     assert await repo.queries.national_certified(2026) == {}
 
-    await SummaryStore(repo.db).ensure_indexes()  # the service's startup
+    await repo.projections.ensure_indexes()  # the service's startup (on FerretDB too)
 
     assert await repo.queries.national_certified(2026) == {"82": 1, "01": 1}
     # The rating ids the marks document kept before the split, from its packed copy.
@@ -578,7 +578,7 @@ async def test_a_database_written_before_the_packed_marks_gets_them_at_startup(
     assert figures.actuals == {target.target_id: 1}
     # Once per database: a packed copy lost later is not filled by a restart (the writes do).
     await collection.delete_many({"_id": {"$regex": "^packed:"}})
-    await SummaryStore(repo.db).ensure_indexes()
+    await repo.projections.ensure_indexes()
     assert await repo.queries.national_certified(2026) == {}
 
 

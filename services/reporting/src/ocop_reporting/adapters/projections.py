@@ -127,6 +127,9 @@ class MongoProjections:
         for name in await fact_collections(self._db):
             await self._index_province(province_of(name))
         await self.note_old_units_written_before()
+        # On FerretDB too (its indexes are not declared): a database written before the certified
+        # counts or the packed marks gets them here.
+        await self._own_summaries.fill_written_before()
 
     async def drop_read_models(self) -> None:
         for name in await fact_collections(self._db):

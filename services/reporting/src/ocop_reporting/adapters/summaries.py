@@ -311,6 +311,10 @@ class SummaryStore:
     async def ensure_indexes(self) -> None:
         # read_all_years filters on the unit (MongoDB; FerretDB scans the summaries anyway).
         await self._collection().create_index([("edition", 1), ("unit_code", 1), ("year", 1)])
+
+    async def fill_written_before(self) -> None:
+        """At startup, on every store: what a database written before the certified counts or
+        the packed marks lacks."""
         await self.fill_certified_counts()
         await self.fill_packed_marks()
 
