@@ -1,8 +1,9 @@
 """The live consumers' batches (MongoProjections.batch, entered by each fact subscription's
 `prefetch` hook): the summary writes of a batch's events are held and each summary document is
-written once at its end, and the documents are those the writes one event at a time make — for
-the national data set's events in consumer batches, with redeliveries. A batch that ends with
-an error writes nothing it held; two batches handled at once each write only their own."""
+written once at its end, its event facts (ratings, proposals, placements) inserted together, and
+the documents are those the writes one event at a time make — for the national data set's events
+in consumer batches, with redeliveries. A batch that ends with an error writes nothing it held;
+two batches handled at once each write only their own."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from tests.integration.support import fresh_databases, national_facts, summary_d
 pytestmark = pytest.mark.integration
 
 BATCH = 10  # the consumers' default batch size (OCOP_CONSUMER_BATCH_SIZE)
+EVENT_FACTS = ("rating_facts", "proposal_facts", "showcase_facts")  # keyed by event id
 
 
 class SummaryUpdates(monitoring.CommandListener):
@@ -44,17 +46,44 @@ class SummaryUpdates(monitoring.CommandListener):
         pass
 
 
+class FactInserts(monitoring.CommandListener):
+    """How many documents each insert command sent to an event-fact collection carried."""
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "insert" and str(event.command.get("insert")).startswith(
+            EVENT_FACTS
+        ):
+            self.sizes.append(len(event.command.get("documents", [])))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
 @pytest.fixture
 async def recorded() -> SummaryUpdates:
     return SummaryUpdates()
 
 
 @pytest.fixture
+async def inserts() -> FactInserts:
+    return FactInserts()
+
+
+@pytest.fixture
 async def two_dbs(
-    infra: Infra, recorded: SummaryUpdates
+    infra: Infra, recorded: SummaryUpdates, inserts: FactInserts
 ) -> AsyncIterator[tuple[Database, Database]]:
     client: AsyncMongoClient[Document] = AsyncMongoClient(
-        infra.mongo_url, tz_aware=True, uuidRepresentation="standard", event_listeners=[recorded]
+        infra.mongo_url,
+        tz_aware=True,
+        uuidRepresentation="standard",
+        event_listeners=[recorded, inserts],
     )
     async with fresh_databases(client, "batched_", 2) as (first, second):
         yield first, second
@@ -156,3 +185,33 @@ async def test_batches_of_the_data_set_make_the_documents_of_the_events_one_by_o
     expected = await summary_documents(one_by_one_db)
     assert len(expected) > 50  # units, years and certificate buckets of 34 provinces
     assert await summary_documents(batched_db) == expected
+    assert await event_facts(batched_db) == await event_facts(one_by_one_db)
+
+
+async def test_a_batch_inserts_its_event_facts_together_once(
+    two_dbs: tuple[Database, Database], inserts: FactInserts
+) -> None:
+    db, _ = two_dbs
+    projections = MongoProjections(db)
+    ratings = _ratings(BATCH)
+    provinces = {rating.province_code for rating in ratings}
+
+    for redelivered in (False, True):  # the second time: a batch whose commit was lost
+        inserts.sizes.clear()
+        async with projections.batch():
+            for event in ratings:
+                await projections.apply(event)
+            assert inserts.sizes == []  # held until the batch ends
+        assert len(inserts.sizes) == len(provinces) < len(ratings), redelivered
+        assert sum(inserts.sizes) == len(ratings)
+
+    stored = await event_facts(db)
+    assert sorted(fact["_id"] for fact in stored) == sorted(str(r.event_id) for r in ratings)
+
+
+async def event_facts(db: Database) -> list[Document]:
+    found: list[Document] = []
+    for name in sorted(await db.list_collection_names()):
+        if name.startswith(EVENT_FACTS):
+            found += await db[name].find().sort("_id").to_list()
+    return found

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from pymongo.asynchronous.collection import AsyncCollection
+
+from ocop_platform.idempotency import insert_many_once
 from ocop_platform.mongo import Database, Document
 from ocop_reporting.adapters.summaries import SUMMARIES
 from ocop_reporting.domain.metrics import target_communes
@@ -122,3 +125,23 @@ def commune_filter(target: Target) -> Document:
             },
         ]
     }
+
+
+class HeldFacts:
+    """Facts keyed by event id, held for a batch and inserted at its end, one unordered
+    ``insert_many`` per collection instead of one insert per event: a batch of ten ratings
+    cost ten store commands, each its own SQLite transaction on FerretDB. Safe to hold because
+    no writer reads these facts back and each is inserted once by ``_id``: a batch cut short
+    inserts them on its redelivery, and one already there is a no-op."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[AsyncCollection[Document], dict[str, Document]]] = {}
+
+    def add(self, collection: AsyncCollection[Document], fact: Document) -> None:
+        _, facts = self._held.setdefault(collection.name, (collection, {}))
+        facts.setdefault(fact["_id"], fact)  # the same event twice in a batch: one fact
+
+    async def flush(self) -> None:
+        held, self._held = self._held, {}
+        for collection, facts in held.values():
+            await insert_many_once(collection, list(facts.values()))

@@ -52,6 +52,7 @@ from ocop_reporting.adapters.facts import (
     PROPOSALS,
     RATINGS,
     SHOWCASES,
+    HeldFacts,
     fact_collection,
     fact_collections,
     province_of,
@@ -64,10 +65,11 @@ from ocop_reporting.domain.units import attributed
 
 log = logging.getLogger(__name__)
 
-# The summary writes held for the consumer batch being handled (`MongoProjections.batch`), with
-# the projections they belong to. A context variable: each subscriber's batches run in a task of
-# their own, so batches of two topics handled at once never share one.
-_BATCH: ContextVar[tuple[MongoProjections, DeferredSummaryStore] | None] = ContextVar(
+# The summary writes and facts held for the consumer batch being handled
+# (`MongoProjections.batch`), with the projections they belong to. A context variable: each
+# subscriber's batches run in a task of their own, so batches of two topics handled at once
+# never share one.
+_BATCH: ContextVar[tuple[MongoProjections, DeferredSummaryStore, HeldFacts] | None] = ContextVar(
     "reporting_batch_summaries", default=None
 )
 
@@ -79,6 +81,7 @@ class MongoProjections:
         self._db = db
         self._deferred = deferred_summaries
         self._own_summaries = DeferredSummaryStore(db) if deferred_summaries else SummaryStore(db)
+        self._own_facts = HeldFacts() if deferred_summaries else None
         self._indexed: set[str] = set()  # province collections whose indexes this process made
         self._secondary_indexes: bool | None = None  # None: not asked the server yet
         self.old_units = OldUnitWarnings(log)  # rate-limited: a rebuild may meet thousands
@@ -93,25 +96,35 @@ class MongoProjections:
         held = _BATCH.get()
         return held[1] if held is not None and held[0] is self else self._own_summaries
 
+    @property
+    def _held_facts(self) -> HeldFacts | None:
+        """Where a writer puts its event facts: the current batch's, if any (None: now)."""
+        held = _BATCH.get()
+        return held[2] if held is not None and held[0] is self else self._own_facts
+
     async def flush(self) -> None:
-        """Write the summary writes held (none unless `deferred_summaries`)."""
+        """Write the facts and summary writes held (none unless `deferred_summaries`)."""
+        if self._held_facts is not None:
+            await self._held_facts.flush()
         await self._summaries.flush()
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[None]:
-        """The summary writes of the events applied inside, held and written once per document
-        when it exits without an error: a consumer batch's, before its offsets are committed.
-        On an error nothing held is written: the batch is redelivered (an outage) or applied
-        again one event at a time with nothing held (any other error: ocop_platform.consumer),
-        and since every writer makes its summary writes on every delivery (repeatable), that
-        second application makes them."""
+        """The summary writes of the events applied inside, held and written once per document,
+        and their event facts, held and inserted together, when it exits without an error: a
+        consumer batch's, before its offsets are committed. On an error nothing held is
+        written: the batch is redelivered (an outage) or applied again one event at a time
+        with nothing held (any other error: ocop_platform.consumer), and since every writer
+        makes its summary writes on every delivery (repeatable), that second application
+        makes them."""
         if self._deferred:  # the rebuild holds them already, until its own `flush`
             yield
             return
-        held = DeferredSummaryStore(self._db)
-        token = _BATCH.set((self, held))
+        held, facts = DeferredSummaryStore(self._db), HeldFacts()
+        token = _BATCH.set((self, held, facts))
         try:
             yield
+            await facts.flush()
             await held.flush()
         finally:
             _BATCH.reset(token)
@@ -201,6 +214,15 @@ class MongoProjections:
 
     def _facts(self, base: str, where: Document) -> AsyncCollection[Document]:
         return self._db[fact_collection(base, where["current_code"])]
+
+    async def _insert_fact(self, facts: AsyncCollection[Document], fact: Document) -> bool:
+        """A fact keyed by event id, inserted once; in a batch, held until its end (and then
+        reported as new: whether it was is known only then, and nothing here depends on it)."""
+        held = self._held_facts
+        if held is None:
+            return await insert_once(facts, fact)
+        held.add(facts, fact)
+        return True
 
     async def _upsert_newer(
         self,
@@ -327,7 +349,7 @@ class MongoProjections:
             "year": event.rated_on.year,
             "known": known_on(event.occurred_at),
         }
-        inserted = await insert_once(self._facts(RATINGS, where), fact)
+        inserted = await self._insert_fact(self._facts(RATINGS, where), fact)
         await self._note_old_unit(RATINGS, where, fact["_id"])
         # On every delivery, not only a new fact: a redelivery after a crash between the two
         # writes completes the summary, and $addToSet adds nothing twice.
@@ -344,7 +366,7 @@ class MongoProjections:
             "day": event.proposed_on.isoformat(),
             "known": known_on(event.occurred_at),
         }
-        inserted = await insert_once(self._facts(PROPOSALS, where), fact)
+        inserted = await self._insert_fact(self._facts(PROPOSALS, where), fact)
         await self._note_old_unit(PROPOSALS, where, fact["_id"])
         await self._summaries.add_marks(fact, proposal_marks(fact))  # every delivery, as ratings
         return inserted
@@ -411,7 +433,7 @@ class MongoProjections:
             "day": event.since.isoformat(),
             "known": known_on(event.occurred_at),
         }
-        inserted = await insert_once(self._facts(SHOWCASES, where), fact)
+        inserted = await self._insert_fact(self._facts(SHOWCASES, where), fact)
         await self._note_old_unit(SHOWCASES, where, fact["_id"])
         return inserted
 
