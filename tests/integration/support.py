@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer
 from faststream.kafka import KafkaBroker
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
-from ocop_contracts import Event, ProductRated, RatingLevel, parse_event, topics
+from ocop_contracts import Event, ProductRated, RatingLevel, TargetMetric, parse_event, topics
 from ocop_devstack.infra import Infra
 from ocop_devstack.national import generate
 from ocop_devstack.national_events import fact_events
@@ -27,6 +27,8 @@ from ocop_promotion.service_layer.placements import PlacementService
 from ocop_promotion.service_layer.services import PromotionService
 from ocop_reporting.adapters.projections import WRITERS
 from ocop_reporting.adapters.summaries import SUMMARIES
+from ocop_reporting.domain.progress import Target
+from ocop_reporting.domain.units import unit
 
 
 def rating(product_id: str, version: int) -> ProductRated:
@@ -140,3 +142,40 @@ async def broker(infra: Infra) -> AsyncIterator[KafkaBroker]:
     await broker.start()
     yield broker
     await broker.stop()
+
+
+class CommandWatcher(monitoring.CommandListener):
+    """A PyMongo listener of the commands sent; subclasses say what to note in ``started``
+    (replies are not watched)."""
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def whole_province_target(
+    metric: TargetMetric, code: str = "82", year: int = 2026, **more: Any
+) -> Target:
+    """A target of one year over a whole unit (``province_edition`` "2025" unless given): at
+    least one, of ``min_stars`` if given."""
+    edition = more.pop("province_edition", "2025")
+    stars = more.pop("min_stars", None)
+    where = unit(code, edition)
+    return Target(
+        target_id=f"t-{metric.value}-{edition}:{code}-{year}-{stars}",
+        province_code=code,
+        plan_ref="test",
+        label=metric.value,
+        metric=metric,
+        year_from=year,
+        year_to=year,
+        minimum=1,
+        maximum=None,
+        min_stars=stars,
+        version=1,
+        province_edition=edition,
+        current_code=where.current_code,
+        **more,
+    )

@@ -44,6 +44,7 @@ from ocop_registry.domain.lifecycle import EvaluationEvent
 from ocop_registry.domain.model import product_code
 from ocop_registry.domain.products import Product
 from ocop_registry.service_layer.services import RegistryService
+from tests.integration.support import CommandWatcher
 from tests.unit.registry.test_registry_duplicate_keys import generated
 
 pytestmark = pytest.mark.integration
@@ -206,7 +207,7 @@ async def test_a_rename_by_another_process_is_moved_from_on_the_next_save(db: Da
     assert [d.product_id for d in tea] == [made.id]
 
 
-class FindsOf(monitoring.CommandListener):
+class FindsOf(CommandWatcher):
     """Counts the ``find`` commands sent for one collection."""
 
     def __init__(self, collection: str) -> None:
@@ -215,12 +216,6 @@ class FindsOf(monitoring.CommandListener):
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name == "find" and event.command.get("find") == self.collection:
             self.count += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 async def test_a_batch_of_evaluation_events_reads_its_products_once(

@@ -21,7 +21,12 @@ from ocop_devstack.infra import Infra
 from ocop_platform.mongo import Database, Document
 from ocop_reporting.adapters.projections import MongoProjections
 from ocop_reporting.adapters.summaries import SUMMARIES
-from tests.integration.support import fresh_databases, national_facts, summary_documents
+from tests.integration.support import (
+    CommandWatcher,
+    fresh_databases,
+    national_facts,
+    summary_documents,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +34,7 @@ BATCH = 10  # the consumers' default batch size (OCOP_CONSUMER_BATCH_SIZE)
 EVENT_FACTS = ("rating_facts", "proposal_facts", "showcase_facts")  # keyed by event id
 
 
-class SummaryUpdates(monitoring.CommandListener):
+class SummaryUpdates(CommandWatcher):
     """The `_id` of every update statement sent to the summaries."""
 
     def __init__(self) -> None:
@@ -39,14 +44,8 @@ class SummaryUpdates(monitoring.CommandListener):
         if event.command_name == "update" and event.command.get("update") == SUMMARIES:
             self.ids += [str(u["q"]["_id"]) for u in event.command.get("updates", [])]
 
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
 
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-class FactInserts(monitoring.CommandListener):
+class FactInserts(CommandWatcher):
     """How many documents each insert command sent to an event-fact collection carried."""
 
     def __init__(self) -> None:
@@ -57,12 +56,6 @@ class FactInserts(monitoring.CommandListener):
             EVENT_FACTS
         ):
             self.sizes.append(len(event.command.get("documents", [])))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 @pytest.fixture

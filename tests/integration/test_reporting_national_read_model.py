@@ -26,7 +26,7 @@ from ocop_reporting.adapters.summaries import SUMMARIES, SummaryStore
 from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.summaries import packed_id, rating_marks, unpack
 from ocop_reporting.domain.units import unit
-from tests.integration.support import fresh_databases, national_facts
+from tests.integration.support import fresh_databases, national_facts, whole_province_target
 
 pytestmark = pytest.mark.integration
 
@@ -96,21 +96,7 @@ def _targets() -> list[Target]:
         (TargetMetric.NEW_PRODUCERS, None),
     )
     return [
-        Target(
-            target_id=f"t-{metric.value}-{stars}-{code}-{year}",
-            province_code=code,
-            plan_ref="test",
-            label=metric.value,
-            metric=metric,
-            year_from=year,
-            year_to=year,
-            minimum=1,
-            maximum=None,
-            min_stars=stars,
-            version=1,
-            province_edition="2025",
-            current_code=code,
-        )
+        whole_province_target(metric, code, year, min_stars=stars)
         for code in current_provinces()
         for year in YEARS
         for metric, stars in metrics

@@ -24,7 +24,6 @@ from ocop_reporting.adapters.projections import MongoProjections
 from ocop_reporting.adapters.queries import MongoReportQueries
 from ocop_reporting.adapters.summaries import ID_BATCH, SUMMARIES, SummaryStore
 from ocop_reporting.domain.certified_counts import counts_id, decompress_steps, encode_steps
-from ocop_reporting.domain.progress import Target
 from ocop_reporting.domain.summaries import (
     CertifiedView,
     certified_id,
@@ -33,6 +32,7 @@ from ocop_reporting.domain.summaries import (
     packed_id,
 )
 from ocop_reporting.domain.units import unit
+from tests.integration.support import whole_province_target
 
 pytestmark = pytest.mark.integration
 
@@ -97,26 +97,7 @@ def _producer(
     )
 
 
-def _target(metric: TargetMetric, code: str = "82", year: int = 2026, **more: Any) -> Target:
-    edition = more.pop("province_edition", "2025")
-    stars = more.pop("min_stars", None)
-    where = unit(code, edition)
-    return Target(
-        target_id=f"t-{metric.value}-{edition}:{code}-{year}-{stars}",
-        province_code=code,
-        plan_ref="test",
-        label=metric.value,
-        metric=metric,
-        year_from=year,
-        year_to=year,
-        minimum=1,
-        maximum=None,
-        min_stars=stars,
-        version=1,
-        province_edition=edition,
-        current_code=where.current_code,
-        **more,
-    )
+_target = whole_province_target
 
 
 async def _summaries(repo: Reporting, code: str = "82") -> list[dict[str, Any]]:
