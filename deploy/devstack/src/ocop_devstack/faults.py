@@ -45,6 +45,10 @@ from ocop_platform.auth import ALL_PROVINCES, Role, mint_token
 from ocop_platform.settings import DEV_JWT_SECRET
 
 FAULT_SECONDS = 8.0
+# The burst is offered at this rate, below what the services keep up with, so that it lasts
+# about ten seconds and the fault lands mid-way however fast they handle it (a burst offered
+# at once was all counted before the fault struck once reporting inserted a batch's facts at once).
+STREAM_RATE = 100  # events/s
 SETTLE_TIMEOUT = 240.0
 # 2025 provinces, one per scenario, so that feed and report totals never mix.
 PROVINCES = ("01", "04", "08", "11", "12", "14", "15", "19", "20", "22", "24", "25")
@@ -304,7 +308,7 @@ async def _publish_to(
             await producer.send(topic, event.to_json_bytes(), key=event.aggregate_id.encode())
             if pause_every and i % pause_every == 0:
                 await producer.flush()
-                await asyncio.sleep(0.05)  # a stream, not one burst: the fault lands mid-way
+                await asyncio.sleep(pause_every / STREAM_RATE)  # a stream, not one burst
         await producer.flush()
     finally:
         await producer.stop()
