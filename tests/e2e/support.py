@@ -20,15 +20,18 @@ async def eventually(
     *,
     timeout: float = 60.0,  # noqa: ASYNC109 - a polling deadline, not one await's
     what: str = "condition",
+    interval: float = 0.2,
 ) -> T:
-    """Poll until ``probe`` returns something other than None (events flow asynchronously)."""
+    """Poll until ``probe`` returns something other than None (events flow asynchronously).
+    ``interval``: longer for a probe that makes the services work (each holds one store
+    connection, which its consumers share)."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
         last = await probe()
         if last is not None:
             return last
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 

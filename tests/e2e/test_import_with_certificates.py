@@ -154,7 +154,13 @@ async def test_fifty_imported_certified_products_are_seen_alike_by_every_service
         done = all(_settled(shown.get(r["product_code"]), r, ended) for r in rows)
         return shown if done else None
 
-    shown = await eventually(registry_agrees, timeout=120, what="registry to show the stars")
+    # Each probe runs evaluation's scheduler and reads the province's products. Polled every
+    # 0.2 s in a CI run, registry's and evaluation's consumers (which share each service's one
+    # store connection with its API) handled nothing for the two minutes the loop ran, and both
+    # went on the moment it gave up: a slower poll leaves them room.
+    shown = await eventually(
+        registry_agrees, timeout=120, what="registry to show the stars", interval=1.0
+    )
     for row in rows:
         product = shown[row["product_code"]]
         certificate = product["certificate"]
